@@ -1,0 +1,86 @@
+//! Input events as the broker forwards them to a window's renderer.
+//!
+//! Coordinates are physical pixels relative to the window's surface. Only the
+//! broker produces these; the renderer trusts them as much as it trusts the
+//! broker.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest committed text in one [`InputEvent::Text`], in bytes.
+pub const MAX_TEXT_BYTES: usize = 256;
+
+/// One input event for a window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum InputEvent {
+    /// The pointer moved to (x, y).
+    PointerMoved {
+        /// Horizontal, physical pixels.
+        x: f32,
+        /// Vertical, physical pixels.
+        y: f32,
+    },
+    /// The primary button went down at the last pointer position.
+    PointerPressed,
+    /// The primary button went up at the last pointer position.
+    PointerReleased,
+    /// The pointer left the window.
+    PointerLeft,
+    /// A key was pressed.
+    Key {
+        /// Which key.
+        key: Key,
+        /// Modifiers held.
+        modifiers: Modifiers,
+    },
+    /// Text committed by the keyboard or IME.
+    Text(String),
+    /// The window gained (true) or lost (false) keyboard focus.
+    Focus(bool),
+}
+
+/// The keys a window reacts to. Printable characters arrive as
+/// [`InputEvent::Text`]; `Char` carries letters for shortcuts (Ctrl+A).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Key {
+    /// Tab.
+    Tab,
+    /// Enter / Return.
+    Enter,
+    /// Backspace.
+    Backspace,
+    /// Delete.
+    Delete,
+    /// Left arrow.
+    Left,
+    /// Right arrow.
+    Right,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Escape.
+    Escape,
+    /// A character key, for shortcuts.
+    Char(char),
+}
+
+/// Modifier keys held during a key press.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Modifiers {
+    /// Shift.
+    pub shift: bool,
+    /// Control.
+    pub ctrl: bool,
+}
+
+/// The pointer shapes a renderer may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CursorIcon {
+    /// The arrow.
+    #[default]
+    Default,
+    /// A hand, over buttons.
+    Pointer,
+    /// An I-beam, over text inputs.
+    Text,
+}
