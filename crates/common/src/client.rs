@@ -265,7 +265,9 @@ mod tests {
     #[test]
     fn invoke_reply_completes_once() {
         let mut c = LoginWindowClient::new(Duration::from_secs(5));
-        let id = c.invoke_submit_login("a@b".into(), Secret::new("p".into())).unwrap();
+        let id = c
+            .invoke_submit_login("a@b".into(), Secret::new("p".into()))
+            .unwrap();
         assert_eq!(id, RequestId(1));
         assert!(c.is_pending());
         let out = c.take_outgoing(Instant::now());
@@ -281,25 +283,34 @@ mod tests {
     #[test]
     fn invoke_error_is_typed() {
         let mut c = LoginWindowClient::new(Duration::from_secs(5));
-        let id = c.invoke_submit_login("a".into(), Secret::new("p".into())).unwrap();
+        let id = c
+            .invoke_submit_login("a".into(), Secret::new("p".into()))
+            .unwrap();
         c.take_outgoing(Instant::now());
         let done = c
             .complete(id, Reply::SubmitLogin(Err(LoginError::InvalidEmail)))
             .unwrap();
-        assert_eq!(done.result, Err(InvokeError::Login(LoginError::InvalidEmail)));
+        assert_eq!(
+            done.result,
+            Err(InvokeError::Login(LoginError::InvalidEmail))
+        );
     }
 
     #[test]
     fn second_invoke_while_pending_is_refused_and_ids_increase() {
         let mut c = LoginWindowClient::new(Duration::from_secs(5));
-        let a = c.invoke_submit_login("a@b".into(), Secret::new("p".into())).unwrap();
+        let a = c
+            .invoke_submit_login("a@b".into(), Secret::new("p".into()))
+            .unwrap();
         assert_eq!(
             c.invoke_submit_login("a@b".into(), Secret::new("p".into())),
             Err(InvokeError::AlreadyPending)
         );
         assert_eq!(c.take_outgoing(Instant::now()).len(), 1);
         c.complete(a, Reply::SubmitLogin(Ok(user()))).unwrap();
-        let b = c.invoke_submit_login("a@b".into(), Secret::new("p".into())).unwrap();
+        let b = c
+            .invoke_submit_login("a@b".into(), Secret::new("p".into()))
+            .unwrap();
         assert!(b > a);
     }
 
@@ -307,7 +318,9 @@ mod tests {
     fn invoke_times_out_at_its_deadline_and_late_reply_is_dropped() {
         let mut c = LoginWindowClient::new(Duration::from_millis(100));
         let t0 = Instant::now();
-        let id = c.invoke_submit_login("a@b".into(), Secret::new("p".into())).unwrap();
+        let id = c
+            .invoke_submit_login("a@b".into(), Secret::new("p".into()))
+            .unwrap();
         // Not armed until taken for sending.
         assert_eq!(c.next_deadline(), None);
         c.take_outgoing(t0);

@@ -50,9 +50,12 @@ pub enum RendererToBroker {
         /// The renderer's account of its confinement and its probes.
         sandbox: SandboxReport,
     },
-    /// The renderer painted `damage` into the current surface and will not
-    /// touch it until [`BrokerToRenderer::FrameAck`].
+    /// The renderer painted `damage` into surface `surface` and will not
+    /// touch it until [`BrokerToRenderer::FrameAck`] (or a new surface).
     FrameReady {
+        /// The generation of the surface painted into; a frame for a surface
+        /// the broker has since replaced is dropped unacknowledged.
+        surface: u32,
         /// The changed rectangle, physical pixels (clamped by the broker).
         damage: PxRect,
     },
@@ -98,9 +101,9 @@ pub enum Request {
 pub enum BrokerToRenderer {
     /// The handshake was accepted.
     Welcome,
-    /// A new surface to paint into; its shared memory follows on the surface
-    /// channel with the same `generation`. Replaces any previous surface and
-    /// cancels a frame in flight.
+    /// A new surface to paint into; its shared memory was sent before this
+    /// message on the surface channel with the same `generation`. Replaces
+    /// any previous surface and cancels a frame in flight.
     Surface {
         /// Increases with every new surface.
         generation: u32,

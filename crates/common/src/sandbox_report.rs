@@ -399,7 +399,13 @@ mod tests {
             let mut r = full(mode);
             r.probes[0].outcome = ProbeOutcome::Allowed;
             let s = shortfalls(mode, &r);
-            assert_eq!(s, vec![Shortfall::ProbeNotDenied(Probe::OpenRead, ProbeOutcome::Allowed)]);
+            assert_eq!(
+                s,
+                vec![Shortfall::ProbeNotDenied(
+                    Probe::OpenRead,
+                    ProbeOutcome::Allowed
+                )]
+            );
             assert!(s[0].is_fatal(mode));
         }
     }

@@ -77,7 +77,9 @@ mod tests {
     fn email_rules() {
         assert_eq!(check_email("bruce@wayne.com"), Ok(()));
         assert_eq!(check_email("a@b"), Ok(()));
-        for bad in ["", "bruce", "@wayne", "bruce@", "a@b@c", "bru ce@x", "a\n@b"] {
+        for bad in [
+            "", "bruce", "@wayne", "bruce@", "a@b@c", "bru ce@x", "a\n@b",
+        ] {
             assert_eq!(check_email(bad), Err(LoginError::InvalidEmail), "{bad:?}");
         }
         let long = format!("{}@x", "a".repeat(MAX_EMAIL_BYTES - 1));

@@ -19,7 +19,9 @@ pub const MAX_SERVER_PATH_BYTES: usize = 107;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Invalid {
     /// The bootstrap server path is empty, too long or contains NUL.
-    #[error("bootstrap server path is empty, longer than {MAX_SERVER_PATH_BYTES} bytes or contains NUL")]
+    #[error(
+        "bootstrap server path is empty, longer than {MAX_SERVER_PATH_BYTES} bytes or contains NUL"
+    )]
     ServerPath,
     /// The sandbox report lists too many entries or one twice.
     #[error("sandbox report has too many or duplicate entries")]

@@ -1,1 +1,47 @@
-//! placeholder
+//! The renderer process: bootstrap, lockdown, message loop, frame protocol.
+//!
+//! `workshop --type=renderer --role=main|login` lands here from `main()`
+//! before anything of the broker runs. In order (see [`bootstrap`]):
+//! take the control socket at fd 3, host a one-shot ipc-channel server for
+//! surfaces and name it to the broker, receive the first surface, lock down
+//! (sandbox crate), run the probes, say `Hello`; then [`runtime`] paints
+//! and answers until told to shut down. Window content lives in the
+//! `renderer-main` and `renderer-login` crates; this crate only adapts it
+//! ([`content`]).
+
+pub mod args;
+pub mod bootstrap;
+pub mod content;
+#[cfg(feature = "hostile")]
+pub mod hostile;
+pub mod runtime;
+pub mod surface;
+
+use std::process::ExitCode;
+
+pub use args::RendererArgs;
+
+/// Whether `args` (including the program name) start a renderer.
+pub fn is_renderer_invocation(args: &[String]) -> bool {
+    args.get(1).is_some_and(|a| a == "--type=renderer")
+}
+
+/// The renderer's entry point.
+pub fn main(args: &[String]) -> ExitCode {
+    let parsed = match RendererArgs::parse(args.get(1..).unwrap_or_default()) {
+        Ok(a) => a,
+        Err(e) => {
+            // Logging is not set up yet; this is the one direct write.
+            eprintln!("workshop renderer: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    workshop_logging::init_renderer(&parsed.log_filter);
+    match bootstrap::run(parsed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "renderer stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,48 @@
-//! placeholder
+//! Linux confinement for Workshop renderers, one module per layer.
+//!
+//! A renderer is a headless painter: after its bootstrap it only receives
+//! messages and shared memory from the broker, paints, and sends small
+//! datagrams back. It must never open a file, make a socket, connect anywhere,
+//! start a process, run a program, debug or signal anyone but itself. This
+//! crate makes the kernel hold it to that, in layers that each stand alone
+//! and are each reported (common's [`workshop_common::sandbox_report`]):
+//!
+//! | when | module | layers |
+//! | --- | --- | --- |
+//! | broker, before spawn | [`spawn::SpawnConfinement::prepare`] | (formats the id maps, reads the broker's namespaces) |
+//! | child, between fork and exec | [`spawn::SpawnConfinement::enter`] | parent-death signal; user, pid, net, ipc, uts, mount namespaces |
+//! | renderer, before lockdown | [`namespaces::namespaces_status`] | verifies the six namespaces differ from the broker's |
+//! | renderer, after the handshake | [`lockdown::lockdown`] | [`privileges`] (no_new_privs, not dumpable), [`landlock_layer`], [`rlimits`], [`seccomp`] (last) |
+//! | renderer, after lockdown | [`probes::run_probes`] | tries each forbidden thing and reports what the kernel said |
+//! | broker, after the handshake | [`inspect::inspect`] | reads `/proc/PID` to check the renderer from outside |
+//!
+//! The policies are data with a reason on every entry:
+//! [`seccomp_policy::RULES`], [`rlimits::LIMITS`], and the constants in
+//! [`landlock_layer`] and [`spawn`].
+//!
+//! Modes ([`workshop_common::sandbox_report::SandboxMode`]): `Strict` makes
+//! any layer the kernel cannot apply an error naming it; `Enforce` applies
+//! what the kernel offers and reports the rest as `Unavailable`/`Partial`;
+//! `Disabled` applies nothing and reports every layer `Disabled`.
+//!
+//! Linux only: the crate compiles to nothing elsewhere.
+#![cfg(target_os = "linux")]
+
+pub mod inspect;
+pub mod landlock_layer;
+pub mod lockdown;
+pub mod namespaces;
+pub mod privileges;
+pub mod probes;
+pub mod rlimits;
+pub mod seccomp;
+pub mod seccomp_policy;
+pub mod spawn;
+
+pub use inspect::{inspect, renderer_pid, InspectError, Inspection};
+pub use lockdown::{lockdown, LockdownError, LOCKDOWN_LAYERS};
+#[cfg(feature = "test-knobs")]
+pub use lockdown::{lockdown_with, Knobs};
+pub use namespaces::{namespaces_status, NamespaceError, ParentNamespaces};
+pub use probes::{run_probes, ProbeContext};
+pub use spawn::{SpawnConfinement, SpawnError};

@@ -5,6 +5,8 @@
 //! `u32` layout. [`Canvas::copy_to_0rgb`] is the one bridge between the two,
 //! and it copies only the damaged rectangle.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::geom::PxRect;
 use crate::theme::Color;
 use crate::UiError;
@@ -17,7 +19,12 @@ pub const MAX_SCALE: f32 = 8.0;
 pub struct Canvas {
     pixmap: tiny_skia::Pixmap,
     scale: f32,
+    /// Unique per canvas, so a `Ui` notices it is painting on a new one.
+    id: u64,
 }
+
+/// Source of [`Canvas`] identities.
+static NEXT_CANVAS_ID: AtomicU64 = AtomicU64::new(1);
 
 impl std::fmt::Debug for Canvas {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,13 +45,18 @@ impl Canvas {
         if !(scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE) {
             return Err(UiError::InvalidScale(scale));
         }
-        let pixmap = tiny_skia::Pixmap::new(width_px, height_px).ok_or(
-            UiError::InvalidCanvasSize {
+        let pixmap =
+            tiny_skia::Pixmap::new(width_px, height_px).ok_or(UiError::InvalidCanvasSize {
                 width: width_px,
                 height: height_px,
-            },
-        )?;
-        Ok(Canvas { pixmap, scale })
+            })?;
+        let id = NEXT_CANVAS_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Canvas { pixmap, scale, id })
+    }
+
+    /// This canvas's identity (unique within the process).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Width in physical pixels.
@@ -124,32 +136,32 @@ impl Canvas {
         if r.is_empty() {
             return;
         }
-        let src = self.pixmap.pixels();
-        let src_w = self.width_px() as usize;
+        let src = self.pixmap.data();
+        let src_stride = self.width_px() as usize * 4;
+        let n = r.width as usize;
         for y in r.y..r.bottom() {
-            let s0 = y as usize * src_w + r.x as usize;
+            let s0 = y as usize * src_stride + r.x as usize * 4;
             let d0 = y as usize * dst_width as usize + r.x as usize;
-            let n = r.width as usize;
-            let (Some(s_row), Some(d_row)) = (src.get(s0..s0 + n), dst.get_mut(d0..d0 + n)) else {
+            let (Some(s_row), Some(d_row)) = (src.get(s0..s0 + n * 4), dst.get_mut(d0..d0 + n))
+            else {
                 continue;
             };
-            for (d, s) in d_row.iter_mut().zip(s_row) {
-                let c = if s.alpha() == 255 {
-                    *s
-                } else {
-                    // Rare (transparent canvas areas): un-premultiply.
-                    let u = s.demultiply();
-                    match tiny_skia::PremultipliedColorU8::from_rgba(
-                        u.red(),
-                        u.green(),
-                        u.blue(),
-                        255,
-                    ) {
-                        Some(c) => c,
-                        None => *s,
+            // Fast path assumes opaque pixels (premultiplied == straight);
+            // the rare translucent ones are fixed up afterwards.
+            let mut all_opaque = true;
+            for (d, p) in d_row.iter_mut().zip(s_row.chunks_exact(4)) {
+                let v = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+                all_opaque &= v >> 24 == 0xff;
+                *d = v.swap_bytes() >> 8;
+            }
+            if !all_opaque {
+                for (d, p) in d_row.iter_mut().zip(s_row.chunks_exact(4)) {
+                    if let [r, g, b, a] = *p {
+                        if a != 255 {
+                            *d = unpremultiply_0rgb(r, g, b, a);
+                        }
                     }
-                };
-                *d = (u32::from(c.red()) << 16) | (u32::from(c.green()) << 8) | u32::from(c.blue());
+                }
             }
         }
     }
@@ -164,6 +176,15 @@ impl Canvas {
         }
         out
     }
+}
+
+/// `0x00RRGGBB` of a premultiplied, not fully opaque pixel.
+fn unpremultiply_0rgb(r: u8, g: u8, b: u8, a: u8) -> u32 {
+    if a == 0 {
+        return 0;
+    }
+    let f = |c: u8| ((u32::from(c) * 255 + u32::from(a) / 2) / u32::from(a)).min(255);
+    (f(r) << 16) | (f(g) << 8) | f(b)
 }
 
 #[cfg(test)]
@@ -209,6 +230,13 @@ mod tests {
         assert_eq!(full[4 * 16 + 5], 0x123456);
         assert_eq!(full[3 * 16 + 6], 0, "outside the rect stays untouched");
         assert_eq!(full[5 * 16 + 2], 0, "outside the rect stays untouched");
+    }
+
+    #[test]
+    fn translucent_pixels_are_unpremultiplied() {
+        assert_eq!(unpremultiply_0rgb(0x40, 0x20, 0, 0x80), 0x804000);
+        assert_eq!(unpremultiply_0rgb(9, 9, 9, 0), 0);
+        assert_eq!(unpremultiply_0rgb(255, 255, 255, 255), 0xffffff);
     }
 
     #[test]

@@ -1,0 +1,215 @@
+//! What happens when a renderer goes: classify, log, respawn or give up.
+//!
+//! Mirrors Electron's `render-process-gone`: every renderer death is logged
+//! with a reason. The window gets a new renderer (fresh surface, the state
+//! the broker holds re-sent after its handshake) unless the window is
+//! closing or its renderers died `crash_limit` times within `crash_window`,
+//! in which case the broker draws its own error page with a Retry button
+//! instead of looping silently.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use workshop_common::Role;
+
+use super::{Broker, Effect, Stage};
+
+/// How a reaped process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// `exit(code)`.
+    Code(i32),
+    /// Killed by a signal.
+    Signal(i32),
+}
+
+/// Why a renderer is gone (the `reason` of `render-process-gone`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoneReason {
+    /// It exited with status 0 on its own.
+    CleanExit,
+    /// It exited with a non-zero status on its own.
+    AbnormalExit(i32),
+    /// It died of a fault signal (SIGSEGV, SIGABRT, SIGSYS from seccomp…).
+    Crashed(i32),
+    /// SIGKILL that the broker did not send (the OOM killer, an operator).
+    Killed,
+    /// The broker killed it for a bad message.
+    BadMessage,
+    /// It never completed its handshake (start failure or timeout).
+    LaunchFailed,
+    /// It stopped answering pings or reading its socket.
+    Unresponsive,
+    /// Its handshake or confinement was refused.
+    Refused,
+    /// Its window was closed.
+    Closed,
+}
+
+impl GoneReason {
+    /// The label used in logs and tests.
+    pub fn label(self) -> &'static str {
+        match self {
+            GoneReason::CleanExit => "clean-exit",
+            GoneReason::AbnormalExit(_) => "abnormal-exit",
+            GoneReason::Crashed(_) => "crashed",
+            GoneReason::Killed => "killed",
+            GoneReason::BadMessage => "bad-message",
+            GoneReason::LaunchFailed => "launch-failed",
+            GoneReason::Unresponsive => "unresponsive",
+            GoneReason::Refused => "refused",
+            GoneReason::Closed => "closed",
+        }
+    }
+
+    /// Classifies an exit the broker did not cause.
+    pub fn from_exit(kind: ExitKind) -> GoneReason {
+        match kind {
+            ExitKind::Code(0) => GoneReason::CleanExit,
+            ExitKind::Code(code) => GoneReason::AbnormalExit(code),
+            ExitKind::Signal(sig) if sig == libc::SIGKILL => GoneReason::Killed,
+            ExitKind::Signal(sig) => GoneReason::Crashed(sig),
+        }
+    }
+}
+
+/// Recent deaths of one window's renderers.
+#[derive(Debug, Default)]
+pub struct CrashHistory {
+    deaths: VecDeque<Instant>,
+}
+
+impl CrashHistory {
+    /// Records a death at `now`; returns how many fall within `window`.
+    pub fn record(&mut self, now: Instant, window: Duration) -> usize {
+        self.deaths.push_back(now);
+        while self
+            .deaths
+            .front()
+            .is_some_and(|&t| now.duration_since(t) > window)
+        {
+            self.deaths.pop_front();
+        }
+        self.deaths.len()
+    }
+}
+
+impl Broker {
+    /// A renderer process was reaped (or never started).
+    pub(super) fn renderer_gone(
+        &mut self,
+        now: Instant,
+        role: Role,
+        generation: u32,
+        exit: Option<ExitKind>,
+    ) {
+        let limit = self.config.crash_limit;
+        let window = self.config.crash_window;
+        let quitting = self.quitting;
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        if w.renderer.generation != generation {
+            return;
+        }
+        let reason = match (&w.renderer.stage, exit) {
+            (Stage::Dying(reason), _) => *reason,
+            (_, Some(kind)) => {
+                if w.renderer.ready_at.is_some() {
+                    GoneReason::from_exit(kind)
+                } else {
+                    // Died before its handshake completed.
+                    match GoneReason::from_exit(kind) {
+                        GoneReason::CleanExit | GoneReason::AbnormalExit(_) => {
+                            GoneReason::LaunchFailed
+                        }
+                        other => other,
+                    }
+                }
+            }
+            (_, None) => GoneReason::LaunchFailed,
+        };
+        let exit_text = match exit {
+            Some(ExitKind::Code(c)) => format!("exit code {c}"),
+            Some(ExitKind::Signal(s)) => format!("signal {s}"),
+            None => "not started".to_owned(),
+        };
+        self.gone.push((role, generation, reason));
+        if w.closing || quitting {
+            tracing::info!(
+                role = role.as_str(),
+                generation,
+                reason = reason.label(),
+                exit = exit_text.as_str(),
+                "renderer exited"
+            );
+            self.windows.remove(&role);
+            return;
+        }
+        tracing::warn!(
+            role = role.as_str(),
+            generation,
+            reason = reason.label(),
+            exit = exit_text.as_str(),
+            "render-process-gone"
+        );
+        let recent = w.crashes.record(now, window);
+        if recent >= limit {
+            tracing::error!(
+                role = role.as_str(),
+                deaths = recent,
+                window_secs = window.as_secs(),
+                "renderer keeps dying; not restarting it until the user asks"
+            );
+            w.crashed_out = true;
+            w.renderer.stage = Stage::Dying(reason);
+            w.title = role.window_title().to_owned();
+            self.effects.push(Effect::SetTitle {
+                role,
+                title: w.title.clone(),
+            });
+            self.effects.push(Effect::ShowCrashed { role });
+            return;
+        }
+        if w.title != role.window_title() {
+            w.title = role.window_title().to_owned();
+            self.effects.push(Effect::SetTitle {
+                role,
+                title: w.title.clone(),
+            });
+        }
+        tracing::info!(role = role.as_str(), "restarting the renderer");
+        self.respawn(now, role);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        assert_eq!(
+            GoneReason::from_exit(ExitKind::Code(0)),
+            GoneReason::CleanExit
+        );
+        assert_eq!(
+            GoneReason::from_exit(ExitKind::Signal(libc::SIGSEGV)),
+            GoneReason::Crashed(libc::SIGSEGV)
+        );
+        assert_eq!(
+            GoneReason::from_exit(ExitKind::Signal(libc::SIGKILL)),
+            GoneReason::Killed
+        );
+    }
+
+    #[test]
+    fn history_forgets_old_deaths() {
+        let mut h = CrashHistory::default();
+        let t = Instant::now();
+        let w = Duration::from_secs(30);
+        assert_eq!(h.record(t, w), 1);
+        assert_eq!(h.record(t + Duration::from_secs(10), w), 2);
+        assert_eq!(h.record(t + Duration::from_secs(45), w), 1);
+    }
+}

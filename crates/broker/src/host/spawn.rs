@@ -1,0 +1,139 @@
+//! Starting a renderer process, in the order the docs describe:
+//!
+//! 1. create the control socket pair and a private bootstrap directory;
+//! 2. prepare the sandbox's spawn step (everything that allocates, before
+//!    the fork);
+//! 3. build the command: the same executable with `--type=renderer`, an
+//!    empty environment but `TMPDIR` (where the renderer's one-shot server
+//!    goes), stdin from `/dev/null`, stdout to `/dev/null`, stderr to a pipe
+//!    the broker relays;
+//! 4. in the child, before exec: put the renderer's socket at fd 3, mark
+//!    every other descriptor above 2 close-on-exec, then enter the sandbox's
+//!    namespaces (which also sets the parent-death signal);
+//! 5. after the fork: open a pidfd, start the receive thread and the stderr
+//!    relay.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+use workshop_common::Role;
+use workshop_transport::control::{self, ControlSocket};
+use workshop_transport::RENDERER_CONTROL_FD;
+
+use super::{confine, reader, relay, HostConfig, HostError};
+use crate::queue::EventSender;
+
+/// A started renderer.
+#[derive(Debug)]
+pub struct Started {
+    /// Signals go through this.
+    pub pidfd: OwnedFd,
+    /// The broker's end of the control socket (the reader has a clone).
+    pub control: ControlSocket,
+    /// Where the renderer's bootstrap server must be (removed on drop).
+    pub bootstrap_dir: tempfile::TempDir,
+}
+
+/// Starts renderer `generation` of `role`.
+pub fn start(
+    config: &HostConfig,
+    role: Role,
+    generation: u32,
+    first: bool,
+    events: &EventSender,
+) -> Result<Started, HostError> {
+    // 1. Socket pair and private directory.
+    let (control, renderer_end) = control::pair().map_err(HostError::Socket)?;
+    let bootstrap_dir = tempfile::Builder::new()
+        .prefix("workshop-renderer-")
+        .tempdir()
+        .map_err(HostError::BootstrapDir)?;
+
+    // 2. Sandbox spawn step, prepared before the fork.
+    let confinement = confine::prepare(config.sandbox).map_err(HostError::Confinement)?;
+
+    // 3. The command.
+    let (stderr_read, stderr_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|e| HostError::Pipe(e.into()))?;
+    let mut cmd = Command::new(&config.exe);
+    cmd.arg("--type=renderer")
+        .arg(format!("--role={}", role.as_str()))
+        .arg(format!("--ipc-fd={RENDERER_CONTROL_FD}"))
+        .arg(format!("--sandbox={}", config.sandbox.as_str()))
+        .arg(format!(
+            "--invoke-timeout-ms={}",
+            config.invoke_timeout.as_millis()
+        ))
+        .arg(format!("--log-filter={}", config.log_filter))
+        .arg(format!("--parent-ns={}", confine::parent_namespaces_arg()))
+        .arg(format!("--broker-pid={}", std::process::id()));
+    if first {
+        if let Some(extra) = config.first_spawn_args.get(&role) {
+            cmd.args(extra);
+        }
+    }
+    if let Some(extra) = config.every_spawn_args.get(&role) {
+        cmd.args(extra);
+    }
+    cmd.env_clear()
+        .env("TMPDIR", bootstrap_dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(stderr_write));
+
+    // 4. In the child, before exec.
+    let renderer_fd = renderer_end.as_raw_fd();
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes async-signal-safe system calls (dup2, fcntl, close_range, and
+    // the sandbox's `enter`, which is written to the same rule); it
+    // allocates nothing and takes no locks.
+    unsafe {
+        cmd.pre_exec(move || {
+            if renderer_fd == RENDERER_CONTROL_FD {
+                if libc::fcntl(renderer_fd, libc::F_SETFD, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(renderer_fd, RENDERER_CONTROL_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Everything above the control socket closes at exec (std's own
+            // error pipe is already close-on-exec and must stay open).
+            if libc::syscall(
+                libc::SYS_close_range,
+                (RENDERER_CONTROL_FD + 1) as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            confinement.enter()
+        });
+    }
+    let child = cmd.spawn().map_err(|source| HostError::Spawn {
+        exe: config.exe.display().to_string(),
+        source,
+    })?;
+    drop(renderer_end);
+    drop(cmd);
+
+    // 5. pidfd, receive thread, relay.
+    let pid = child.id();
+    let pidfd = rustix::process::pidfd_open(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::PidfdFlags::empty(),
+    )
+    .map_err(|e| HostError::Pidfd(e.into()))?;
+    let reader_socket = control.try_clone().map_err(HostError::Socket)?;
+    reader::start(role, generation, reader_socket, child, events.clone())
+        .map_err(HostError::Thread)?;
+    relay::start(role, generation, stderr_read, config.stderr_sink.clone())
+        .map_err(HostError::Thread)?;
+    tracing::debug!(role = role.as_str(), generation, pid, "renderer started");
+    Ok(Started {
+        pidfd,
+        control,
+        bootstrap_dir,
+    })
+}

@@ -1,0 +1,247 @@
+//! Shells around the broker core: they own the windows and carry out effects.
+//!
+//! [`Driver`] is shared by both shells: it feeds events to the core and
+//! executes the effects that are not about windows (processes, sockets,
+//! surfaces, authentication). Window effects go to a [`WindowBackend`]:
+//! [`headless`] keeps surfaces in memory (tests, `--headless`), `desktop`
+//! (winit + softbuffer) shows real windows.
+
+pub mod headless;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+use workshop_common::geometry::PxRect;
+use workshop_common::input::CursorIcon;
+use workshop_common::Role;
+
+use crate::audit::Verdict;
+use crate::auth::Authenticator;
+use crate::core::{Broker, Effect, Event, RendererEvent, WindowEvent};
+use crate::host::{Delivery, Hosts};
+use crate::queue::EventSender;
+
+/// What a window system must offer the broker.
+pub trait WindowBackend {
+    /// Creates window `role`; returns its surface size in physical pixels
+    /// and its scale factor.
+    fn open(&mut self, role: Role) -> Result<(u32, u32, f32), String>;
+    /// Destroys window `role`.
+    fn close(&mut self, role: Role);
+    /// Brings window `role` to the front.
+    fn raise(&mut self, role: Role);
+    /// Sets window `role`'s title.
+    fn set_title(&mut self, role: Role, title: &str);
+    /// Sets window `role`'s pointer shape.
+    fn set_cursor(&mut self, role: Role, cursor: CursorIcon);
+    /// Copies `damage` from `pixels` (a `width × height` 0RGB surface) into
+    /// window `role` and presents it.
+    fn present(&mut self, role: Role, pixels: &[u8], width: u32, height: u32, damage: PxRect);
+    /// Draws the broker's own error page in window `role`.
+    fn show_crashed(&mut self, role: Role);
+}
+
+/// Whether the loop goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep running.
+    Continue,
+    /// The app quit.
+    Quit,
+}
+
+/// The core, the renderer hosts and the authenticator, wired together.
+pub struct Driver {
+    core: Broker,
+    hosts: Hosts,
+    auth: Arc<dyn Authenticator>,
+    events: EventSender,
+    quit: bool,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").field("core", &self.core).finish()
+    }
+}
+
+impl Driver {
+    /// Wires a driver.
+    pub fn new(
+        core: Broker,
+        hosts: Hosts,
+        auth: Arc<dyn Authenticator>,
+        events: EventSender,
+    ) -> Driver {
+        Driver {
+            core,
+            hosts,
+            auth,
+            events,
+            quit: false,
+        }
+    }
+
+    /// The core (for inspection).
+    pub fn core(&self) -> &Broker {
+        &self.core
+    }
+
+    /// The hosts (for inspection).
+    pub fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    /// Feeds `event` and everything it causes synchronously.
+    pub fn handle(&mut self, event: Event, backend: &mut dyn WindowBackend) -> Flow {
+        let mut pending = VecDeque::from([event]);
+        while let Some(event) = pending.pop_front() {
+            let now = Instant::now();
+            if let Event::Renderer {
+                role,
+                generation,
+                event: RendererEvent::Exited(_),
+            } = &event
+            {
+                self.hosts.reaped(*role, *generation);
+            }
+            let effects = self.core.handle(now, event);
+            self.execute(effects, backend, &mut pending);
+        }
+        if self.quit {
+            Flow::Quit
+        } else {
+            Flow::Continue
+        }
+    }
+
+    /// When the loop must wake for timers even without events.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let core = self.core.next_deadline();
+        if self.hosts.has_backlog() {
+            let soon = Instant::now() + std::time::Duration::from_millis(2);
+            return Some(core.map_or(soon, |c| c.min(soon)));
+        }
+        core
+    }
+
+    /// Retries held messages (call on every loop iteration).
+    pub fn flush(&mut self) {
+        self.hosts.flush_backlogs();
+    }
+
+    fn execute(
+        &mut self,
+        effects: Vec<Effect>,
+        backend: &mut dyn WindowBackend,
+        pending: &mut VecDeque<Event>,
+    ) {
+        for effect in effects {
+            match effect {
+                Effect::OpenWindow { role } => match backend.open(role) {
+                    Ok((width, height, scale)) => pending.push_back(Event::Window {
+                        role,
+                        event: WindowEvent::Resized {
+                            width,
+                            height,
+                            scale,
+                        },
+                    }),
+                    Err(e) => {
+                        tracing::error!(
+                            role = role.as_str(),
+                            error = e.as_str(),
+                            "could not open window"
+                        );
+                    }
+                },
+                Effect::CloseWindow { role } => backend.close(role),
+                Effect::RaiseWindow { role } => backend.raise(role),
+                Effect::SetTitle { role, title } => backend.set_title(role, &title),
+                Effect::SetCursor { role, cursor } => backend.set_cursor(role, cursor),
+                Effect::ShowCrashed { role } => backend.show_crashed(role),
+                Effect::Spawn { role, generation } => self.hosts.spawn(role, generation),
+                Effect::SendSurface {
+                    role,
+                    generation,
+                    spec,
+                    connect,
+                } => self.hosts.send_surface(role, generation, spec, connect),
+                Effect::Send {
+                    role,
+                    generation,
+                    msg,
+                } => {
+                    let kind = msg.kind().name();
+                    let (size, verdict) = match self.hosts.send(role, generation, &msg) {
+                        Delivery::Sent(n) | Delivery::Backlogged(n) => (n, Verdict::Accepted),
+                        Delivery::Dropped(n) => {
+                            (n, Verdict::Undelivered("renderer not reading or gone"))
+                        }
+                    };
+                    self.core
+                        .audit_outgoing(role, generation, kind, size, verdict);
+                }
+                Effect::Present {
+                    role,
+                    generation,
+                    surface,
+                    damage,
+                } => {
+                    if let Some((spec, pixels)) = self.hosts.surface(role, generation) {
+                        if spec.generation == surface {
+                            backend.present(role, pixels, spec.width, spec.height, damage);
+                        }
+                    }
+                }
+                Effect::Inspect {
+                    role,
+                    generation,
+                    pid,
+                } => pending.push_back(Event::Renderer {
+                    role,
+                    generation,
+                    event: RendererEvent::Inspected(self.hosts.inspect(pid)),
+                }),
+                Effect::Kill { role, generation } => self.hosts.kill(role, generation),
+                Effect::Authenticate {
+                    role,
+                    generation,
+                    id,
+                    email,
+                    password,
+                } => {
+                    let auth = self.auth.clone();
+                    let events = self.events.clone();
+                    let spawned =
+                        std::thread::Builder::new()
+                            .name("auth".to_owned())
+                            .spawn(move || {
+                                let result = auth.authenticate(&email, &password);
+                                drop(password);
+                                events.send(Event::AuthFinished {
+                                    role,
+                                    generation,
+                                    id,
+                                    result,
+                                });
+                            });
+                    if let Err(e) = spawned {
+                        tracing::error!(error = %e, "could not start the authenticator thread");
+                        pending.push_back(Event::AuthFinished {
+                            role,
+                            generation,
+                            id,
+                            result: Err(workshop_common::user::LoginError::Unavailable),
+                        });
+                    }
+                }
+                Effect::Quit => {
+                    self.hosts.shutdown_all(self.core.config().shutdown_grace);
+                    self.quit = true;
+                }
+            }
+        }
+    }
+}

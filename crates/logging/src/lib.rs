@@ -1,0 +1,204 @@
+//! Log output for both process kinds: `tracing` to stderr, `RUST_LOG` to
+//! filter, every line tagged with its process and role.
+//!
+//! The broker tags its lines `[BROKER]`. A renderer writes plain
+//! `LEVEL target: message` lines to its stderr pipe ([`init_renderer`]); the
+//! broker's relay re-emits each one tagged with the renderer's role (`[MAIN]`,
+//! `[LOGIN]`, the seed's tags) and generation, in the broker's format, with
+//! the broker's timestamp. `--log-format json` prints one JSON object per
+//! line with the same fields, for machines.
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::EnvFilter;
+
+/// Text for people, JSON for machines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `TIME LEVEL [TAG] target: message key=value`.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// Command-line spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+
+    /// Parses the command-line spelling.
+    pub fn parse(s: &str) -> Option<LogFormat> {
+        match s {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The default filter when `RUST_LOG` is unset.
+pub const DEFAULT_FILTER: &str = "info";
+
+/// Installs the broker's subscriber: lines tagged `tag`, timestamped.
+pub fn init(format: LogFormat, filter: &str, tag: &'static str) {
+    install(
+        filter,
+        Tagged {
+            tag: Some(tag),
+            format,
+            timestamps: true,
+        },
+    );
+}
+
+/// Installs a renderer's subscriber: `LEVEL target: message key=value`
+/// lines without tag or time, for the broker's relay to parse.
+pub fn init_renderer(filter: &str) {
+    install(
+        filter,
+        Tagged {
+            tag: None,
+            format: LogFormat::Text,
+            timestamps: false,
+        },
+    );
+}
+
+/// Splits a renderer line into its level and the rest.
+pub fn parse_renderer_line(line: &str) -> (tracing::Level, &str) {
+    let trimmed = line.trim_start();
+    let (word, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+    let level = match word {
+        "ERROR" => tracing::Level::ERROR,
+        "WARN" => tracing::Level::WARN,
+        "INFO" => tracing::Level::INFO,
+        "DEBUG" => tracing::Level::DEBUG,
+        "TRACE" => tracing::Level::TRACE,
+        _ => return (tracing::Level::INFO, line),
+    };
+    (level, rest)
+}
+
+fn install(filter: &str, formatter: Tagged) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    // A second init (tests run several apps in one process) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .event_format(formatter)
+        .try_init();
+}
+
+/// The filter in effect: `RUST_LOG` or the default.
+pub fn filter_from_env() -> String {
+    std::env::var("RUST_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_owned())
+}
+
+struct Tagged {
+    tag: Option<&'static str>,
+    format: LogFormat,
+    timestamps: bool,
+}
+
+/// Collects an event's fields; `process` and `generation` fields of relayed
+/// renderer lines become the tag.
+#[derive(Default)]
+struct Fields {
+    message: String,
+    process: Option<String>,
+    generation: Option<String>,
+    rest: Vec<(&'static str, String)>,
+}
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let v = format!("{value:?}");
+        match field.name() {
+            "message" => self.message = v,
+            "process" => self.process = Some(v.trim_matches('"').to_owned()),
+            "generation" if self.process.is_some() => self.generation = Some(v),
+            name => self.rest.push((name, v)),
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.message = value.to_owned(),
+            "process" => self.process = Some(value.to_owned()),
+            name => self.rest.push((name, format!("{value:?}"))),
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for Tagged
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let tag = fields.process.as_deref().or(self.tag);
+        match self.format {
+            LogFormat::Text => {
+                if self.timestamps {
+                    SystemTime.format_time(&mut writer)?;
+                    write!(writer, " ")?;
+                }
+                write!(writer, "{:>5} ", meta.level())?;
+                if let Some(tag) = tag {
+                    write!(writer, "[{tag}")?;
+                    if let Some(g) = &fields.generation {
+                        write!(writer, " #{g}")?;
+                    }
+                    write!(writer, "] ")?;
+                }
+                if fields.process.is_some() {
+                    // A relayed renderer line carries its own target.
+                    write!(writer, "{}", fields.message)?;
+                } else {
+                    write!(writer, "{}: {}", meta.target(), fields.message)?;
+                }
+                for (k, v) in &fields.rest {
+                    write!(writer, " {k}={v}")?;
+                }
+                writeln!(writer)
+            }
+            LogFormat::Json => {
+                let mut obj = serde_json::Map::new();
+                if self.timestamps {
+                    let mut ts = String::new();
+                    SystemTime.format_time(&mut Writer::new(&mut ts))?;
+                    obj.insert("timestamp".into(), ts.into());
+                }
+                obj.insert("level".into(), meta.level().as_str().into());
+                if let Some(tag) = tag {
+                    obj.insert("process".into(), tag.into());
+                }
+                if let Some(g) = &fields.generation {
+                    obj.insert("generation".into(), g.clone().into());
+                }
+                obj.insert("target".into(), meta.target().into());
+                obj.insert("message".into(), fields.message.into());
+                for (k, v) in fields.rest {
+                    obj.insert(k.into(), v.trim_matches('"').to_owned().into());
+                }
+                writeln!(writer, "{}", serde_json::Value::Object(obj))
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! From process start to the first `Hello`, straight-line, in the order the
+//! docs describe, one error variant per step.
+//!
+//! 1. Adopt the control socket at the inherited fd.
+//! 2. Check our namespaces against the broker's (before lockdown: `/proc`
+//!    is unreadable afterwards).
+//! 3. Build the window content (fonts are parsed from memory).
+//! 4. Host a one-shot ipc-channel server for surfaces and name it to the
+//!    broker with `Bootstrap`; accept the broker's connection and its first
+//!    surface. (The renderer hosts the server so that the broker only ever
+//!    *sends* on ipc-channel; see `docs/SECURITY.md`.)
+//! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, seccomp.
+//!    The process is single-threaded here, so every layer covers it all.
+//! 6. Run the probes: try each forbidden thing and record the refusal.
+//! 7. Say `Hello` (version, role, report) and hand over to the runtime.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use ipc_channel::ipc::IpcOneShotServer;
+use thiserror::Error;
+use workshop_common::protocol::RendererToBroker;
+use workshop_common::sandbox_report::{
+    Layer, LayerState, LayerStatus, Probe, ProbeOutcome, ProbeResult, SandboxMode, SandboxReport,
+};
+use workshop_common::PROTOCOL_VERSION;
+use workshop_transport::control::{ControlSocket, InheritError};
+use workshop_transport::surface::SurfaceHandle;
+
+use crate::args::RendererArgs;
+use crate::runtime::{Runtime, RuntimeError};
+
+/// Why the renderer could not start. One variant per step.
+#[derive(Debug, Error)]
+pub enum BootstrapError {
+    /// Step 1.
+    #[error("control socket at fd {fd}: {source}")]
+    ControlSocket {
+        /// The fd.
+        fd: i32,
+        /// Why.
+        source: InheritError,
+    },
+    /// Step 4: creating the one-shot server.
+    #[error("surface server: {0}")]
+    SurfaceServer(std::io::Error),
+    /// Step 4: sending `Bootstrap`.
+    #[error("sending Bootstrap: {0}")]
+    SendBootstrap(RuntimeError),
+    /// Step 4: accepting the broker's connection.
+    #[error("accepting the broker's surface connection: {0}")]
+    AcceptSurface(String),
+    /// Step 5.
+    #[error("lockdown: {0}")]
+    Lockdown(workshop_sandbox::LockdownError),
+    /// Step 7 and after.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+/// Runs the renderer to completion.
+pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
+    // 1. The control socket.
+    if args.ipc_fd < 3 {
+        return Err(BootstrapError::ControlSocket {
+            fd: args.ipc_fd,
+            source: InheritError::NotASocket(std::io::Error::from_raw_os_error(libc::EBADF)),
+        });
+    }
+    // SAFETY: the broker placed our end of the control socket at this fd
+    // (>= 3, so not stdio) and nothing else in this process has taken
+    // ownership of it; `from_inherited` checks it really is a seqpacket
+    // socket before it is used.
+    let fd = unsafe { OwnedFd::from_raw_fd(args.ipc_fd) };
+    let control =
+        ControlSocket::from_inherited(fd).map_err(|source| BootstrapError::ControlSocket {
+            fd: args.ipc_fd,
+            source,
+        })?;
+
+    // 2. Namespaces, judged before /proc becomes unreadable.
+    let namespace_layers = namespace_layers(&args);
+
+    // 3. Content.
+    let mut runtime = Runtime::new(&args, control);
+
+    // 4. Surface server, Bootstrap, first surface.
+    let (server, name) =
+        IpcOneShotServer::<SurfaceHandle>::new().map_err(BootstrapError::SurfaceServer)?;
+    runtime
+        .send(&RendererToBroker::Bootstrap { server: name })
+        .map_err(BootstrapError::SendBootstrap)?;
+    let (surfaces, first) = server
+        .accept()
+        .map_err(|e| BootstrapError::AcceptSurface(e.to_string()))?;
+    runtime.adopt_surface_channel(surfaces, first);
+
+    #[cfg(feature = "hostile")]
+    crate::hostile::before_lockdown(&args, &mut runtime);
+
+    // 5. Lockdown.
+    let lockdown_layers = lockdown(&args)?;
+
+    // 6. Probes.
+    let probes = probes(&args);
+
+    // 7. Hello.
+    let mut layers = namespace_layers;
+    layers.extend(lockdown_layers);
+    let report = SandboxReport {
+        mode: args.sandbox,
+        layers,
+        probes,
+    };
+    for l in report
+        .layers
+        .iter()
+        .filter(|l| l.state != LayerState::Active)
+    {
+        if args.sandbox != SandboxMode::Disabled {
+            tracing::warn!(layer = l.layer.name(), state = ?l.state, "sandbox layer not active");
+        }
+    }
+    let hello = RendererToBroker::Hello {
+        protocol_version: PROTOCOL_VERSION,
+        role: args.role,
+        sandbox: report,
+    };
+    #[cfg(feature = "hostile")]
+    let hello = crate::hostile::rewrite_hello(&args, hello);
+    runtime.send(&hello)?;
+    runtime.run()?;
+    Ok(())
+}
+
+fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
+    const NAMESPACES: [Layer; 6] = [
+        Layer::UserNamespace,
+        Layer::PidNamespace,
+        Layer::NetNamespace,
+        Layer::IpcNamespace,
+        Layer::UtsNamespace,
+        Layer::MountNamespace,
+    ];
+    if args.sandbox == SandboxMode::Disabled {
+        return NAMESPACES
+            .iter()
+            .map(|&layer| LayerStatus {
+                layer,
+                state: LayerState::Disabled,
+                detail: 0,
+            })
+            .collect();
+    }
+    match workshop_sandbox::ParentNamespaces::parse(&args.parent_ns) {
+        Ok(parent) => workshop_sandbox::namespaces_status(&parent),
+        Err(e) => {
+            tracing::warn!(error = %e, "broker namespaces unknown; cannot check ours");
+            NAMESPACES
+                .iter()
+                .map(|&layer| LayerStatus {
+                    layer,
+                    state: LayerState::Unavailable {
+                        errno: libc::EINVAL,
+                    },
+                    detail: 0,
+                })
+                .collect()
+        }
+    }
+}
+
+fn lockdown(args: &RendererArgs) -> Result<Vec<LayerStatus>, BootstrapError> {
+    #[cfg(feature = "hostile")]
+    if let Some(knobs) = crate::hostile::lockdown_knobs(args) {
+        return workshop_sandbox::lockdown_with(args.sandbox, &knobs)
+            .map_err(BootstrapError::Lockdown);
+    }
+    workshop_sandbox::lockdown(args.sandbox).map_err(BootstrapError::Lockdown)
+}
+
+fn probes(args: &RendererArgs) -> Vec<ProbeResult> {
+    if args.sandbox == SandboxMode::Disabled {
+        return Probe::ALL
+            .iter()
+            .map(|&probe| ProbeResult {
+                probe,
+                outcome: ProbeOutcome::NotRun,
+            })
+            .collect();
+    }
+    workshop_sandbox::run_probes(&workshop_sandbox::ProbeContext::new(args.broker_pid))
+}

@@ -1,0 +1,327 @@
+//! The renderer's message loop and frame protocol.
+//!
+//! Single-threaded: wait on the control socket (with a timeout when an
+//! invoke is pending), handle one broker message, send what the content
+//! queued, paint if the surface is ours, repeat. The broker is trusted here
+//! (it is the privileged side); its messages still go through the codec's
+//! limit so a broker bug cannot make the renderer allocate without bound.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use ipc_channel::ipc::IpcReceiver;
+use thiserror::Error;
+use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
+use workshop_common::geometry::PxRect;
+use workshop_common::input::{CursorIcon, InputEvent, Key};
+use workshop_common::protocol::{BrokerToRenderer, RendererToBroker};
+use workshop_common::Role;
+use workshop_transport::control::{ControlSocket, Received, RecvError, SendError};
+use workshop_transport::surface::SurfaceHandle;
+use workshop_ui::TextSystem;
+
+use crate::args::RendererArgs;
+use crate::content::Content;
+use crate::surface::{Surface, SurfaceError};
+
+/// Why the loop stopped with an error.
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    /// Encoding our own message failed.
+    #[error("encode: {0}")]
+    Encode(CodecError),
+    /// The broker's message did not decode.
+    #[error("decode broker message: {0}")]
+    Decode(CodecError),
+    /// Sending failed.
+    #[error("send: {0}")]
+    Send(SendError),
+    /// Receiving failed.
+    #[error("receive: {0}")]
+    Recv(RecvError),
+    /// The surface channel failed.
+    #[error("surface channel: {0}")]
+    SurfaceChannel(String),
+    /// A surface was unusable.
+    #[error(transparent)]
+    Surface(#[from] SurfaceError),
+}
+
+/// The renderer after bootstrap.
+pub struct Runtime {
+    role: Role,
+    control: ControlSocket,
+    surfaces: Option<IpcReceiver<SurfaceHandle>>,
+    handles: VecDeque<SurfaceHandle>,
+    content: Content,
+    text: TextSystem,
+    surface: Option<Surface>,
+    frame_in_flight: bool,
+    cursor: CursorIcon,
+    pointer: (f32, f32),
+    recv_buf: Vec<u8>,
+    send_buf: Vec<u8>,
+    #[cfg(feature = "hostile")]
+    pub(crate) misbehave: Option<String>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("role", &self.role)
+            .field("surface", &self.surface)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// The runtime for `args.role`, before the surface channel exists.
+    pub fn new(args: &RendererArgs, control: ControlSocket) -> Runtime {
+        Runtime {
+            role: args.role,
+            control,
+            surfaces: None,
+            handles: VecDeque::new(),
+            content: Content::new(args.role, args.invoke_timeout),
+            text: TextSystem::new(),
+            surface: None,
+            frame_in_flight: false,
+            cursor: CursorIcon::Default,
+            pointer: (0.0, 0.0),
+            recv_buf: vec![0; MAX_MESSAGE_BYTES],
+            send_buf: Vec::with_capacity(256),
+            #[cfg(feature = "hostile")]
+            misbehave: args.misbehave.clone(),
+        }
+    }
+
+    /// Takes the surface channel the broker connected, with its first handle.
+    pub fn adopt_surface_channel(&mut self, rx: IpcReceiver<SurfaceHandle>, first: SurfaceHandle) {
+        self.surfaces = Some(rx);
+        self.handles.push_back(first);
+    }
+
+    /// The control socket (the hostile test module writes raw datagrams).
+    #[cfg(feature = "hostile")]
+    pub(crate) fn control(&self) -> &ControlSocket {
+        &self.control
+    }
+
+    /// The window role.
+    #[cfg(feature = "hostile")]
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The current surface generation, if any.
+    #[cfg(feature = "hostile")]
+    pub(crate) fn surface_generation(&self) -> Option<u32> {
+        self.surface.as_ref().map(|s| s.generation)
+    }
+
+    /// Encodes and sends one message.
+    pub fn send(&mut self, msg: &RendererToBroker) -> Result<(), RuntimeError> {
+        codec::encode_into(msg, &mut self.send_buf).map_err(RuntimeError::Encode)?;
+        let result = self.control.send(&self.send_buf);
+        // Login requests carry the password: do not leave it in the buffer.
+        self.send_buf.fill(0);
+        result.map_err(RuntimeError::Send)
+    }
+
+    /// Runs until the broker says `Shutdown` or goes away.
+    pub fn run(&mut self) -> Result<(), RuntimeError> {
+        loop {
+            self.flush_outgoing()?;
+            self.paint()?;
+            self.update_cursor()?;
+            let timeout = self
+                .content
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            let received = self
+                .control
+                .recv_timeout(&mut self.recv_buf, timeout)
+                .map_err(RuntimeError::Recv)?;
+            match received {
+                Received::Closed => {
+                    tracing::info!("broker closed the connection; exiting");
+                    return Ok(());
+                }
+                Received::Timeout => self.content.expire(Instant::now()),
+                Received::Message(len) => {
+                    let msg: BrokerToRenderer =
+                        codec::decode(&self.recv_buf[..len]).map_err(RuntimeError::Decode)?;
+                    if !self.handle(msg)? {
+                        tracing::info!("shutting down");
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one broker message; false means exit.
+    fn handle(&mut self, msg: BrokerToRenderer) -> Result<bool, RuntimeError> {
+        match msg {
+            BrokerToRenderer::Welcome => {
+                tracing::debug!(role = self.role.as_str(), "handshake accepted");
+                #[cfg(feature = "hostile")]
+                crate::hostile::after_welcome(self)?;
+            }
+            BrokerToRenderer::Surface {
+                generation,
+                width,
+                height,
+                scale,
+            } => self.new_surface(generation, width, height, scale)?,
+            BrokerToRenderer::FrameAck => {
+                self.frame_in_flight = false;
+                #[cfg(feature = "hostile")]
+                crate::hostile::after_frame_ack(self)?;
+            }
+            BrokerToRenderer::Input(event) => self.input(event),
+            BrokerToRenderer::Ping { nonce } => {
+                #[cfg(feature = "hostile")]
+                if crate::hostile::ignore_ping(self) {
+                    return Ok(true);
+                }
+                self.send(&RendererToBroker::Pong { nonce })?;
+            }
+            BrokerToRenderer::Shutdown => return Ok(false),
+            push @ (BrokerToRenderer::InitialState { .. }
+            | BrokerToRenderer::Authenticated { .. }
+            | BrokerToRenderer::LoggedOut
+            | BrokerToRenderer::Reply { .. }) => self.content.push(push),
+        }
+        Ok(true)
+    }
+
+    fn new_surface(
+        &mut self,
+        generation: u32,
+        width: u32,
+        height: u32,
+        scale: f32,
+    ) -> Result<(), RuntimeError> {
+        // The handle was sent before this message; older ones are dropped.
+        let handle = loop {
+            let handle = match self.handles.pop_front() {
+                Some(h) => h,
+                None => self
+                    .surfaces
+                    .as_ref()
+                    .ok_or_else(|| RuntimeError::SurfaceChannel("not connected".to_owned()))?
+                    .recv()
+                    .map_err(|e| RuntimeError::SurfaceChannel(e.to_string()))?,
+            };
+            if handle.generation == generation {
+                break handle;
+            }
+            if handle.generation > generation {
+                return Err(SurfaceError::Mismatch {
+                    expected: generation,
+                    got: handle.generation,
+                }
+                .into());
+            }
+        };
+        let surface = Surface::new(handle, width, height, scale)?;
+        let ui = self.content.ui_mut();
+        ui.resize(width as f32 / scale, height as f32 / scale);
+        ui.invalidate();
+        self.surface = Some(surface);
+        self.frame_in_flight = false;
+        Ok(())
+    }
+
+    fn input(&mut self, event: InputEvent) {
+        let scale = self.surface.as_ref().map_or(1.0, |s| s.scale);
+        let (px, py) = self.pointer;
+        let event = match event {
+            InputEvent::PointerMoved { x, y } => {
+                self.pointer = (x / scale, y / scale);
+                workshop_ui::Event::PointerMoved {
+                    x: x / scale,
+                    y: y / scale,
+                }
+            }
+            InputEvent::PointerPressed => workshop_ui::Event::PointerPressed { x: px, y: py },
+            InputEvent::PointerReleased => workshop_ui::Event::PointerReleased { x: px, y: py },
+            InputEvent::PointerLeft => workshop_ui::Event::PointerLeft,
+            InputEvent::Key { key, modifiers } => workshop_ui::Event::Key {
+                key: ui_key(key),
+                modifiers: workshop_ui::Modifiers {
+                    shift: modifiers.shift,
+                    ctrl: modifiers.ctrl,
+                },
+            },
+            InputEvent::Text(text) => workshop_ui::Event::Text(text),
+            InputEvent::Focus(true) => workshop_ui::Event::FocusGained,
+            InputEvent::Focus(false) => workshop_ui::Event::FocusLost,
+        };
+        self.content.input(&event);
+    }
+
+    fn flush_outgoing(&mut self) -> Result<(), RuntimeError> {
+        for msg in self.content.take_outgoing(Instant::now()) {
+            self.send(&msg)?;
+        }
+        Ok(())
+    }
+
+    fn paint(&mut self) -> Result<(), RuntimeError> {
+        if self.frame_in_flight {
+            return Ok(());
+        }
+        let Some(surface) = self.surface.as_mut() else {
+            return Ok(());
+        };
+        let Some(damage) = self
+            .content
+            .ui_mut()
+            .paint(&mut surface.canvas, &mut self.text)
+        else {
+            return Ok(());
+        };
+        surface.publish(damage)?;
+        let msg = RendererToBroker::FrameReady {
+            surface: surface.generation,
+            damage: PxRect {
+                x: damage.x,
+                y: damage.y,
+                width: damage.width,
+                height: damage.height,
+            },
+        };
+        self.frame_in_flight = true;
+        self.send(&msg)
+    }
+
+    fn update_cursor(&mut self) -> Result<(), RuntimeError> {
+        let cursor = match self.content.ui_mut().cursor() {
+            workshop_ui::CursorIcon::Default => CursorIcon::Default,
+            workshop_ui::CursorIcon::Pointer => CursorIcon::Pointer,
+            workshop_ui::CursorIcon::Text => CursorIcon::Text,
+        };
+        if cursor != self.cursor {
+            self.cursor = cursor;
+            self.send(&RendererToBroker::SetCursor { cursor })?;
+        }
+        Ok(())
+    }
+}
+
+fn ui_key(key: Key) -> workshop_ui::Key {
+    match key {
+        Key::Tab => workshop_ui::Key::Tab,
+        Key::Enter => workshop_ui::Key::Enter,
+        Key::Backspace => workshop_ui::Key::Backspace,
+        Key::Delete => workshop_ui::Key::Delete,
+        Key::Left => workshop_ui::Key::Left,
+        Key::Right => workshop_ui::Key::Right,
+        Key::Home => workshop_ui::Key::Home,
+        Key::End => workshop_ui::Key::End,
+        Key::Escape => workshop_ui::Key::Escape,
+        Key::Char(c) => workshop_ui::Key::Char(c),
+    }
+}

@@ -1,0 +1,452 @@
+//! `sandbox-probe`: a stand-in renderer that locks itself down exactly as a
+//! renderer does, runs the self-test probes, exercises every system call the
+//! renderer relies on, and reports on stderr (the only fd it may write to).
+//! The integration tests spawn it through [`workshop_sandbox::spawn`]; a
+//! reviewer can run it by hand to see what this kernel enforces:
+//!
+//! ```text
+//! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
+//!               [--skip=LAYER] [--then=exit|hold|uname|write-stdout|abort]
+//! ```
+//!
+//! fd 3, if open, is a `SOCK_SEQPACKET` socket to the "broker": the probe
+//! sends a datagram on it, waits (with `poll`) for a message carrying a
+//! shared-memory fd, maps it, writes [`REPLY_BYTE`] over it and says
+//! `mapped`. With `--then=hold` it then blocks on fd 3 until the peer hangs
+//! up, so the tests can inspect it from outside.
+//!
+//! Report lines (stderr): `fact KEY VALUE`, `layer NAME STATE DETAIL`,
+//! `probe NAME OUTCOME`, `exercise NAME ok|failed:ERRNO`, `done`, `holding`,
+//! or `lockdown-error LAYER MESSAGE` (exit code 2).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use workshop_common::sandbox_report::{Layer, LayerState, LayerStatus, ProbeOutcome, SandboxMode};
+use workshop_sandbox::{namespaces_status, run_probes, ParentNamespaces, ProbeContext};
+
+/// The fd of the socket to the (test) broker.
+const BROKER_FD: libc::c_int = 3;
+/// The byte the probe writes over the shared memory it receives.
+const REPLY_BYTE: u8 = 0xa5;
+/// Exit code when the lockdown fails.
+const EXIT_LOCKDOWN_FAILED: i32 = 2;
+/// Exit code for bad arguments.
+const EXIT_USAGE: i32 = 64;
+/// Upper bound on waiting for the broker's shared-memory message (a guard
+/// against a hung test, not a timing assertion).
+const RECV_TIMEOUT_MS: libc::c_int = 30_000;
+
+struct Args {
+    mode: SandboxMode,
+    parent: Option<ParentNamespaces>,
+    broker_pid: u32,
+    skip: Option<Layer>,
+    then: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        mode: SandboxMode::Strict,
+        parent: None,
+        broker_pid: 0,
+        skip: None,
+        then: "exit".into(),
+    };
+    for arg in std::env::args().skip(1) {
+        let (key, value) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("bad argument {arg}"))?;
+        match key {
+            "--mode" => {
+                args.mode = SandboxMode::parse(value).ok_or_else(|| format!("bad mode {value}"))?
+            }
+            "--parent-ns" => {
+                args.parent = Some(ParentNamespaces::parse(value).map_err(|e| e.to_string())?)
+            }
+            "--broker-pid" => args.broker_pid = value.parse().map_err(|_| "bad pid".to_string())?,
+            "--skip" => {
+                args.skip = Some(
+                    Layer::ALL
+                        .into_iter()
+                        .find(|l| l.name() == value)
+                        .ok_or_else(|| format!("bad layer {value}"))?,
+                )
+            }
+            "--then" => args.then = value.into(),
+            _ => return Err(format!("unknown argument {key}")),
+        }
+    }
+    Ok(args)
+}
+
+fn state(s: LayerState) -> String {
+    match s {
+        LayerState::Active => "active".into(),
+        LayerState::Partial => "partial".into(),
+        LayerState::Unavailable { errno } => format!("unavailable:{errno}"),
+        LayerState::Disabled => "disabled".into(),
+    }
+}
+
+fn outcome(o: ProbeOutcome) -> String {
+    match o {
+        ProbeOutcome::Denied { errno } => format!("denied:{errno}"),
+        ProbeOutcome::Allowed => "allowed".into(),
+        ProbeOutcome::NotRun => "not-run".into(),
+    }
+}
+
+/// Writes one report line to stderr (a single `write`).
+fn report(line: &str) {
+    let mut out = std::io::stderr().lock();
+    let _ = out.write_all(format!("{line}\n").as_bytes());
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+#[cfg(feature = "test-knobs")]
+fn lock(
+    mode: SandboxMode,
+    skip: Option<Layer>,
+) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
+    workshop_sandbox::lockdown_with(mode, &workshop_sandbox::Knobs { skip })
+}
+
+#[cfg(not(feature = "test-knobs"))]
+fn lock(
+    mode: SandboxMode,
+    skip: Option<Layer>,
+) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
+    if skip.is_some() {
+        report("lockdown-error none --skip needs the test-knobs feature");
+        std::process::exit(EXIT_USAGE);
+    }
+    workshop_sandbox::lockdown(mode)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            report(&format!("usage-error {e}"));
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+
+    // Before the lockdown: what only /proc and plain calls can tell.
+    // SAFETY: getuid/getpid have no preconditions.
+    let (uid, pid) = unsafe { (libc::getuid(), libc::getpid()) };
+    let namespaces = args.parent.as_ref().map(namespaces_status);
+    let ctx = ProbeContext::new(args.broker_pid);
+
+    let layers = match lock(args.mode, args.skip) {
+        Ok(layers) => layers,
+        Err(e) => {
+            let layer = e.layer().map_or("none", Layer::name);
+            report(&format!("lockdown-error {layer} {e}"));
+            std::process::exit(EXIT_LOCKDOWN_FAILED);
+        }
+    };
+
+    report(&format!("fact uid {uid}"));
+    report(&format!("fact pid {pid}"));
+    for l in namespaces.iter().flatten().chain(&layers) {
+        report(&format!(
+            "layer {} {} {}",
+            l.layer.name(),
+            state(l.state),
+            l.detail
+        ));
+    }
+    for p in run_probes(&ctx) {
+        report(&format!("probe {} {}", p.probe.name(), outcome(p.outcome)));
+    }
+    exercise();
+    report("done");
+
+    match args.then.as_str() {
+        "exit" => {}
+        "hold" => {
+            report("holding");
+            hold();
+        }
+        "uname" => {
+            // SAFETY: a zeroed utsname is a valid buffer.
+            let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+            // SAFETY: `u` is valid to write.
+            unsafe { libc::uname(&mut u) };
+            report("survived uname");
+        }
+        "write-stdout" => {
+            // SAFETY: writes one byte from a valid buffer.
+            unsafe { libc::write(libc::STDOUT_FILENO, b"x".as_ptr().cast(), 1) };
+            report("survived write-stdout");
+        }
+        "abort" => std::process::abort(),
+        other => report(&format!("usage-error unknown --then={other}")),
+    }
+}
+
+fn exercised(name: &str, result: Result<(), i32>) {
+    match result {
+        Ok(()) => report(&format!("exercise {name} ok")),
+        Err(e) => report(&format!("exercise {name} failed:{e}")),
+    }
+}
+
+static HANDLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_usr1(_: libc::c_int) {
+    HANDLED.store(true, Ordering::SeqCst);
+}
+
+/// Every system call the renderer relies on after its lockdown.
+fn exercise() {
+    // Threads: clone(CLONE_THREAD) (after clone3's ENOSYS), set_robust_list,
+    // rseq, sigaltstack, mmap/mprotect for the stack, futex for join, a new
+    // malloc arena, exit, madvise of the dead stack.
+    let joined = std::thread::Builder::new()
+        .spawn(|| {
+            let v: Vec<u64> = (0..100_000).collect();
+            v.iter().sum::<u64>()
+        })
+        .map_err(|e| e.raw_os_error().unwrap_or(-1))
+        .and_then(|h| h.join().map_err(|_| -1));
+    exercised(
+        "thread",
+        joined.and_then(|sum| {
+            if sum == 4_999_950_000 {
+                Ok(())
+            } else {
+                Err(-1)
+            }
+        }),
+    );
+
+    // malloc small and big (brk, mmap, munmap), realloc of a big block
+    // (mremap).
+    let small: Vec<Box<[u8; 32]>> = (0..1000).map(|_| Box::new([7; 32])).collect();
+    let mut big = vec![1u8; 1 << 20];
+    big.resize(16 << 20, 2);
+    let ok = small.len() == 1000 && big[(16 << 20) - 1] == 2;
+    drop(small);
+    drop(big);
+    exercised("malloc", if ok { Ok(()) } else { Err(-1) });
+
+    exercised("mmap", mmap_cycle());
+    exercised("stderr", {
+        eprintln!("exercise-line written to stderr with eprintln!");
+        Ok(())
+    });
+
+    // Time, randomness, scheduling, identity.
+    let now = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_nanos(1));
+    let _ = now.elapsed();
+    exercised("clock", Ok(()));
+    let mut seed = [0u8; 16];
+    // SAFETY: `seed` is valid for its length.
+    let got = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), seed.len(), 0) };
+    exercised("getrandom", if got == 16 { Ok(()) } else { Err(errno()) });
+    let mut map = HashMap::new();
+    map.insert("k", 1);
+    exercised("hashmap", if map["k"] == 1 { Ok(()) } else { Err(-1) });
+    // SAFETY: sched_yield has no preconditions.
+    let yielded = unsafe { libc::sched_yield() };
+    exercised(
+        "sched_yield",
+        if yielded == 0 { Ok(()) } else { Err(errno()) },
+    );
+    exercised(
+        "available_parallelism",
+        std::thread::available_parallelism()
+            .map(|_| ())
+            .map_err(|e| e.raw_os_error().unwrap_or(-1)),
+    );
+
+    // Signals to itself: kill(self, 0), a handler run via tgkill
+    // (rt_sigaction, tgkill, rt_sigreturn).
+    exercised("signal-self", signal_self());
+
+    // The broker socket, if the test gave us one.
+    // Is fd 3 open? Asked with F_SETFL (the one fcntl command the allowlist
+    // has), clearing flags a fresh socket does not have anyway.
+    // SAFETY: fcntl on a possibly closed fd only reports EBADF.
+    if unsafe { libc::fcntl(BROKER_FD, libc::F_SETFL, 0) } == 0 {
+        exercised("send", send_datagram(b"hello"));
+        exercised("try-recv-nonblocking", try_recv_nonblocking());
+        exercised("recv-shared-memory", recv_shared_memory());
+    }
+}
+
+fn mmap_cycle() -> Result<(), i32> {
+    let len = 1 << 20;
+    // SAFETY: a fresh anonymous mapping, used only within this function.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return Err(errno());
+        }
+        std::ptr::write_bytes(p.cast::<u8>(), 9, len);
+        if libc::madvise(p, len, libc::MADV_DONTNEED) != 0
+            || libc::mprotect(p, len, libc::PROT_READ) != 0
+            || libc::munmap(p, len) != 0
+        {
+            return Err(errno());
+        }
+    }
+    Ok(())
+}
+
+fn signal_self() -> Result<(), i32> {
+    // SAFETY: installs an async-signal-safe handler (one atomic store) for
+    // SIGUSR1, then signals this very thread.
+    unsafe {
+        if libc::kill(libc::getpid(), 0) != 0 {
+            return Err(errno());
+        }
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        if libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) != 0 {
+            return Err(errno());
+        }
+        if libc::raise(libc::SIGUSR1) != 0 {
+            return Err(errno());
+        }
+    }
+    if HANDLED.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        Err(-1)
+    }
+}
+
+fn send_datagram(bytes: &[u8]) -> Result<(), i32> {
+    // SAFETY: `bytes` is valid for its length; fd 3 is our socket.
+    let sent = unsafe { libc::send(BROKER_FD, bytes.as_ptr().cast(), bytes.len(), 0) };
+    if sent < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+fn try_recv_nonblocking() -> Result<(), i32> {
+    let mut buf = [0u8; 16];
+    // SAFETY: fcntl on our socket; recv into a valid buffer.
+    unsafe {
+        if libc::fcntl(BROKER_FD, libc::F_SETFL, libc::O_NONBLOCK) != 0 {
+            return Err(errno());
+        }
+        // The broker may or may not have sent already: either a message is
+        // there (peek, leave it) or EAGAIN; both are fine.
+        let got = libc::recv(
+            BROKER_FD,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_PEEK,
+        );
+        let e = errno();
+        if libc::fcntl(BROKER_FD, libc::F_SETFL, 0) != 0 {
+            return Err(errno());
+        }
+        if got < 0 && e != libc::EAGAIN {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Waits for a message with one fd, maps it shared, overwrites it and says
+/// so: what the renderer does with each surface.
+fn recv_shared_memory() -> Result<(), i32> {
+    let mut poll = libc::pollfd {
+        fd: BROKER_FD,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let ready = unsafe { libc::poll(&mut poll, 1, RECV_TIMEOUT_MS) };
+    if ready != 1 {
+        return Err(if ready == 0 { libc::ETIMEDOUT } else { errno() });
+    }
+    let mut data = [0u8; 64];
+    let mut control = [0u64; 8]; // aligned room for one SCM_RIGHTS fd
+    let mut iov = libc::iovec {
+        iov_base: data.as_mut_ptr().cast(),
+        iov_len: data.len(),
+    };
+    // SAFETY: msghdr is plain old data; all zeroes is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: `msg` points at valid buffers of the stated sizes.
+    let got = unsafe { libc::recvmsg(BROKER_FD, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    if got < 0 {
+        return Err(errno());
+    }
+    // SAFETY: the kernel filled `control`; CMSG_* walk it within bounds.
+    let fd = unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        if cmsg.is_null()
+            || (*cmsg).cmsg_level != libc::SOL_SOCKET
+            || (*cmsg).cmsg_type != libc::SCM_RIGHTS
+        {
+            return Err(libc::EBADMSG);
+        }
+        std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>())
+    };
+    // glibc's fstat(3): newfstatat(fd, "", AT_EMPTY_PATH).
+    // SAFETY: a zeroed stat is a valid buffer; `fd` is ours.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return Err(errno());
+    }
+    let len = usize::try_from(st.st_size).map_err(|_| libc::EINVAL)?;
+    // SAFETY: maps the received fd shared, writes within it, unmaps it.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return Err(errno());
+        }
+        let first = *p.cast::<u8>();
+        std::ptr::write_bytes(p.cast::<u8>(), REPLY_BYTE, len);
+        libc::munmap(p, len);
+        libc::close(fd);
+        report(&format!("fact shm-first-byte {first}"));
+    }
+    send_datagram(b"mapped")
+}
+
+/// Blocks until the peer on fd 3 hangs up.
+fn hold() {
+    let mut buf = [0u8; 64];
+    loop {
+        // SAFETY: recv into a valid buffer.
+        let got = unsafe { libc::recv(BROKER_FD, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if got == 0 || (got < 0 && errno() != libc::EINTR) {
+            return;
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! Spawn-time confinement: what the broker's child does between `fork` and
+//! `exec` to become a renderer in its own namespaces.
+//!
+//! Namespaces must be made before the renderer runs any of its own code, so
+//! this runs in the broker's `Command::pre_exec` closure. That closure runs
+//! in a forked copy of a multi-threaded process: it may only make
+//! async-signal-safe calls (no allocation, no locks, no `tracing`).
+//! Everything that allocates happens before the fork, in
+//! [`SpawnConfinement::prepare`]; [`SpawnConfinement::enter`] only makes raw
+//! system calls on prepared bytes.
+//!
+//! What [`SpawnConfinement::enter`] does, in order:
+//!
+//! 1. `PR_SET_PDEATHSIG(SIGKILL)`, then checks `getppid()` is still the
+//!    broker (if the broker died before the call, the signal will never
+//!    come: exit at once).
+//! 2. Unless the mode is `Disabled`: `unshare` of new user, mount, net, ipc,
+//!    uts and pid namespaces in one call ([`NAMESPACE_FLAGS`]).
+//! 3. `/proc/self/setgroups` ← `deny` (required before an unprivileged
+//!    process may write its gid map; it also stops the renderer from ever
+//!    dropping supplementary groups to dodge a negative group permission).
+//! 4. `/proc/self/uid_map` and `gid_map`: [`SANDBOX_UID`]/[`SANDBOX_GID`]
+//!    inside ↦ the broker's effective uid/gid outside, one id each. Not
+//!    0 ↦ 0: when the broker runs as root that would make the renderer root
+//!    in its namespace; as uid 1000 its capabilities are dropped at `exec`.
+//! 5. One more fork: `CLONE_NEWPID` moves only the caller's *children* into
+//!    the new pid namespace (and leaves the caller unable to create threads:
+//!    `EINVAL`), so the grandchild becomes PID 1 of the namespace, arms its
+//!    own parent-death signal (its parent is now the intermediate) and
+//!    returns to std, which execs the renderer. The intermediate closes
+//!    every fd it holds (std's `spawn()` waits for EOF on a close-on-exec
+//!    error pipe, which the intermediate would otherwise hold open until
+//!    the renderer exits), waits for the renderer and exits the same way:
+//!    with its exit code, or by re-raising the signal that killed it (with
+//!    core dumps off) so the broker's `waitpid` sees the same status. Killing
+//!    the intermediate (`Child::kill`) kills the renderer through its
+//!    parent-death signal. [`crate::inspect::renderer_pid`] finds the
+//!    renderer's pid from the intermediate's.
+//!
+//! If `unshare` fails (e.g. `EPERM` where unprivileged user namespaces are
+//! turned off): in `Strict` mode `spawn()` fails with that error; in
+//! `Enforce` mode the child says so on stderr and continues without
+//! namespaces (the renderer's [`crate::namespaces::namespaces_status`] and
+//! the broker's [`crate::inspect::inspect`] then report the missing layers).
+//!
+//! What the namespaces give:
+//! * user: the renderer is an unprivileged id with no capabilities, and the
+//!   other namespaces are owned by this one, not the host's.
+//! * pid: the renderer is PID 1 and sees no other process; the broker's pid
+//!   means nothing inside it.
+//! * net: only a loopback interface, which is down: no network at all.
+//! * ipc: no SysV IPC or POSIX message queues shared with the host.
+//! * uts: its own hostname.
+//! * mount: a private copy of the mount table. There is no `pivot_root`:
+//!   Landlock and seccomp deny every filesystem access instead, so the
+//!   namespace only keeps any mount change from reaching the host.
+//!
+//! Caveat: the kernel sends the parent-death signal when the *thread* that
+//! spawned the child exits, not the process. Spawn renderers from a thread
+//! that lives as long as the broker (its main or event-loop thread).
+
+use std::io;
+
+use workshop_common::sandbox_report::SandboxMode;
+
+use crate::namespaces::{NamespaceError, ParentNamespaces};
+
+/// The namespaces every sandboxed renderer gets.
+pub const NAMESPACE_FLAGS: libc::c_int = libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWPID;
+
+/// The renderer's uid inside its user namespace: anything but 0, so it holds
+/// no capabilities after `exec`.
+pub const SANDBOX_UID: u32 = 1000;
+/// The renderer's gid inside its user namespace.
+pub const SANDBOX_GID: u32 = 1000;
+
+/// Exit code of a child whose parent died before the parent-death signal
+/// was armed (nobody is left to read it; it only ends the orphan).
+pub const EXIT_PARENT_GONE: libc::c_int = 120;
+/// Exit code of the intermediate when waiting for the renderer failed.
+pub const EXIT_WAIT_FAILED: libc::c_int = 121;
+
+/// Highest fd the fallback closer visits when `close_range(2)` is missing
+/// (Linux < 5.9).
+const CLOSE_FALLBACK_LIMIT: libc::c_int = 1 << 16;
+
+const SETGROUPS_PATH: &[u8] = b"/proc/self/setgroups\0";
+const UID_MAP_PATH: &[u8] = b"/proc/self/uid_map\0";
+const GID_MAP_PATH: &[u8] = b"/proc/self/gid_map\0";
+const SETGROUPS_DENY: &[u8] = b"deny\n";
+
+/// Why spawn confinement could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// Reading the broker's own namespace ids failed.
+    #[error("reading the broker's namespaces: {0}")]
+    Namespaces(#[source] NamespaceError),
+}
+
+/// Everything the child needs, prepared (allocated) before the fork.
+#[derive(Clone, Debug)]
+pub struct SpawnConfinement {
+    mode: SandboxMode,
+    broker_pid: libc::pid_t,
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+    parent_namespaces: ParentNamespaces,
+}
+
+impl SpawnConfinement {
+    /// Prepares the confinement for one spawn under `mode`, in the broker,
+    /// before `Command::spawn`.
+    pub fn prepare(mode: SandboxMode) -> Result<SpawnConfinement, SpawnError> {
+        let parent_namespaces = ParentNamespaces::current().map_err(SpawnError::Namespaces)?;
+        let uid = rustix::process::geteuid().as_raw();
+        let gid = rustix::process::getegid().as_raw();
+        Ok(SpawnConfinement {
+            mode,
+            broker_pid: rustix::process::getpid().as_raw_nonzero().get(),
+            uid_map: format!("{SANDBOX_UID} {uid} 1\n").into_bytes(),
+            gid_map: format!("{SANDBOX_GID} {gid} 1\n").into_bytes(),
+            parent_namespaces,
+        })
+    }
+
+    /// The mode this was prepared for.
+    pub fn mode(&self) -> SandboxMode {
+        self.mode
+    }
+
+    /// The broker's namespaces, to pass on the renderer's command line
+    /// ([`ParentNamespaces::to_arg`]).
+    pub fn parent_namespaces(&self) -> &ParentNamespaces {
+        &self.parent_namespaces
+    }
+
+    /// The broker's pid, to pass on the renderer's command line (for
+    /// [`crate::probes::ProbeContext`]).
+    pub fn broker_pid(&self) -> u32 {
+        self.broker_pid.unsigned_abs()
+    }
+
+    /// Enters the confinement; call it from `Command::pre_exec` (see the
+    /// module docs for the steps). Returns in the process that will exec the
+    /// renderer; the intermediate process of step 5 never returns.
+    ///
+    /// # Safety
+    ///
+    /// Only between `fork` and `exec` (inside `pre_exec`): it forks, and the
+    /// intermediate closes every fd and exits without unwinding, which
+    /// would wreck any other process state.
+    pub unsafe fn enter(&self) -> io::Result<()> {
+        // Step 1: die with the broker.
+        // SAFETY: prctl with integer arguments.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: getppid has no preconditions.
+        if unsafe { libc::getppid() } != self.broker_pid {
+            // SAFETY: ends this half-made child without unwinding.
+            unsafe { libc::_exit(EXIT_PARENT_GONE) }
+        }
+        if self.mode == SandboxMode::Disabled {
+            return Ok(());
+        }
+
+        // Step 2: new namespaces.
+        // SAFETY: unshare with constant flags; this child is single-threaded.
+        if unsafe { libc::unshare(NAMESPACE_FLAGS) } != 0 {
+            // Without namespaces there is nothing to map and no pid
+            // namespace to fork into.
+            return self.tolerate(b"unshare", errno());
+        }
+
+        // Step 3: setgroups deny. Step 4: the id maps.
+        // SAFETY: NUL-terminated constant path.
+        if let Err(e) = unsafe { write_proc(SETGROUPS_PATH, SETGROUPS_DENY) } {
+            self.tolerate(b"setgroups", e)?;
+        }
+        // SAFETY: as above.
+        if let Err(e) = unsafe { write_proc(UID_MAP_PATH, &self.uid_map) } {
+            self.tolerate(b"uid_map", e)?;
+        }
+        // SAFETY: as above.
+        if let Err(e) = unsafe { write_proc(GID_MAP_PATH, &self.gid_map) } {
+            self.tolerate(b"gid_map", e)?;
+        }
+
+        // Step 5: become PID 1 of the new pid namespace.
+        // SAFETY: we are between fork and exec (this function's contract).
+        unsafe { fork_into_pid_namespace() }
+    }
+
+    /// A step failed with `errno`: an error in `Strict` mode; in `Enforce`
+    /// mode a line on stderr and carry on.
+    fn tolerate(&self, step: &[u8], errno: i32) -> io::Result<()> {
+        if self.mode == SandboxMode::Strict {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
+        diagnose(step, errno);
+        Ok(())
+    }
+}
+
+fn errno() -> i32 {
+    io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EINVAL)
+}
+
+/// Writes `bytes` to the `/proc` file `path` (NUL-terminated) in one write.
+///
+/// # Safety
+///
+/// `path` must be NUL-terminated.
+unsafe fn write_proc(path: &[u8], bytes: &[u8]) -> Result<(), i32> {
+    // SAFETY: `path` is NUL-terminated (caller's contract).
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr().cast::<libc::c_char>(),
+            libc::O_WRONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(errno());
+    }
+    // SAFETY: `bytes` is valid for its length; `fd` is ours.
+    let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+    let result = if written < 0 {
+        Err(errno())
+    } else if written.unsigned_abs() != bytes.len() {
+        Err(libc::EIO)
+    } else {
+        Ok(())
+    };
+    // SAFETY: closes the fd opened above, once.
+    unsafe { libc::close(fd) };
+    result
+}
+
+/// Writes `workshop-sandbox: <step> failed (errno N), continuing without it`
+/// to stderr, formatted on the stack (no allocation).
+fn diagnose(step: &[u8], errno: i32) {
+    let mut line = [0u8; 128];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        for &b in bytes {
+            if len < line.len() {
+                line[len] = b;
+                len += 1;
+            }
+        }
+    };
+    push(b"workshop-sandbox: ");
+    push(step);
+    push(b" failed (errno ");
+    let mut digits = [0u8; 10];
+    let mut n = errno.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    push(&digits[i..]);
+    push(b"), continuing without namespaces\n");
+    // SAFETY: `line` is valid for `len` bytes; a failed write is ignored.
+    unsafe { libc::write(libc::STDERR_FILENO, line.as_ptr().cast(), len) };
+}
+
+/// Step 5. Returns `Ok` in the grandchild (PID 1 of the new pid namespace);
+/// the intermediate waits for it and exits, never returning.
+///
+/// # Safety
+///
+/// Only between `fork` and `exec`.
+unsafe fn fork_into_pid_namespace() -> io::Result<()> {
+    // A pipe whose write end only the intermediate keeps: if the grandchild
+    // sees it hung up after arming its parent-death signal, the intermediate
+    // died before the signal could be armed.
+    let mut alive = [-1; 2];
+    // SAFETY: `alive` has room for the two fds.
+    if unsafe { libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let [alive_read, alive_write] = alive;
+
+    // A raw fork (clone with only the exit signal): glibc's fork() would run
+    // atfork handlers, which may take locks a thread of the broker held.
+    // SAFETY: no shared memory or fds (plain fork semantics); both sides
+    // continue below on their own copy of this stack.
+    let pid = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) };
+    if pid < 0 {
+        let e = io::Error::last_os_error();
+        // SAFETY: closes the two fds made above, once each.
+        unsafe {
+            libc::close(alive_read);
+            libc::close(alive_write);
+        }
+        return Err(e);
+    }
+    if pid == 0 {
+        // The grandchild: PID 1 of the new namespace.
+        // SAFETY: closes our copy of the write end, once.
+        unsafe { libc::close(alive_write) };
+        // SAFETY: prctl with integer arguments.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut poll = libc::pollfd {
+            fd: alive_read,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no waiting.
+        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        if ready != 0 {
+            // Hung up (the intermediate is gone) or poll failed: either way
+            // nobody will kill us when the broker goes.
+            // SAFETY: ends this half-made child without unwinding.
+            unsafe { libc::_exit(EXIT_PARENT_GONE) }
+        }
+        // SAFETY: closes the read end, once (it is close-on-exec anyway).
+        unsafe { libc::close(alive_read) };
+        return Ok(());
+    }
+
+    // The intermediate.
+    // SAFETY: closes the read end, once.
+    unsafe { libc::close(alive_read) };
+    let child = libc::pid_t::try_from(pid).unwrap_or(-1);
+    // SAFETY: we are the forked intermediate and never return to std.
+    unsafe { wait_and_mirror(child, alive_write) }
+}
+
+/// The intermediate's life: drop every fd but `keep`, wait for `child`,
+/// then exit the way it did.
+///
+/// # Safety
+///
+/// Only in the intermediate process (it closes fds and exits).
+unsafe fn wait_and_mirror(child: libc::pid_t, keep: libc::c_int) -> ! {
+    // The broker's signal handlers are still installed in this copy of it;
+    // none of them should ever run here.
+    for signal in 1..=libc::SIGRTMAX() {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: a zeroed sigaction is SIG_DFL with an empty mask; glibc
+        // refuses its two internal signals, which is fine.
+        unsafe {
+            let action: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+    // SAFETY: only this process's fds, none of which it uses again.
+    unsafe { close_all_except(keep) };
+
+    let mut status = 0;
+    loop {
+        // SAFETY: waits for our own child; `status` is valid to write.
+        let reaped = unsafe { libc::waitpid(child, &mut status, 0) };
+        if reaped == child {
+            break;
+        }
+        if reaped < 0 && errno() == libc::EINTR {
+            continue;
+        }
+        // SAFETY: ends the intermediate without unwinding.
+        unsafe { libc::_exit(EXIT_WAIT_FAILED) }
+    }
+    if libc::WIFEXITED(status) {
+        // SAFETY: as above.
+        unsafe { libc::_exit(libc::WEXITSTATUS(status)) }
+    }
+    if libc::WIFSIGNALED(status) {
+        let signal = libc::WTERMSIG(status);
+        // SAFETY: plain calls on this process only: no core dump of this
+        // copy of the broker, default action for `signal`, unblocked, then
+        // raised.
+        unsafe {
+            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, signal);
+            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            libc::kill(libc::getpid(), signal);
+            libc::_exit(128 + signal)
+        }
+    }
+    // SAFETY: ends the intermediate without unwinding.
+    unsafe { libc::_exit(EXIT_WAIT_FAILED) }
+}
+
+/// Closes every fd except `keep`.
+///
+/// # Safety
+///
+/// Invalidates every other fd of the process.
+unsafe fn close_all_except(keep: libc::c_int) {
+    let keep_u = keep.unsigned_abs();
+    let close_range = |first: libc::c_uint, last: libc::c_uint| -> bool {
+        // SAFETY: close_range on an fd range; invalid fds are skipped.
+        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) == 0 }
+    };
+    let below = keep_u == 0 || close_range(0, keep_u - 1);
+    let above = close_range(keep_u.saturating_add(1), libc::c_uint::MAX);
+    if below && above {
+        return;
+    }
+    // Linux < 5.9: close one by one.
+    for fd in 0..CLOSE_FALLBACK_LIMIT {
+        if fd != keep {
+            // SAFETY: closing a possibly invalid fd is harmless (EBADF).
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn maps_name_an_unprivileged_inside_id() {
+        let c = SpawnConfinement::prepare(SandboxMode::Strict).unwrap();
+        let uid = rustix::process::geteuid().as_raw();
+        assert_eq!(c.uid_map, format!("1000 {uid} 1\n").into_bytes());
+        assert_ne!(SANDBOX_UID, 0);
+        assert_ne!(SANDBOX_GID, 0);
+        assert_eq!(c.broker_pid(), std::process::id());
+        assert_eq!(*c.parent_namespaces(), ParentNamespaces::current().unwrap());
+    }
+}

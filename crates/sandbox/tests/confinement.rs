@@ -1,0 +1,591 @@
+//! Real processes in real sandboxes.
+//!
+//! Each test spawns the `sandbox-probe` helper the way the broker spawns a
+//! renderer (`Command::pre_exec` with [`SpawnConfinement::enter`], a
+//! `SOCK_SEQPACKET` socket as fd 3), lets it lock itself down, and checks
+//! both what it reports and what the kernel shows from outside. No sleeps:
+//! every wait is on a pipe, a socket or `waitpid`.
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+
+use workshop_common::sandbox_report::{Layer, Probe, SandboxMode};
+use workshop_sandbox::inspect::SECCOMP_MODE_FILTER;
+use workshop_sandbox::seccomp_policy::RULES;
+use workshop_sandbox::{inspect, renderer_pid, SpawnConfinement};
+
+const PROBE: &str = env!("CARGO_BIN_EXE_sandbox-probe");
+const SURFACE_LEN: usize = 4096;
+const SURFACE_BYTE: u8 = 0x5a;
+const REPLY_BYTE: u8 = 0xa5;
+
+/// A spawned probe: the process, the broker end of its fd 3, its stderr.
+struct Spawned {
+    child: Child,
+    socket: OwnedFd,
+    stderr: BufReader<ChildStderr>,
+    lines: Vec<String>,
+}
+
+fn seqpacket_pair() -> (OwnedFd, OwnedFd) {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` has room for two fds.
+    let rc = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    };
+    assert_eq!(rc, 0, "socketpair: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds are fresh and ours.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+fn spawn(mode: SandboxMode, extra: &[&str]) -> Spawned {
+    let confinement = SpawnConfinement::prepare(mode).unwrap();
+    let (broker_end, renderer_end) = seqpacket_pair();
+    let mut cmd = Command::new(PROBE);
+    cmd.arg(format!("--mode={}", mode.as_str()))
+        .arg(format!(
+            "--parent-ns={}",
+            confinement.parent_namespaces().to_arg()
+        ))
+        .arg(format!("--broker-pid={}", confinement.broker_pid()))
+        .args(extra)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child_fd = renderer_end.as_raw_fd();
+    // SAFETY: the closure only makes async-signal-safe calls: dup2, and
+    // `enter`, which is built for exactly this place.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(child_fd, 3) != 3 {
+                return Err(std::io::Error::last_os_error());
+            }
+            confinement.enter()
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(renderer_end);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    Spawned {
+        child,
+        socket: broker_end,
+        stderr,
+        lines: Vec::new(),
+    }
+}
+
+impl Spawned {
+    /// Reads stderr lines until one equals `marker` (or EOF, which fails).
+    fn read_until(&mut self, marker: &str) {
+        loop {
+            let mut line = String::new();
+            let n = self.stderr.read_line(&mut line).unwrap();
+            assert!(
+                n > 0,
+                "probe ended before {marker:?}; it said:\n{}",
+                self.lines.join("\n")
+            );
+            let line = line.trim_end().to_string();
+            let done = line == marker;
+            self.lines.push(line);
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Reads the rest of stderr and waits for the exit.
+    fn finish(mut self) -> (ExitStatus, Report) {
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        self.lines.extend(rest.lines().map(str::to_string));
+        let status = self.child.wait().unwrap();
+        (status, Report::parse(self.lines))
+    }
+
+    /// Sends a "surface": a memfd full of [`SURFACE_BYTE`], as SCM_RIGHTS.
+    fn send_surface(&self) -> Surface {
+        Surface::send(&self.socket)
+    }
+
+    /// Receives one datagram from the probe.
+    fn recv(&self) -> Vec<u8> {
+        let mut buf = [0u8; 256];
+        // SAFETY: recv into a valid buffer on our socket.
+        let n = unsafe {
+            libc::recv(
+                self.socket.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+            )
+        };
+        assert!(n >= 0, "recv: {}", std::io::Error::last_os_error());
+        buf[..n as usize].to_vec()
+    }
+}
+
+/// A shared-memory region the test keeps mapped while the probe writes it.
+struct Surface {
+    ptr: *mut u8,
+}
+
+impl Surface {
+    fn send(socket: &OwnedFd) -> Surface {
+        // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
+        let fd = unsafe { libc::memfd_create(c"surface".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(fd >= 0);
+        // SAFETY: `fd` is ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: sizes, maps and fills our own memfd.
+        let ptr = unsafe {
+            assert_eq!(
+                libc::ftruncate(fd.as_raw_fd(), SURFACE_LEN as libc::off_t),
+                0
+            );
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                SURFACE_LEN,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            );
+            assert_ne!(p, libc::MAP_FAILED);
+            std::ptr::write_bytes(p.cast::<u8>(), SURFACE_BYTE, SURFACE_LEN);
+            p.cast::<u8>()
+        };
+        let mut data = *b"surface";
+        let mut iov = libc::iovec {
+            iov_base: data.as_mut_ptr().cast(),
+            iov_len: data.len(),
+        };
+        let mut control = [0u64; 8];
+        // SAFETY: builds one SCM_RIGHTS message in `control` (large enough)
+        // and sends it.
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as _;
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            (*cmsg).cmsg_level = libc::SOL_SOCKET;
+            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
+            std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd.as_raw_fd());
+            let sent = libc::sendmsg(socket.as_raw_fd(), &msg, 0);
+            assert!(sent > 0, "sendmsg: {}", std::io::Error::last_os_error());
+        }
+        Surface { ptr }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is SURFACE_LEN bytes and lives as long as self.
+        unsafe { std::slice::from_raw_parts(self.ptr, SURFACE_LEN) }
+    }
+}
+
+impl Drop for Surface {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the mapping made in `send`.
+        unsafe { libc::munmap(self.ptr.cast(), SURFACE_LEN) };
+    }
+}
+
+/// The probe's stderr, parsed.
+#[derive(Debug)]
+struct Report {
+    lines: Vec<String>,
+    layers: HashMap<String, String>,
+    probes: HashMap<String, String>,
+    exercises: HashMap<String, String>,
+    facts: HashMap<String, String>,
+}
+
+impl Report {
+    fn parse(lines: Vec<String>) -> Report {
+        let mut r = Report {
+            lines: Vec::new(),
+            layers: HashMap::new(),
+            probes: HashMap::new(),
+            exercises: HashMap::new(),
+            facts: HashMap::new(),
+        };
+        for line in &lines {
+            let mut f = line.split_whitespace();
+            let (kind, name, value) = (f.next(), f.next(), f.next());
+            let (Some(kind), Some(name), Some(value)) = (kind, name, value) else {
+                continue;
+            };
+            let table = match kind {
+                "layer" => &mut r.layers,
+                "probe" => &mut r.probes,
+                "exercise" => &mut r.exercises,
+                "fact" => &mut r.facts,
+                _ => continue,
+            };
+            table.insert(name.to_string(), value.to_string());
+        }
+        r.lines = lines;
+        r
+    }
+
+    fn layer(&self, layer: Layer) -> &str {
+        self.layers
+            .get(layer.name())
+            .unwrap_or_else(|| panic!("no layer {} in\n{}", layer.name(), self.text()))
+    }
+
+    fn probe(&self, probe: Probe) -> &str {
+        self.probes
+            .get(probe.name())
+            .unwrap_or_else(|| panic!("no probe {} in\n{}", probe.name(), self.text()))
+    }
+
+    fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    fn has(&self, line: &str) -> bool {
+        self.lines.iter().any(|l| l == line)
+    }
+}
+
+fn eperm() -> String {
+    format!("denied:{}", libc::EPERM)
+}
+
+/// The whole story in Strict mode: every layer active, every probe denied
+/// with EPERM, every syscall the renderer needs still works, shared memory
+/// round-trips, and it exits cleanly.
+#[test]
+fn strict_confinement_denies_every_probe_and_the_renderer_still_works() {
+    let mut p = spawn(SandboxMode::Strict, &["--then=exit"]);
+    let surface = p.send_surface();
+    assert_eq!(p.recv(), b"hello");
+    assert_eq!(p.recv(), b"mapped");
+    assert!(surface.bytes().iter().all(|&b| b == REPLY_BYTE));
+    p.read_until("done");
+    let (status, report) = p.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+
+    for layer in Layer::ALL {
+        assert!(
+            report.layer(layer).starts_with("active"),
+            "{} is {}\n{}",
+            layer.name(),
+            report.layer(layer),
+            report.text()
+        );
+    }
+    for probe in Probe::ALL {
+        assert_eq!(
+            report.probe(probe),
+            eperm(),
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+    for name in [
+        "thread",
+        "malloc",
+        "mmap",
+        "stderr",
+        "clock",
+        "getrandom",
+        "hashmap",
+        "sched_yield",
+        "available_parallelism",
+        "signal-self",
+        "send",
+        "try-recv-nonblocking",
+        "recv-shared-memory",
+    ] {
+        assert_eq!(
+            report.exercises.get(name).map(String::as_str),
+            Some("ok"),
+            "exercise {name}\n{}",
+            report.text()
+        );
+    }
+    // Seen from inside: PID 1 of its namespace, uid 1000.
+    assert_eq!(report.facts["pid"], "1");
+    assert_eq!(report.facts["uid"], "1000");
+    assert_eq!(report.facts["shm-first-byte"], SURFACE_BYTE.to_string());
+    // The seccomp line carries the number of rules, Landlock the ABI.
+    let seccomp = report.layers["seccomp"].clone();
+    let count = report
+        .lines
+        .iter()
+        .find(|l| l.starts_with("layer seccomp "))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap();
+    assert_eq!(seccomp, "active");
+    assert_eq!(count, RULES.len().to_string());
+}
+
+/// The broker's outside view: the kernel shows seccomp filter mode,
+/// no_new_privs, no capabilities, uid 0 unmapped, six separate namespaces
+/// and PID 1 inside, and the spawned pid is the intermediate.
+#[test]
+fn the_kernel_shows_the_confinement_from_outside() {
+    let mut p = spawn(SandboxMode::Strict, &["--then=hold"]);
+    let _surface = p.send_surface();
+    p.read_until("holding");
+
+    let spawned = p.child.id();
+    let renderer = renderer_pid(spawned).unwrap();
+    assert_ne!(
+        renderer, spawned,
+        "the renderer is the intermediate's child"
+    );
+    let seen = inspect(renderer).unwrap();
+    assert_eq!(seen.seccomp, SECCOMP_MODE_FILTER);
+    assert_eq!(seen.seccomp_filters, Some(3));
+    assert!(seen.no_new_privs);
+    assert_eq!(seen.cap_eff, 0);
+    assert!(!seen.maps_root(), "{:?}", seen.uid_map);
+    assert_eq!(seen.uid_map.len(), 1);
+    assert_eq!(seen.uid_map[0].inside, 1000);
+    assert_eq!(seen.pid_inside(), Some(1));
+    for check in &seen.namespaces {
+        assert!(check.separate(), "{:?} shared with the broker", check.layer);
+    }
+    assert!(seen.fully_confined());
+
+    // The intermediate is not locked down (it never runs renderer code) but
+    // shares the renderer's user namespace and holds no fds.
+    let middle = inspect(spawned).unwrap();
+    assert_eq!(middle.seccomp, 0);
+    assert!(middle.separate(Layer::UserNamespace));
+    let fds = std::fs::read_dir(format!("/proc/{spawned}/fd"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        fds, 1,
+        "only the liveness pipe stays open in the intermediate"
+    );
+
+    // Hanging up lets the probe exit; the intermediate passes the status on.
+    drop(p.socket);
+    let status = p.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+/// Anything not on the list kills the whole process with SIGSYS, and the
+/// intermediate passes that on to the broker's waitpid.
+#[test]
+fn an_unlisted_syscall_kills_with_sigsys() {
+    let p = spawn(SandboxMode::Strict, &["--then=uname"]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(report.has("done"), "{}", report.text());
+    assert!(!report.has("survived uname"), "{}", report.text());
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGSYS),
+        "{status:?}\n{}",
+        report.text()
+    );
+}
+
+/// Argument checks kill too: write is allowed on stderr only.
+#[test]
+fn writing_to_stdout_kills_with_sigsys() {
+    let p = spawn(SandboxMode::Strict, &["--then=write-stdout"]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(report.has("done"), "{}", report.text());
+    assert!(!report.has("survived write-stdout"), "{}", report.text());
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGSYS),
+        "{status:?}\n{}",
+        report.text()
+    );
+}
+
+/// Strict mode refuses to run with any lockdown layer missing, and the error
+/// names it.
+#[test]
+fn strict_refuses_a_missing_layer_and_names_it() {
+    for layer in workshop_sandbox::LOCKDOWN_LAYERS {
+        let skip = format!("--skip={}", layer.name());
+        let p = spawn(SandboxMode::Strict, &[&skip]);
+        let (status, report) = p.finish();
+        assert_eq!(
+            status.code(),
+            Some(2),
+            "{}: {status:?}\n{}",
+            layer.name(),
+            report.text()
+        );
+        let line = report
+            .lines
+            .iter()
+            .find(|l| l.starts_with("lockdown-error "))
+            .unwrap_or_else(|| panic!("no lockdown-error\n{}", report.text()));
+        assert!(
+            line.starts_with(&format!("lockdown-error {} ", layer.name())),
+            "{line}"
+        );
+        assert!(line.contains("strict"), "{line}");
+        assert!(line.contains(layer.name()), "{line}");
+        assert!(!report.has("done"), "{}", report.text());
+    }
+}
+
+/// Enforce mode reports a missing layer and still applies the rest: without
+/// Landlock, seccomp alone still denies every probe.
+#[test]
+fn enforce_reports_a_missing_layer_and_applies_the_rest() {
+    let p = spawn(SandboxMode::Enforce, &["--skip=landlock"]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    assert_eq!(
+        report.layer(Layer::Landlock),
+        format!("unavailable:{}", libc::ENOSYS)
+    );
+    for layer in [
+        Layer::NoNewPrivs,
+        Layer::NotDumpable,
+        Layer::Rlimits,
+        Layer::Seccomp,
+    ] {
+        assert_eq!(report.layer(layer), "active", "{}", layer.name());
+    }
+    for probe in Probe::ALL {
+        assert_eq!(report.probe(probe), eperm(), "{}", probe.name());
+    }
+}
+
+/// Without seccomp, the other layers still hold where they should, and the
+/// probes really run: what only seccomp stops shows up as allowed.
+#[test]
+fn without_seccomp_the_probes_show_what_each_other_layer_covers() {
+    let p = spawn(SandboxMode::Enforce, &["--skip=seccomp"]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    assert_eq!(
+        report.layer(Layer::Seccomp),
+        format!("unavailable:{}", libc::ENOSYS)
+    );
+    let eacces = format!("denied:{}", libc::EACCES);
+    // Landlock: no files.
+    assert_eq!(report.probe(Probe::OpenRead), eacces, "{}", report.text());
+    assert_eq!(report.probe(Probe::CreateFile), eacces, "{}", report.text());
+    // The pid namespace hides the broker.
+    let esrch = format!("denied:{}", libc::ESRCH);
+    assert_eq!(report.probe(Probe::Ptrace), esrch, "{}", report.text());
+    assert_eq!(
+        report.probe(Probe::SignalBroker),
+        esrch,
+        "{}",
+        report.text()
+    );
+    // Only seccomp stops these: a TCP socket (Landlock only covers bind and
+    // connect), fork, W+X memory, nested user namespaces.
+    for probe in [
+        Probe::TcpSocket,
+        Probe::Fork,
+        Probe::MapExecutable,
+        Probe::Unshare,
+    ] {
+        assert_eq!(
+            report.probe(probe),
+            "allowed",
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+    // And these are not denied by anything but seccomp *as probed*: the
+    // exec target does not exist (ENOENT comes before Landlock could say
+    // no), no X server listens here (a path-socket connect is beyond
+    // Landlock ABI 7), and no abstract socket exists in the renderer's own
+    // network namespace for Landlock's scope to refuse (ECONNREFUSED).
+    for probe in [Probe::Exec, Probe::ConnectX11, Probe::ConnectAbstract] {
+        assert_eq!(
+            report.probe(probe),
+            "allowed",
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+}
+
+/// `--no-sandbox`: nothing applied, the renderer shares every namespace, and
+/// the probes (which the renderer does not run in this mode) show that each
+/// forbidden thing works: they are real attempts that can fail. ptrace and
+/// kill are aimed at a stand-in broker the test owns.
+#[test]
+fn disabled_mode_applies_nothing_and_the_probes_can_fail() {
+    // A process to aim ptrace and kill(0) at: `cat` blocked on a pipe.
+    let mut victim = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A later --broker-pid overrides the one `spawn` passes.
+    let victim_pid = format!("--broker-pid={}", victim.id());
+    let p = spawn(SandboxMode::Disabled, &[&victim_pid]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    drop(victim.stdin.take());
+    victim.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    for layer in workshop_sandbox::LOCKDOWN_LAYERS {
+        assert_eq!(report.layer(layer), "disabled", "{}", layer.name());
+    }
+    for layer in &Layer::ALL[..6] {
+        assert_eq!(report.layer(*layer), "unavailable:0", "{}", layer.name());
+    }
+    for probe in Probe::ALL {
+        assert_eq!(
+            report.probe(probe),
+            "allowed",
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+    assert_ne!(report.facts["pid"], "1");
+}
+
+/// How a renderer's abort(3) looks to the broker. Not as SIGABRT: the
+/// renderer is PID 1 of its pid namespace, and the kernel drops signals a
+/// namespace init sends itself while their action is the default, so
+/// glibc's abort() falls through to its last resort, a `hlt` instruction,
+/// which faults: the broker sees SIGSEGV (on x86_64). The intermediate
+/// passes the signal on faithfully.
+#[test]
+fn an_abort_is_seen_by_the_broker_as_a_crash() {
+    let p = spawn(SandboxMode::Strict, &["--then=abort"]);
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(report.has("done"), "{}", report.text());
+    assert!(!status.success(), "{status:?}");
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGSEGV),
+        "{status:?}\n{}",
+        report.text()
+    );
+}
