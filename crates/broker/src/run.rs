@@ -37,7 +37,5 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
         app.run();
         return Ok(());
     }
-    Err(RunError::Desktop(
-        "the desktop shell is not available in this build; use --headless".to_owned(),
-    ))
+    crate::shell::desktop::run(config).map_err(|e| RunError::Desktop(e.to_string()))
 }

@@ -25,6 +25,22 @@
 //! what the kernel offers and reports the rest as `Unavailable`/`Partial`;
 //! `Disabled` applies nothing and reports every layer `Disabled`.
 //!
+//! The renderer's side, after its handshake (single-threaded):
+//!
+//! ```no_run
+//! use workshop_common::sandbox_report::{SandboxMode, SandboxReport};
+//! use workshop_sandbox::{lockdown, namespaces_status, run_probes, ParentNamespaces, ProbeContext};
+//!
+//! # let (parent_ns_arg, broker_pid) = ("", 0u32);
+//! let mode = SandboxMode::Strict;
+//! let parent = ParentNamespaces::parse(parent_ns_arg)?; // from --parent-ns=
+//! let mut layers = namespaces_status(&parent); // before lockdown: reads /proc
+//! layers.extend(lockdown(mode)?); // an error names the missing layer
+//! let probes = run_probes(&ProbeContext::new(broker_pid));
+//! let report = SandboxReport { mode, layers, probes }; // goes in the handshake
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Linux only: the crate compiles to nothing elsewhere.
 #![cfg(target_os = "linux")]
 

@@ -56,6 +56,12 @@ impl ProbeContext {
     }
 }
 
+/// A zero for variadic system-call arguments (a bare `0` would be a 32-bit
+/// `int`; the kernel reads full registers).
+const ZERO: libc::c_ulong = 0;
+/// A plain fork's clone flags: just the exit signal.
+const FORK_FLAGS: libc::c_ulong = libc::SIGCHLD as libc::c_ulong;
+
 /// The errnos that mean "the sandbox said no".
 const DENIAL_ERRNOS: &[i32] = &[libc::EPERM, libc::EACCES];
 /// Also a denial for probes aimed at the broker's pid: the pid namespace
@@ -196,7 +202,7 @@ fn fork() -> Attempt {
     // A raw fork (clone with only the exit signal): no atfork handlers, no
     // locks. The child, if there is one, exits at once.
     // SAFETY: the child touches no state of ours: it only calls _exit.
-    let pid = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) };
+    let pid = unsafe { libc::syscall(libc::SYS_clone, FORK_FLAGS, ZERO, ZERO, ZERO, ZERO) };
     match pid {
         -1 => Err(last_errno()),
         0 => {

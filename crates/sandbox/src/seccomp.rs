@@ -376,7 +376,7 @@ mod tests {
         }
         for nr in [
             libc::SYS_uname,
-            libc::SYS_getcwd,
+            libc::SYS_getuid,
             libc::SYS_bpf,
             libc::SYS_mount,
             libc::SYS_seccomp,
@@ -400,6 +400,8 @@ mod tests {
             libc::SYS_unshare,
             libc::SYS_process_vm_readv,
             libc::SYS_process_vm_writev,
+            libc::SYS_getcwd,
+            libc::SYS_readlinkat,
         ] {
             assert_eq!(verdict(&p, nr, [0; 6]), errno(libc::EPERM), "syscall {nr}");
         }
@@ -496,6 +498,21 @@ mod tests {
             verdict(&p, libc::SYS_fcntl, [3, libc::F_DUPFD as u64, 0, 0, 0, 0]),
             RET_KILL_PROCESS
         );
+        let name = libc::PR_SET_NAME as u64;
+        assert_eq!(
+            verdict(&p, libc::SYS_prctl, [name, 0, 0, 0, 0, 0]),
+            RET_ALLOW
+        );
+        for option in [
+            libc::PR_SET_DUMPABLE,
+            libc::PR_SET_NO_NEW_PRIVS,
+            libc::PR_SET_SECCOMP,
+        ] {
+            assert_eq!(
+                verdict(&p, libc::SYS_prctl, [option as u64, 1, 0, 0, 0, 0]),
+                RET_KILL_PROCESS
+            );
+        }
         let empty = libc::AT_EMPTY_PATH as u64;
         assert_eq!(
             verdict(&p, libc::SYS_newfstatat, [3, 1, 2, empty, 0, 0]),

@@ -105,6 +105,8 @@ pub const F_SETFL: u64 = libc::F_SETFL as u64;
 /// `fstatat(2)` flag that makes it operate on the fd itself (how glibc
 /// implements `fstat(3)`).
 pub const AT_EMPTY_PATH: u64 = libc::AT_EMPTY_PATH as u64;
+/// `prctl(2)` option that names the calling thread.
+pub const PR_SET_NAME: u64 = libc::PR_SET_NAME as u64;
 /// The errno every forbidden-but-probed call gets.
 pub const DENY_ERRNO: i32 = libc::EPERM;
 /// The errno `clone3` gets, so glibc falls back to `clone`, whose flags a
@@ -344,6 +346,17 @@ pub const RULES: &[Rule] = &[
         "std::thread::available_parallelism",
     ),
     allow(libc::SYS_sched_yield, "sched_yield", "spin-then-yield loops in std and crossbeam"),
+    allow_if(
+        libc::SYS_prctl,
+        "prctl",
+        &[ArgCond {
+            arg: 0,
+            width: Width::Dword,
+            cmp: Cmp::Eq,
+            value: Value::Const(PR_SET_NAME),
+        }],
+        "std names a thread from inside it (pthread_setname_np → PR_SET_NAME); no other option (PR_SET_DUMPABLE would undo a layer)",
+    ),
     allow(libc::SYS_exit, "exit", "a thread ends"),
     allow(libc::SYS_exit_group, "exit_group", "the process ends"),
     // --- Signals ---------------------------------------------------------
@@ -465,6 +478,27 @@ pub const RULES: &[Rule] = &[
         "no writing other processes' memory",
     ),
     deny(libc::SYS_unshare, "unshare", "no new namespaces (probe: unshare)"),
+    // --- Forbidden, not probed, but refused gently: std asks for these
+    // while printing a panic's backtrace (RUST_BACKTRACE); EPERM lets the
+    // panic message out and the renderer exit 101 instead of dying by SIGSYS
+    // mid-message. (Its attempts to open its own binary for symbols get
+    // openat's EPERM above.)
+    deny(
+        libc::SYS_getcwd,
+        "getcwd",
+        "backtrace printing shortens paths against the cwd; the renderer has no business knowing it",
+    ),
+    #[cfg(target_arch = "x86_64")]
+    deny(
+        libc::SYS_readlink,
+        "readlink",
+        "backtrace symbolization reads /proc/self/exe; no filesystem reads",
+    ),
+    deny(
+        libc::SYS_readlinkat,
+        "readlinkat",
+        "readlink(2) on architectures without it; no filesystem reads",
+    ),
 ];
 
 /// The rules, for the number reported in `LayerStatus::detail`.
@@ -504,7 +538,6 @@ pub const NEVER_ALLOWED: &[(Syscall, &str)] = &[
     (libc::SYS_pivot_root, "pivot_root"),
     (libc::SYS_chroot, "chroot"),
     (libc::SYS_seccomp, "seccomp"),
-    (libc::SYS_prctl, "prctl"),
     (libc::SYS_memfd_create, "memfd_create"),
     (libc::SYS_pkey_mprotect, "pkey_mprotect"),
     (libc::SYS_personality, "personality"),
@@ -521,10 +554,11 @@ pub const NEVER_ALLOWED: &[(Syscall, &str)] = &[
     (libc::SYS_pidfd_open, "pidfd_open"),
     (libc::SYS_pidfd_send_signal, "pidfd_send_signal"),
     (libc::SYS_pidfd_getfd, "pidfd_getfd"),
-    // Harmless, but unlisted on purpose: the integration tests call them to
+    (libc::SYS_getcwd, "getcwd"),
+    (libc::SYS_readlinkat, "readlinkat"),
+    // Harmless, but unlisted on purpose: the integration tests call it to
     // prove that an unlisted call kills.
     (libc::SYS_uname, "uname"),
-    (libc::SYS_getcwd, "getcwd"),
     (libc::SYS_wait4, "wait4"),
 ];
 

@@ -13,7 +13,11 @@
 //!
 //! 1. `PR_SET_PDEATHSIG(SIGKILL)`, then checks `getppid()` is still the
 //!    broker (if the broker died before the call, the signal will never
-//!    come: exit at once).
+//!    come: exit at once). Then marks every fd from [`INHERITED_FDS`] up
+//!    close-on-exec, so the renderer inherits only stdin, stdout, stderr and
+//!    fd 3 (its socket to the broker), whatever a library of the broker left
+//!    open without `O_CLOEXEC` (an X11 connection, say). These two happen in
+//!    every mode, `Disabled` included.
 //! 2. Unless the mode is `Disabled`: `unshare` of new user, mount, net, ipc,
 //!    uts and pid namespaces in one call ([`NAMESPACE_FLAGS`]).
 //! 3. `/proc/self/setgroups` ← `deny` (required before an unprivileged
@@ -58,6 +62,40 @@
 //! Caveat: the kernel sends the parent-death signal when the *thread* that
 //! spawned the child exits, not the process. Spawn renderers from a thread
 //! that lives as long as the broker (its main or event-loop thread).
+//!
+//! ```no_run
+//! use std::os::fd::AsRawFd;
+//! use std::os::unix::process::CommandExt;
+//! use std::process::{Command, Stdio};
+//! use workshop_common::sandbox_report::SandboxMode;
+//! use workshop_sandbox::SpawnConfinement;
+//!
+//! # fn renderer_socket() -> std::os::fd::OwnedFd { unimplemented!() }
+//! let confinement = SpawnConfinement::prepare(SandboxMode::Enforce)?;
+//! let socket = renderer_socket(); // the renderer's end of a SOCK_SEQPACKET pair
+//! let socket_fd = socket.as_raw_fd();
+//! let mut cmd = Command::new(std::env::current_exe()?);
+//! cmd.args(["--type=renderer", "--role=main"])
+//!     .arg(format!("--parent-ns={}", confinement.parent_namespaces().to_arg()))
+//!     .arg(format!("--broker-pid={}", confinement.broker_pid()))
+//!     .env_clear()
+//!     .stdin(Stdio::null())
+//!     .stderr(Stdio::piped());
+//! // SAFETY: dup2 and `enter` are async-signal-safe; `enter` is made for
+//! // exactly this place.
+//! unsafe {
+//!     cmd.pre_exec(move || {
+//!         if libc::dup2(socket_fd, 3) != 3 {
+//!             return Err(std::io::Error::last_os_error());
+//!         }
+//!         confinement.enter()
+//!     });
+//! }
+//! let child = cmd.spawn()?; // the intermediate when namespaces are on
+//! drop(socket);
+//! let renderer = workshop_sandbox::renderer_pid(child.id())?; // for inspect()
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io;
 
@@ -85,9 +123,24 @@ pub const EXIT_PARENT_GONE: libc::c_int = 120;
 /// Exit code of the intermediate when waiting for the renderer failed.
 pub const EXIT_WAIT_FAILED: libc::c_int = 121;
 
-/// Highest fd the fallback closer visits when `close_range(2)` is missing
-/// (Linux < 5.9).
+/// The fds a renderer inherits: 0 stdin (`/dev/null`), 1 stdout, 2 stderr
+/// (a pipe to the broker), 3 its `SOCK_SEQPACKET` socket to the broker.
+/// Every fd from this number up is made close-on-exec.
+pub const INHERITED_FDS: libc::c_uint = 4;
+
+/// Highest fd the fallback loops visit when `close_range(2)` is missing or
+/// lacks `CLOSE_RANGE_CLOEXEC` (Linux < 5.9 / 5.11).
 const CLOSE_FALLBACK_LIMIT: libc::c_int = 1 << 16;
+
+/// A zero for variadic system-call arguments, which the kernel reads as full
+/// registers (a bare `0` would be passed as a 32-bit `int`).
+const ZERO: libc::c_ulong = 0;
+/// The exit signal a plain fork asks for, as a clone flags word.
+const FORK_FLAGS: libc::c_ulong = libc::SIGCHLD as libc::c_ulong;
+/// The first fd the intermediate closes (it keeps only fd 0).
+const FIRST_AFTER_KEPT: libc::c_ulong = 1;
+/// The parent-death signal, as a prctl argument word.
+const DEATH_SIGNAL: libc::c_ulong = libc::SIGKILL as libc::c_ulong;
 
 const SETGROUPS_PATH: &[u8] = b"/proc/self/setgroups\0";
 const UID_MAP_PATH: &[u8] = b"/proc/self/uid_map\0";
@@ -157,7 +210,7 @@ impl SpawnConfinement {
     pub unsafe fn enter(&self) -> io::Result<()> {
         // Step 1: die with the broker.
         // SAFETY: prctl with integer arguments.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, DEATH_SIGNAL, ZERO, ZERO, ZERO) } != 0 {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: getppid has no preconditions.
@@ -165,6 +218,8 @@ impl SpawnConfinement {
             // SAFETY: ends this half-made child without unwinding.
             unsafe { libc::_exit(EXIT_PARENT_GONE) }
         }
+        // SAFETY: only changes fd flags of this child, which is about to exec.
+        unsafe { cloexec_from(INHERITED_FDS) };
         if self.mode == SandboxMode::Disabled {
             return Ok(());
         }
@@ -196,13 +251,15 @@ impl SpawnConfinement {
         unsafe { fork_into_pid_namespace() }
     }
 
-    /// A step failed with `errno`: an error in `Strict` mode; in `Enforce`
-    /// mode a line on stderr and carry on.
+    /// A step failed with `errno`: a line on stderr naming it (the
+    /// `io::Error` std hands the broker cannot carry the step's name without
+    /// allocating), then an error in `Strict` mode, carry on in `Enforce`.
     fn tolerate(&self, step: &[u8], errno: i32) -> io::Result<()> {
-        if self.mode == SandboxMode::Strict {
+        let strict = self.mode == SandboxMode::Strict;
+        diagnose(step, errno, strict);
+        if strict {
             return Err(io::Error::from_raw_os_error(errno));
         }
-        diagnose(step, errno);
         Ok(())
     }
 }
@@ -243,15 +300,22 @@ unsafe fn write_proc(path: &[u8], bytes: &[u8]) -> Result<(), i32> {
     result
 }
 
-/// Writes `workshop-sandbox: <step> failed (errno N), continuing without it`
-/// to stderr, formatted on the stack (no allocation).
-fn diagnose(step: &[u8], errno: i32) {
-    let mut line = [0u8; 128];
+/// Writes [`diagnosis`] to stderr.
+fn diagnose(step: &[u8], errno: i32, strict: bool) {
+    let mut line = [0u8; 160];
+    let len = diagnosis(step, errno, strict, &mut line);
+    // SAFETY: `line` is valid for `len` bytes; a failed write is ignored.
+    unsafe { libc::write(libc::STDERR_FILENO, line.as_ptr().cast(), len) };
+}
+
+/// Formats `workshop-sandbox: <step> failed (errno N); <consequence>` into
+/// `line` without allocating (truncated to fit) and returns its length.
+fn diagnosis(step: &[u8], errno: i32, strict: bool, line: &mut [u8]) -> usize {
     let mut len = 0;
     let mut push = |bytes: &[u8]| {
         for &b in bytes {
-            if len < line.len() {
-                line[len] = b;
+            if let Some(slot) = line.get_mut(len) {
+                *slot = b;
                 len += 1;
             }
         }
@@ -271,9 +335,12 @@ fn diagnose(step: &[u8], errno: i32) {
         }
     }
     push(&digits[i..]);
-    push(b"), continuing without namespaces\n");
-    // SAFETY: `line` is valid for `len` bytes; a failed write is ignored.
-    unsafe { libc::write(libc::STDERR_FILENO, line.as_ptr().cast(), len) };
+    push(if strict {
+        b"); strict sandbox: not starting the renderer\n"
+    } else {
+        b"); the renderer runs without its namespaces' full protection\n"
+    });
+    len
 }
 
 /// Step 5. Returns `Ok` in the grandchild (PID 1 of the new pid namespace);
@@ -297,7 +364,7 @@ unsafe fn fork_into_pid_namespace() -> io::Result<()> {
     // atfork handlers, which may take locks a thread of the broker held.
     // SAFETY: no shared memory or fds (plain fork semantics); both sides
     // continue below on their own copy of this stack.
-    let pid = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) };
+    let pid = unsafe { libc::syscall(libc::SYS_clone, FORK_FLAGS, ZERO, ZERO, ZERO, ZERO) };
     if pid < 0 {
         let e = io::Error::last_os_error();
         // SAFETY: closes the two fds made above, once each.
@@ -312,7 +379,7 @@ unsafe fn fork_into_pid_namespace() -> io::Result<()> {
         // SAFETY: closes our copy of the write end, once.
         unsafe { libc::close(alive_write) };
         // SAFETY: prctl with integer arguments.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, DEATH_SIGNAL, ZERO, ZERO, ZERO) } != 0 {
             return Err(io::Error::last_os_error());
         }
         let mut poll = libc::pollfd {
@@ -341,8 +408,8 @@ unsafe fn fork_into_pid_namespace() -> io::Result<()> {
     unsafe { wait_and_mirror(child, alive_write) }
 }
 
-/// The intermediate's life: drop every fd but `keep`, wait for `child`,
-/// then exit the way it did.
+/// The intermediate's life: drop every fd but `keep` (the liveness pipe),
+/// wait for `child`, then exit the way it did.
 ///
 /// # Safety
 ///
@@ -362,7 +429,7 @@ unsafe fn wait_and_mirror(child: libc::pid_t, keep: libc::c_int) -> ! {
         }
     }
     // SAFETY: only this process's fds, none of which it uses again.
-    unsafe { close_all_except(keep) };
+    unsafe { keep_only(keep) };
 
     let mut status = 0;
     loop {
@@ -387,7 +454,7 @@ unsafe fn wait_and_mirror(child: libc::pid_t, keep: libc::c_int) -> ! {
         // copy of the broker, default action for `signal`, unblocked, then
         // raised.
         unsafe {
-            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            libc::prctl(libc::PR_SET_DUMPABLE, ZERO, ZERO, ZERO, ZERO);
             let no_core = libc::rlimit {
                 rlim_cur: 0,
                 rlim_max: 0,
@@ -405,28 +472,59 @@ unsafe fn wait_and_mirror(child: libc::pid_t, keep: libc::c_int) -> ! {
     unsafe { libc::_exit(EXIT_WAIT_FAILED) }
 }
 
-/// Closes every fd except `keep`.
+/// Marks every fd from `first` up close-on-exec.
 ///
 /// # Safety
 ///
-/// Invalidates every other fd of the process.
-unsafe fn close_all_except(keep: libc::c_int) {
-    let keep_u = keep.unsigned_abs();
-    let close_range = |first: libc::c_uint, last: libc::c_uint| -> bool {
-        // SAFETY: close_range on an fd range; invalid fds are skipped.
-        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) == 0 }
-    };
-    let below = keep_u == 0 || close_range(0, keep_u - 1);
-    let above = close_range(keep_u.saturating_add(1), libc::c_uint::MAX);
-    if below && above {
+/// Changes fd flags process-wide; only for a child about to exec.
+unsafe fn cloexec_from(first: libc::c_uint) {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            libc::c_ulong::from(first),
+            libc::c_ulong::from(libc::c_uint::MAX),
+            libc::c_ulong::from(libc::CLOSE_RANGE_CLOEXEC),
+        )
+    } == 0;
+    if done {
         return;
     }
-    // Linux < 5.9: close one by one.
-    for fd in 0..CLOSE_FALLBACK_LIMIT {
-        if fd != keep {
-            // SAFETY: closing a possibly invalid fd is harmless (EBADF).
-            unsafe { libc::close(fd) };
-        }
+    let first = libc::c_int::try_from(first).unwrap_or(libc::c_int::MAX);
+    for fd in first..CLOSE_FALLBACK_LIMIT {
+        // SAFETY: F_SETFD on a possibly invalid fd is harmless (EBADF).
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+}
+
+/// Moves `keep` to fd 0 and closes every other fd, in one `close_range`
+/// (so once the broker sees EOF on std's error pipe, the intermediate holds
+/// nothing else either).
+///
+/// # Safety
+///
+/// Invalidates every fd of the process but `keep`'s new number, 0.
+unsafe fn keep_only(keep: libc::c_int) {
+    if keep != 0 {
+        // SAFETY: dup2 onto fd 0 (the intermediate's stdin, unused).
+        unsafe { libc::dup2(keep, 0) };
+    }
+    // SAFETY: close_range on an fd range; invalid fds are skipped.
+    let closed = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            FIRST_AFTER_KEPT,
+            libc::c_ulong::from(libc::c_uint::MAX),
+            ZERO,
+        )
+    } == 0;
+    if closed {
+        return;
+    }
+    // Linux < 5.9: one by one.
+    for fd in 1..CLOSE_FALLBACK_LIMIT {
+        // SAFETY: closing a possibly invalid fd is harmless (EBADF).
+        unsafe { libc::close(fd) };
     }
 }
 
@@ -434,6 +532,23 @@ unsafe fn close_all_except(keep: libc::c_int) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn diagnoses_format_without_allocating() {
+        let mut line = [0u8; 160];
+        let n = diagnosis(b"unshare", libc::EPERM, false, &mut line);
+        assert_eq!(
+            std::str::from_utf8(&line[..n]).unwrap(),
+            "workshop-sandbox: unshare failed (errno 1); the renderer runs without its namespaces' full protection\n"
+        );
+        let n = diagnosis(b"uid_map", 2147483647, true, &mut line);
+        assert_eq!(
+            std::str::from_utf8(&line[..n]).unwrap(),
+            "workshop-sandbox: uid_map failed (errno 2147483647); strict sandbox: not starting the renderer\n"
+        );
+        let mut short = [0u8; 8];
+        assert_eq!(diagnosis(b"unshare", 1, true, &mut short), 8);
+    }
 
     #[test]
     fn maps_name_an_unprivileged_inside_id() {

@@ -272,6 +272,13 @@ fn eperm() -> String {
 /// round-trips, and it exits cleanly.
 #[test]
 fn strict_confinement_denies_every_probe_and_the_renderer_still_works() {
+    // An fd the test leaks without O_CLOEXEC, as a careless library of the
+    // broker might: the renderer must not inherit it.
+    let mut leak = [-1; 2];
+    // SAFETY: `leak` has room for two fds.
+    assert_eq!(unsafe { libc::pipe(leak.as_mut_ptr()) }, 0);
+    // SAFETY: both fds are fresh and ours.
+    let _leak = unsafe { (OwnedFd::from_raw_fd(leak[0]), OwnedFd::from_raw_fd(leak[1])) };
     let mut p = spawn(SandboxMode::Strict, &["--then=exit"]);
     let surface = p.send_surface();
     assert_eq!(p.recv(), b"hello");
@@ -321,6 +328,8 @@ fn strict_confinement_denies_every_probe_and_the_renderer_still_works() {
             report.text()
         );
     }
+    // Only stdin, stdout, stderr and the broker socket were inherited.
+    assert_eq!(report.facts["open-fds"], "0,1,2,3");
     // Seen from inside: PID 1 of its namespace, uid 1000.
     assert_eq!(report.facts["pid"], "1");
     assert_eq!(report.facts["uid"], "1000");
@@ -588,4 +597,68 @@ fn an_abort_is_seen_by_the_broker_as_a_crash() {
         "{status:?}\n{}",
         report.text()
     );
+}
+
+/// The renderer's real receive paths: ipc-channel's `try_recv_timeout`
+/// (poll + recvmsg + fstat + mmap of a shared-memory fd), `recv` of a small
+/// and of a fragmented bytes message (an extra channel fd and recv(2)), and
+/// `try_recv` (fcntl O_NONBLOCK), all after a strict lockdown.
+#[test]
+fn ipc_channel_receives_work_after_lockdown() {
+    use ipc_channel::ipc::{IpcBytesSender, IpcOneShotServer, IpcSender, IpcSharedMemory};
+    type Bootstrap = (IpcSender<IpcSharedMemory>, IpcBytesSender);
+
+    let (server, name) = IpcOneShotServer::<Bootstrap>::new().unwrap();
+    let ipc = format!("--ipc={name}");
+    let mut p = spawn(SandboxMode::Strict, &[&ipc]);
+    let _raw_surface = p.send_surface();
+    // Wait until the probe has connected (EOF here fails fast instead of
+    // leaving accept() blocked forever).
+    p.read_until("ipc-connected");
+    let (_rx, (surfaces, bytes)) = server.accept().unwrap();
+    let surface = IpcSharedMemory::from_byte(SURFACE_BYTE, 400 * 400 * 4);
+    surfaces.send(surface.clone()).unwrap();
+    bytes.send(b"ping").unwrap();
+    let big = vec![7u8; 1 << 20];
+    bytes.send(&big).unwrap();
+
+    let (status, report) = p.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    for name in ["ipc-surface", "ipc-bytes", "ipc-fragmented", "ipc-try-recv"] {
+        assert_eq!(
+            report.exercises.get(name).map(String::as_str),
+            Some("ok"),
+            "exercise {name}\n{}",
+            report.text()
+        );
+    }
+    assert_eq!(report.facts["ipc-surface-len"], (400 * 400 * 4).to_string());
+    assert_eq!(
+        report.facts["ipc-surface-first-byte"],
+        SURFACE_BYTE.to_string()
+    );
+    assert_eq!(report.facts["ipc-fragmented-len"], big.len().to_string());
+    assert!(surface.iter().all(|&b| b == REPLY_BYTE));
+}
+
+/// A panic, even with RUST_BACKTRACE set, prints its message and exits 101:
+/// the calls std's backtrace printer makes (getcwd, readlink, openat of its
+/// own binary) are refused with EPERM, not answered with SIGSYS.
+#[test]
+fn a_panic_with_backtrace_exits_101_not_sigsys() {
+    let confinement = SpawnConfinement::prepare(SandboxMode::Strict).unwrap();
+    let mut cmd = Command::new(PROBE);
+    cmd.args(["--mode=strict", "--then=panic"])
+        .env_clear()
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: `enter` is async-signal-safe and made for `pre_exec`.
+    unsafe { cmd.pre_exec(move || confinement.enter()) };
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{:?}\n{text}", out.status);
+    assert!(text.contains("sandbox-probe panics on purpose"), "{text}");
+    assert!(text.contains("stack backtrace"), "{text}");
 }

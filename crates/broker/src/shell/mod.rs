@@ -6,6 +6,8 @@
 //! [`headless`] keeps surfaces in memory (tests, `--headless`), `desktop`
 //! (winit + softbuffer) shows real windows.
 
+pub mod crash_page;
+pub mod desktop;
 pub mod headless;
 
 use std::collections::VecDeque;

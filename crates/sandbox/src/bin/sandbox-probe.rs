@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
-//!               [--skip=LAYER] [--then=exit|hold|uname|write-stdout|abort]
+//!               [--skip=LAYER] [--ipc=ONE_SHOT_SERVER_NAME]
+//!               [--then=exit|hold|uname|write-stdout|abort|panic]
 //! ```
 //!
 //! fd 3, if open, is a `SOCK_SEQPACKET` socket to the "broker": the probe
@@ -14,6 +15,13 @@
 //! shared-memory fd, maps it, writes [`REPLY_BYTE`] over it and says
 //! `mapped`. With `--then=hold` it then blocks on fd 3 until the peer hangs
 //! up, so the tests can inspect it from outside.
+//!
+//! With `--ipc` (and the `probe-ipc` feature) it also connects to an
+//! ipc-channel one-shot server before its lockdown, sends it an
+//! `IpcSender<IpcSharedMemory>` and an `IpcBytesSender`, says `ipc-connected`,
+//! and after the lockdown receives a surface (`try_recv_timeout`), writes
+//! [`REPLY_BYTE`] over it, and receives a small and a fragmented bytes
+//! message, as a renderer does.
 //!
 //! Report lines (stderr): `fact KEY VALUE`, `layer NAME STATE DETAIL`,
 //! `probe NAME OUTCOME`, `exercise NAME ok|failed:ERRNO`, `done`, `holding`,
@@ -43,6 +51,7 @@ struct Args {
     parent: Option<ParentNamespaces>,
     broker_pid: u32,
     skip: Option<Layer>,
+    ipc: Option<String>,
     then: String,
 }
 
@@ -52,6 +61,7 @@ fn parse_args() -> Result<Args, String> {
         parent: None,
         broker_pid: 0,
         skip: None,
+        ipc: None,
         then: "exit".into(),
     };
     for arg in std::env::args().skip(1) {
@@ -75,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--then" => args.then = value.into(),
+            "--ipc" => args.ipc = Some(value.into()),
             _ => return Err(format!("unknown argument {key}")),
         }
     }
@@ -138,10 +149,12 @@ fn main() {
     };
 
     // Before the lockdown: what only /proc and plain calls can tell.
+    let inherited = open_fds();
     // SAFETY: getuid/getpid have no preconditions.
     let (uid, pid) = unsafe { (libc::getuid(), libc::getpid()) };
     let namespaces = args.parent.as_ref().map(namespaces_status);
     let ctx = ProbeContext::new(args.broker_pid);
+    let ipc = connect_ipc(args.ipc);
 
     let layers = match lock(args.mode, args.skip) {
         Ok(layers) => layers,
@@ -152,6 +165,7 @@ fn main() {
         }
     };
 
+    report(&format!("fact open-fds {inherited}"));
     report(&format!("fact uid {uid}"));
     report(&format!("fact pid {pid}"));
     for l in namespaces.iter().flatten().chain(&layers) {
@@ -166,6 +180,7 @@ fn main() {
         report(&format!("probe {} {}", p.probe.name(), outcome(p.outcome)));
     }
     exercise();
+    exercise_ipc(ipc);
     report("done");
 
     match args.then.as_str() {
@@ -187,8 +202,20 @@ fn main() {
             report("survived write-stdout");
         }
         "abort" => std::process::abort(),
+        "panic" => panic!("sandbox-probe panics on purpose"),
         other => report(&format!("usage-error unknown --then={other}")),
     }
+}
+
+/// The fds open at start, e.g. `0,1,2,3` (probed with F_GETFD, before the
+/// lockdown).
+fn open_fds() -> String {
+    (0..256)
+        // SAFETY: F_GETFD on a possibly closed fd only reports EBADF.
+        .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0)
+        .map(|fd| fd.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn exercised(name: &str, result: Result<(), i32>) {
@@ -207,9 +234,11 @@ extern "C" fn on_usr1(_: libc::c_int) {
 /// Every system call the renderer relies on after its lockdown.
 fn exercise() {
     // Threads: clone(CLONE_THREAD) (after clone3's ENOSYS), set_robust_list,
-    // rseq, sigaltstack, mmap/mprotect for the stack, futex for join, a new
-    // malloc arena, exit, madvise of the dead stack.
+    // rseq, sigaltstack, mmap/mprotect for the stack, prctl(PR_SET_NAME) for
+    // its name, futex for join, a new malloc arena, exit, madvise of the
+    // dead stack.
     let joined = std::thread::Builder::new()
+        .name("probe-worker".into())
         .spawn(|| {
             let v: Vec<u64> = (0..100_000).collect();
             v.iter().sum::<u64>()
@@ -450,3 +479,117 @@ fn hold() {
         }
     }
 }
+
+#[cfg(feature = "probe-ipc")]
+mod ipc_probe {
+    //! The renderer's ipc-channel receive paths, after the lockdown.
+    use std::time::Duration;
+
+    use ipc_channel::ipc::{self, IpcBytesReceiver, IpcReceiver, IpcSender, IpcSharedMemory};
+
+    use super::{exercised, report, RECV_TIMEOUT_MS, REPLY_BYTE};
+
+    /// What the probe sends the test over the one-shot server.
+    pub type Bootstrap = (IpcSender<IpcSharedMemory>, ipc::IpcBytesSender);
+
+    /// The receiving ends the probe keeps.
+    pub struct Channels {
+        surfaces: IpcReceiver<IpcSharedMemory>,
+        bytes: IpcBytesReceiver,
+    }
+
+    /// Before the lockdown: connect, hand over two senders. (The first
+    /// send also makes ipc-channel measure the socket buffer size with a
+    /// socketpair, which the lockdown later forbids.)
+    pub fn connect(name: String) -> Result<Channels, String> {
+        let bootstrap: IpcSender<Bootstrap> =
+            IpcSender::connect(name).map_err(|e| e.to_string())?;
+        let (surface_tx, surfaces) = ipc::channel().map_err(|e| e.to_string())?;
+        let (bytes_tx, bytes) = ipc::bytes_channel().map_err(|e| e.to_string())?;
+        bootstrap
+            .send((surface_tx, bytes_tx))
+            .map_err(|e| e.to_string())?;
+        Ok(Channels { surfaces, bytes })
+    }
+
+    /// After the lockdown: receive and use what the test sends.
+    pub fn exercise(channels: Channels) {
+        let timeout = Duration::from_millis(RECV_TIMEOUT_MS.unsigned_abs().into());
+        exercised(
+            "ipc-surface",
+            match channels.surfaces.try_recv_timeout(timeout) {
+                Ok(mut surface) => {
+                    report(&format!("fact ipc-surface-len {}", surface.len()));
+                    report(&format!(
+                        "fact ipc-surface-first-byte {}",
+                        surface.first().copied().unwrap_or(0)
+                    ));
+                    // SAFETY: this process holds the only mapping it writes
+                    // through; the test only reads its own afterwards.
+                    unsafe { surface.deref_mut() }.fill(REPLY_BYTE);
+                    Ok(())
+                }
+                Err(e) => {
+                    report(&format!("fact ipc-surface-error {e:?}"));
+                    Err(-1)
+                }
+            },
+        );
+        exercised(
+            "ipc-bytes",
+            match channels.bytes.recv() {
+                Ok(b) if b == b"ping" => Ok(()),
+                _ => Err(-1),
+            },
+        );
+        exercised(
+            "ipc-fragmented",
+            match channels.bytes.recv() {
+                Ok(b) => {
+                    report(&format!("fact ipc-fragmented-len {}", b.len()));
+                    Ok(())
+                }
+                Err(_) => Err(-1),
+            },
+        );
+        exercised(
+            "ipc-try-recv",
+            match channels.bytes.try_recv() {
+                Err(ipc_channel::TryRecvError::Empty) => Ok(()),
+                _ => Err(-1),
+            },
+        );
+    }
+}
+
+#[cfg(feature = "probe-ipc")]
+fn connect_ipc(name: Option<String>) -> Option<ipc_probe::Channels> {
+    let channels = match ipc_probe::connect(name?) {
+        Ok(c) => c,
+        Err(e) => {
+            report(&format!("usage-error ipc connect: {e}"));
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+    report("ipc-connected");
+    Some(channels)
+}
+
+#[cfg(feature = "probe-ipc")]
+fn exercise_ipc(channels: Option<ipc_probe::Channels>) {
+    if let Some(c) = channels {
+        ipc_probe::exercise(c);
+    }
+}
+
+#[cfg(not(feature = "probe-ipc"))]
+fn connect_ipc(name: Option<String>) -> Option<()> {
+    if name.is_some() {
+        report("usage-error --ipc needs the probe-ipc feature");
+        std::process::exit(EXIT_USAGE);
+    }
+    None
+}
+
+#[cfg(not(feature = "probe-ipc"))]
+fn exercise_ipc(_: Option<()>) {}

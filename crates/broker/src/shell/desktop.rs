@@ -1,0 +1,491 @@
+//! The desktop shell: real windows with winit 0.30 and softbuffer 0.4.
+//!
+//! Shaped like winit's `ApplicationHandler` examples: windows live in a map
+//! by `WindowId`, each window's softbuffer surface is dropped before its
+//! window (field order), and other threads wake the loop through an
+//! `EventLoopProxy` (the event queue's wake function). Everything the broker
+//! decides happens in the [`Driver`]; this module only translates between
+//! winit and the core, and copies presented pixels into softbuffer.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use thiserror::Error;
+use winit::application::ApplicationHandler;
+use winit::dpi::{LogicalPosition, LogicalSize, PhysicalPosition};
+use winit::event::{ElementState, MouseButton, StartCause, WindowEvent as WinitWindowEvent};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, OwnedDisplayHandle};
+use winit::keyboard::{Key as WinitKey, ModifiersState, NamedKey};
+use winit::window::{Window, WindowAttributes, WindowButtons, WindowId};
+use workshop_common::geometry::{Position, PxRect};
+use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
+use workshop_common::Role;
+
+use super::crash_page::CrashPage;
+use super::{Driver, Flow, WindowBackend};
+use crate::app::{self, AppConfig};
+use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
+use crate::queue::EventReceiver;
+
+/// Why the desktop shell could not run.
+#[derive(Debug, Error)]
+pub enum DesktopError {
+    /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set.
+    #[error("no display: neither DISPLAY nor WAYLAND_DISPLAY is set. Run it inside a desktop session, under `xvfb-run workshop`, or use `workshop --headless`")]
+    NoDisplayVariable,
+    /// The display named in the environment could not be opened.
+    #[error("cannot open display {display:?}: {reason}. Is the X server running? Try `xvfb-run workshop` or `workshop --headless`")]
+    DisplayUnreachable {
+        /// What DISPLAY / WAYLAND_DISPLAY said.
+        display: String,
+        /// winit's error.
+        reason: String,
+    },
+    /// The event loop failed.
+    #[error("event loop: {0}")]
+    EventLoop(String),
+}
+
+/// Wakes the loop from other threads.
+#[derive(Debug, Clone, Copy)]
+pub enum UserEvent {
+    /// Events are waiting in the queue.
+    Wake,
+}
+
+/// Default top-left corner of each window, logical pixels (DESIGN).
+pub fn default_position(role: Role) -> (i32, i32) {
+    match role {
+        Role::Main => (200, 200),
+        Role::Login => (650, 200),
+    }
+}
+
+/// Runs the app on the desktop until it quits.
+pub fn run(config: AppConfig) -> Result<(), DesktopError> {
+    let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
+    let wayland = std::env::var("WAYLAND_DISPLAY").ok().filter(|d| !d.is_empty());
+    if display.is_none() && wayland.is_none() {
+        return Err(DesktopError::NoDisplayVariable);
+    }
+    let event_loop = EventLoop::<UserEvent>::with_user_event()
+        .build()
+        .map_err(|e| DesktopError::DisplayUnreachable {
+            display: display.or(wayland).unwrap_or_default(),
+            reason: e.to_string(),
+        })?;
+    let proxy = event_loop.create_proxy();
+    let wake = Arc::new(move || {
+        // Fails only when the loop has exited, when nobody needs waking.
+        let _ = proxy.send_event(UserEvent::Wake);
+    });
+    let (driver, events) = app::build(config, wake);
+    let mut shell = DesktopShell {
+        driver,
+        events,
+        context: None,
+        windows: Windows::default(),
+        started: false,
+        quit: false,
+    };
+    event_loop
+        .run_app(&mut shell)
+        .map_err(|e| DesktopError::EventLoop(e.to_string()))
+}
+
+/// One real window. Field order matters: the surface is dropped before the
+/// window it draws into.
+struct DesktopWindow {
+    surface: softbuffer::Surface<OwnedDisplayHandle, Rc<Window>>,
+    window: Rc<Window>,
+    role: Role,
+    /// What the window shows, 0RGB, `width × height`.
+    backing: Vec<u32>,
+    width: u32,
+    height: u32,
+    scale: f32,
+    pointer: (f32, f32),
+    crash_page: Option<CrashPage>,
+}
+
+#[derive(Default)]
+struct Windows {
+    by_id: BTreeMap<WindowId, DesktopWindow>,
+    modifiers: ModifiersState,
+}
+
+impl Windows {
+    fn by_role(&mut self, role: Role) -> Option<&mut DesktopWindow> {
+        self.by_id.values_mut().find(|w| w.role == role)
+    }
+}
+
+struct DesktopShell {
+    driver: Driver,
+    events: EventReceiver,
+    context: Option<softbuffer::Context<OwnedDisplayHandle>>,
+    windows: Windows,
+    started: bool,
+    quit: bool,
+}
+
+/// The window backend for one call into the driver: borrows the event loop
+/// (needed to create windows) and the window map.
+struct Backend<'a> {
+    event_loop: &'a ActiveEventLoop,
+    context: &'a softbuffer::Context<OwnedDisplayHandle>,
+    windows: &'a mut Windows,
+}
+
+impl DesktopShell {
+    fn feed(&mut self, event_loop: &ActiveEventLoop, event: Event) {
+        if self.quit {
+            return;
+        }
+        let Some(context) = self.context.as_ref() else {
+            return;
+        };
+        let mut backend = Backend {
+            event_loop,
+            context,
+            windows: &mut self.windows,
+        };
+        if self.driver.handle(event, &mut backend) == Flow::Quit {
+            self.quit = true;
+            // Windows go before the loop ends: surfaces first (field order).
+            self.windows.by_id.clear();
+            event_loop.exit();
+        }
+    }
+
+    fn drain(&mut self, event_loop: &ActiveEventLoop) {
+        for event in self.events.drain() {
+            self.feed(event_loop, event);
+        }
+    }
+}
+
+impl ApplicationHandler<UserEvent> for DesktopShell {
+    fn new_events(&mut self, event_loop: &ActiveEventLoop, cause: StartCause) {
+        if let StartCause::ResumeTimeReached { .. } = cause {
+            self.feed(event_loop, Event::Tick);
+        }
+    }
+
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        match softbuffer::Context::new(event_loop.owned_display_handle()) {
+            Ok(c) => self.context = Some(c),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start softbuffer on this display");
+                event_loop.exit();
+                return;
+            }
+        }
+        self.feed(event_loop, Event::Start);
+    }
+
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, _event: UserEvent) {
+        self.drain(event_loop);
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, id: WindowId, event: WinitWindowEvent) {
+        let Some(w) = self.windows.by_id.get_mut(&id) else {
+            return;
+        };
+        let role = w.role;
+        let scale = w.scale;
+        let to_core = |event| Event::Window { role, event };
+        let input = |e| to_core(WindowEvent::Input(e));
+        let core_event = match event {
+            WinitWindowEvent::CloseRequested => Some(to_core(WindowEvent::CloseRequested)),
+            WinitWindowEvent::RedrawRequested => {
+                w.present_all();
+                None
+            }
+            WinitWindowEvent::Resized(size) => Some(to_core(WindowEvent::Resized {
+                width: size.width.max(1),
+                height: size.height.max(1),
+                scale,
+            })),
+            WinitWindowEvent::ScaleFactorChanged { scale_factor, .. } => {
+                w.scale = scale_factor as f32;
+                let size = w.window.inner_size();
+                Some(to_core(WindowEvent::Resized {
+                    width: size.width.max(1),
+                    height: size.height.max(1),
+                    scale: w.scale,
+                }))
+            }
+            WinitWindowEvent::Moved(p) => Some(to_core(WindowEvent::Moved(Position { x: p.x, y: p.y }))),
+            WinitWindowEvent::Focused(f) => Some(input(InputEvent::Focus(f))),
+            WinitWindowEvent::CursorMoved { position, .. } => {
+                w.pointer = (position.x as f32, position.y as f32);
+                if let Some(page) = w.crash_page.as_mut() {
+                    page.handle(&workshop_ui::Event::PointerMoved {
+                        x: position.x as f32 / scale,
+                        y: position.y as f32 / scale,
+                    });
+                    w.window.set_cursor(winit_cursor(ui_cursor(page.cursor())));
+                    w.repaint_crash_page();
+                    None
+                } else {
+                    Some(input(InputEvent::PointerMoved {
+                        x: position.x as f32,
+                        y: position.y as f32,
+                    }))
+                }
+            }
+            WinitWindowEvent::CursorLeft { .. } => Some(input(InputEvent::PointerLeft)),
+            WinitWindowEvent::MouseInput {
+                state,
+                button: MouseButton::Left,
+                ..
+            } => {
+                if let Some(page) = w.crash_page.as_mut() {
+                    let (x, y) = (w.pointer.0 / scale, w.pointer.1 / scale);
+                    let ev = match state {
+                        ElementState::Pressed => workshop_ui::Event::PointerPressed { x, y },
+                        ElementState::Released => workshop_ui::Event::PointerReleased { x, y },
+                    };
+                    let retry = page.handle(&ev);
+                    w.repaint_crash_page();
+                    retry.then(|| to_core(WindowEvent::Retry))
+                } else {
+                    Some(input(match state {
+                        ElementState::Pressed => InputEvent::PointerPressed,
+                        ElementState::Released => InputEvent::PointerReleased,
+                    }))
+                }
+            }
+            WinitWindowEvent::ModifiersChanged(m) => {
+                self.windows.modifiers = m.state();
+                None
+            }
+            WinitWindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                let mods = self.windows.modifiers;
+                let modifiers = Modifiers {
+                    shift: mods.shift_key(),
+                    ctrl: mods.control_key(),
+                };
+                let key = match &event.logical_key {
+                    WinitKey::Named(NamedKey::Tab) => Some(Key::Tab),
+                    WinitKey::Named(NamedKey::Enter) => Some(Key::Enter),
+                    WinitKey::Named(NamedKey::Backspace) => Some(Key::Backspace),
+                    WinitKey::Named(NamedKey::Delete) => Some(Key::Delete),
+                    WinitKey::Named(NamedKey::ArrowLeft) => Some(Key::Left),
+                    WinitKey::Named(NamedKey::ArrowRight) => Some(Key::Right),
+                    WinitKey::Named(NamedKey::Home) => Some(Key::Home),
+                    WinitKey::Named(NamedKey::End) => Some(Key::End),
+                    WinitKey::Named(NamedKey::Escape) => Some(Key::Escape),
+                    WinitKey::Named(NamedKey::Space) if !modifiers.ctrl => None,
+                    WinitKey::Character(c) if modifiers.ctrl => c.chars().next().map(Key::Char),
+                    _ => None,
+                };
+                let mut out = Vec::new();
+                if let Some(key) = key {
+                    out.push(InputEvent::Key { key, modifiers });
+                }
+                if !modifiers.ctrl {
+                    if let Some(text) = event.text.as_ref().filter(|t| t.chars().all(|c| !c.is_control())) {
+                        out.push(InputEvent::Text(text.to_string()));
+                    }
+                }
+                for e in out {
+                    self.feed(event_loop, Event::Window {
+                        role,
+                        event: WindowEvent::Input(e),
+                    });
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(e) = core_event {
+            self.feed(event_loop, e);
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        self.drain(event_loop);
+        self.driver.flush();
+        if self.quit {
+            return;
+        }
+        match self.driver.next_deadline() {
+            Some(deadline) if deadline <= Instant::now() => {
+                self.feed(event_loop, Event::Tick);
+                event_loop.set_control_flow(ControlFlow::Poll);
+            }
+            Some(deadline) => event_loop.set_control_flow(ControlFlow::WaitUntil(deadline)),
+            None => event_loop.set_control_flow(ControlFlow::Wait),
+        }
+    }
+}
+
+impl DesktopWindow {
+    /// Copies `damage` of the backing buffer to the screen.
+    fn present(&mut self, damage: PxRect) {
+        let (Some(w), Some(h)) = (NonZeroU32::new(self.width), NonZeroU32::new(self.height)) else {
+            return;
+        };
+        if let Err(e) = self.surface.resize(w, h) {
+            tracing::warn!(error = %e, "softbuffer resize failed");
+            return;
+        }
+        let mut buffer = match self.surface.buffer_mut() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "softbuffer buffer unavailable");
+                return;
+            }
+        };
+        if buffer.len() != self.backing.len() {
+            return;
+        }
+        // A buffer of unknown age must be filled whole.
+        let rect = if buffer.age() == 0 {
+            PxRect::full(self.width, self.height)
+        } else {
+            damage.clamp_to(self.width, self.height)
+        };
+        let width = self.width as usize;
+        for row in rect.y as usize..(rect.y + rect.height) as usize {
+            let a = row * width + rect.x as usize;
+            let b = a + rect.width as usize;
+            buffer[a..b].copy_from_slice(&self.backing[a..b]);
+        }
+        let sb_rect = softbuffer::Rect {
+            x: rect.x,
+            y: rect.y,
+            width: NonZeroU32::new(rect.width).unwrap_or(NonZeroU32::MIN),
+            height: NonZeroU32::new(rect.height).unwrap_or(NonZeroU32::MIN),
+        };
+        if let Err(e) = buffer.present_with_damage(&[sb_rect]) {
+            tracing::warn!(error = %e, "present failed");
+        }
+    }
+
+    fn present_all(&mut self) {
+        self.present(PxRect::full(self.width, self.height));
+    }
+
+    fn repaint_crash_page(&mut self) {
+        if let Some(page) = self.crash_page.as_mut() {
+            if page.paint(self.width, self.height, self.scale, &mut self.backing) {
+                self.present_all();
+            }
+        }
+    }
+}
+
+impl WindowBackend for Backend<'_> {
+    fn open(&mut self, role: Role) -> Result<(u32, u32, f32), String> {
+        let (x, y) = default_position(role);
+        let attrs = WindowAttributes::default()
+            .with_title(role.window_title())
+            .with_inner_size(LogicalSize::new(WINDOW_LOGICAL_SIZE.0, WINDOW_LOGICAL_SIZE.1))
+            .with_position(LogicalPosition::new(x, y))
+            .with_resizable(false)
+            .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE);
+        let window = Rc::new(self.event_loop.create_window(attrs).map_err(|e| e.to_string())?);
+        let surface =
+            softbuffer::Surface::new(self.context, window.clone()).map_err(|e| e.to_string())?;
+        let size = window.inner_size();
+        let scale = window.scale_factor() as f32;
+        let (width, height) = (size.width.max(1), size.height.max(1));
+        let id = window.id();
+        let mut w = DesktopWindow {
+            surface,
+            window,
+            role,
+            backing: vec![workshop_ui::theme::BACKGROUND.to_0rgb(); width as usize * height as usize],
+            width,
+            height,
+            scale,
+            pointer: (0.0, 0.0),
+            crash_page: None,
+        };
+        w.present_all();
+        self.windows.by_id.insert(id, w);
+        Ok((width, height, scale))
+    }
+
+    fn close(&mut self, role: Role) {
+        self.windows.by_id.retain(|_, w| w.role != role);
+    }
+
+    fn raise(&mut self, role: Role) {
+        if let Some(w) = self.windows.by_role(role) {
+            w.window.set_minimized(false);
+            w.window.focus_window();
+        }
+    }
+
+    fn set_title(&mut self, role: Role, title: &str) {
+        if let Some(w) = self.windows.by_role(role) {
+            w.window.set_title(title);
+        }
+    }
+
+    fn set_cursor(&mut self, role: Role, cursor: CursorIcon) {
+        if let Some(w) = self.windows.by_role(role) {
+            w.window.set_cursor(winit_cursor(cursor));
+        }
+    }
+
+    fn present(&mut self, role: Role, pixels: &[u8], width: u32, height: u32, damage: PxRect) {
+        let Some(w) = self.windows.by_role(role) else {
+            return;
+        };
+        w.crash_page = None;
+        if w.width != width || w.height != height {
+            // The surface follows the window size; a mismatch means a
+            // resize is in flight and this frame is for the old size.
+            return;
+        }
+        crate::present::copy_damage(pixels, &mut w.backing, width, height, damage);
+        w.present(damage);
+    }
+
+    fn show_crashed(&mut self, role: Role) {
+        if let Some(w) = self.windows.by_role(role) {
+            let (lw, lh) = (w.width as f32 / w.scale, w.height as f32 / w.scale);
+            w.crash_page = Some(CrashPage::new(lw, lh));
+            w.repaint_crash_page();
+        }
+    }
+}
+
+impl Backend<'_> {
+    /// Where window `role` is now (for settings; winit reports no `Moved`
+    /// without a window manager).
+    #[allow(dead_code)]
+    fn position(&mut self, role: Role) -> Option<PhysicalPosition<i32>> {
+        self.windows
+            .by_role(role)
+            .and_then(|w| w.window.outer_position().ok())
+    }
+}
+
+fn ui_cursor(c: workshop_ui::CursorIcon) -> CursorIcon {
+    match c {
+        workshop_ui::CursorIcon::Default => CursorIcon::Default,
+        workshop_ui::CursorIcon::Pointer => CursorIcon::Pointer,
+        workshop_ui::CursorIcon::Text => CursorIcon::Text,
+    }
+}
+
+fn winit_cursor(c: CursorIcon) -> winit::window::CursorIcon {
+    match c {
+        CursorIcon::Default => winit::window::CursorIcon::Default,
+        CursorIcon::Pointer => winit::window::CursorIcon::Pointer,
+        CursorIcon::Text => winit::window::CursorIcon::Text,
+    }
+}
