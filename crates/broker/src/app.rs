@@ -16,6 +16,7 @@ use crate::auth::{Authenticator, SimulatedApi};
 use crate::core::{Broker, CoreConfig};
 use crate::host::{HostConfig, Hosts};
 use crate::queue::{event_queue, EventReceiver, Wake};
+use crate::settings::{Keeper, Loaded, Settings, SettingsStore};
 use crate::shell::headless::{HeadlessApp, HeadlessBackend};
 use crate::shell::Driver;
 
@@ -27,6 +28,11 @@ pub struct AppConfig {
     pub host: HostConfig,
     /// Who signs users in.
     pub auth: Arc<dyn Authenticator>,
+    /// Where `settings.json` lives (`None`: positions are not persisted).
+    pub user_data_dir: Option<PathBuf>,
+    /// The single-instance lock, when this broker holds one; its listener
+    /// starts with the event queue.
+    pub instance: Option<crate::instance::Primary>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -58,16 +64,53 @@ impl AppConfig {
             auth: Arc::new(SimulatedApi {
                 delay: Duration::from_millis(2000),
             }),
+            user_data_dir: None,
+            instance: None,
         }
     }
 }
 
 /// Builds a driver whose producers call `wake`, and the queue it reads.
+/// Settings are loaded here; a corrupt file is moved aside and reported.
 pub fn build(config: AppConfig, wake: Wake) -> (Driver, EventReceiver) {
     let (tx, rx) = event_queue(wake);
     let hosts = Hosts::new(config.host, tx.clone());
     let core = Broker::new(config.core);
-    (Driver::new(core, hosts, config.auth, tx), rx)
+    let keeper = load_settings(config.user_data_dir.as_deref());
+    if let Some(primary) = config.instance {
+        if let Err(e) = primary.listen(tx.clone()) {
+            tracing::error!(error = %e, "cannot listen for second instances");
+        }
+    }
+    (Driver::new(core, hosts, config.auth, tx, keeper), rx)
+}
+
+fn load_settings(dir: Option<&std::path::Path>) -> Keeper {
+    let Some(dir) = dir else {
+        return Keeper::new(None, Settings::default());
+    };
+    let store = match SettingsStore::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "settings unavailable; positions will not be saved");
+            return Keeper::new(None, Settings::default());
+        }
+    };
+    match store.load() {
+        Ok((settings, Loaded::Valid | Loaded::Missing)) => Keeper::new(Some(store), settings),
+        Ok((settings, Loaded::MovedAside(aside))) => {
+            tracing::error!(
+                kept_at = %aside.display(),
+                "settings.json was corrupt: kept aside, using defaults"
+            );
+            Keeper::new(Some(store), settings)
+        }
+        Err(e) => {
+            // Unreadable (not corrupt): do not overwrite what we cannot read.
+            tracing::error!(error = %e, "cannot read settings; positions will not be saved");
+            Keeper::new(None, Settings::default())
+        }
+    }
 }
 
 /// Builds and starts the headless app (windows in memory at `scale`).

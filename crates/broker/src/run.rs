@@ -8,6 +8,7 @@ use workshop_common::sandbox_report::SandboxMode;
 use crate::app::{self, AppConfig};
 use crate::auth::SimulatedApi;
 use crate::cli::RunOptions;
+use crate::instance::{self, Instance};
 
 /// Why the app could not run.
 #[derive(Debug, Error)]
@@ -16,9 +17,32 @@ pub enum RunError {
     /// from it).
     #[error("cannot find the workshop executable: {0}")]
     CurrentExe(std::io::Error),
+    /// No user data directory could be determined.
+    #[error("no user data directory: set XDG_CONFIG_HOME or HOME, or pass --user-data-dir")]
+    NoUserDataDir,
+    /// The single-instance lock failed.
+    #[error("single-instance lock: {0}")]
+    Instance(#[from] crate::instance::InstanceError),
     /// The desktop shell failed.
     #[error("{0}")]
     Desktop(String),
+}
+
+/// `--user-data-dir`, else `$XDG_CONFIG_HOME/workshop`, else
+/// `$HOME/.config/workshop`.
+pub fn user_data_dir(explicit: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_path_buf());
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("workshop"))
 }
 
 /// Runs the app until it quits.
@@ -26,8 +50,22 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
     if opts.sandbox == SandboxMode::Disabled {
         tracing::warn!("--no-sandbox: renderers run UNCONFINED; use only for debugging");
     }
+    let dir = user_data_dir(opts.user_data_dir.as_deref()).ok_or(RunError::NoUserDataDir)?;
+    let primary = match instance::acquire(&dir)? {
+        Instance::Primary(p) => p,
+        Instance::Secondary { told } => {
+            if told {
+                tracing::info!(dir = %dir.display(), "another instance is running; asked it to raise its window");
+            } else {
+                tracing::warn!(dir = %dir.display(), "another instance holds the lock but did not answer");
+            }
+            return Ok(());
+        }
+    };
     let exe = std::env::current_exe().map_err(RunError::CurrentExe)?;
     let mut config = AppConfig::new(exe, opts.sandbox);
+    config.user_data_dir = Some(dir);
+    config.instance = Some(primary);
     config.auth = Arc::new(SimulatedApi {
         delay: opts.auth_delay,
     });

@@ -9,7 +9,8 @@
 //!
 //! With namespaces the broker's child is not the renderer but a small
 //! intermediate process that waits for it (see [`crate::spawn`]);
-//! [`renderer_pid`] finds the renderer from the pid `spawn` returned.
+//! [`renderer_pid`] finds the renderer from the pid `spawn` returned, and
+//! [`inspect`] follows it by itself.
 
 use std::path::PathBuf;
 
@@ -169,9 +170,16 @@ fn status_value<'a>(status: &'a str, key: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
-/// Reads `/proc/PID/status`, `/proc/PID/uid_map` and `/proc/PID/ns/*` and
-/// compares the namespaces with the caller's own.
+/// Inspects the renderer behind `pid`, which may be the pid `Command::spawn`
+/// returned: an intermediate (see [`renderer_pid`]) is followed to the
+/// renderer, so [`Inspection::pid`] may differ from `pid`.
 pub fn inspect(pid: u32) -> Result<Inspection, InspectError> {
+    inspect_process(renderer_pid(pid)?)
+}
+
+/// Reads `/proc/PID/status`, `/proc/PID/uid_map` and `/proc/PID/ns/*` of
+/// exactly process `pid` and compares the namespaces with the caller's own.
+pub fn inspect_process(pid: u32) -> Result<Inspection, InspectError> {
     let status = read(pid, "status")?;
     let seccomp = field(
         pid,

@@ -55,7 +55,7 @@ pub mod seccomp;
 pub mod seccomp_policy;
 pub mod spawn;
 
-pub use inspect::{inspect, renderer_pid, InspectError, Inspection};
+pub use inspect::{inspect, inspect_process, renderer_pid, InspectError, Inspection};
 pub use lockdown::{lockdown, LockdownError, LOCKDOWN_LAYERS};
 #[cfg(feature = "test-knobs")]
 pub use lockdown::{lockdown_with, Knobs};

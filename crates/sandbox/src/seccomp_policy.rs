@@ -501,11 +501,6 @@ pub const RULES: &[Rule] = &[
     ),
 ];
 
-/// The rules, for the number reported in `LayerStatus::detail`.
-pub fn rule_count() -> usize {
-    RULES.len()
-}
-
 /// Calls that must never be allowed, whatever the table says; the unit tests
 /// hold [`RULES`] to this list.
 pub const NEVER_ALLOWED: &[(Syscall, &str)] = &[

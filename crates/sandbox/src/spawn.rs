@@ -93,7 +93,7 @@
 //! }
 //! let child = cmd.spawn()?; // the intermediate when namespaces are on
 //! drop(socket);
-//! let renderer = workshop_sandbox::renderer_pid(child.id())?; // for inspect()
+//! let seen = workshop_sandbox::inspect(child.id())?; // follows the intermediate
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -17,7 +17,7 @@ use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
 use workshop_common::sandbox_report::{Layer, Probe, SandboxMode};
 use workshop_sandbox::inspect::SECCOMP_MODE_FILTER;
 use workshop_sandbox::seccomp_policy::RULES;
-use workshop_sandbox::{inspect, renderer_pid, SpawnConfinement};
+use workshop_sandbox::{inspect, inspect_process, renderer_pid, SpawnConfinement};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_sandbox-probe");
 const SURFACE_LEN: usize = 4096;
@@ -361,7 +361,8 @@ fn the_kernel_shows_the_confinement_from_outside() {
         renderer, spawned,
         "the renderer is the intermediate's child"
     );
-    let seen = inspect(renderer).unwrap();
+    let seen = inspect(spawned).unwrap();
+    assert_eq!(seen.pid, renderer, "inspect follows the intermediate");
     assert_eq!(seen.seccomp, SECCOMP_MODE_FILTER);
     assert_eq!(seen.seccomp_filters, Some(3));
     assert!(seen.no_new_privs);
@@ -377,7 +378,7 @@ fn the_kernel_shows_the_confinement_from_outside() {
 
     // The intermediate is not locked down (it never runs renderer code) but
     // shares the renderer's user namespace and holds no fds.
-    let middle = inspect(spawned).unwrap();
+    let middle = inspect_process(spawned).unwrap();
     assert_eq!(middle.seccomp, 0);
     assert!(middle.separate(Layer::UserNamespace));
     let fds = std::fs::read_dir(format!("/proc/{spawned}/fd"))
@@ -661,4 +662,71 @@ fn a_panic_with_backtrace_exits_101_not_sigsys() {
     assert_eq!(out.status.code(), Some(101), "{:?}\n{text}", out.status);
     assert!(text.contains("sandbox-probe panics on purpose"), "{text}");
     assert!(text.contains("stack backtrace"), "{text}");
+}
+
+/// Where the kernel refuses namespaces (here: a seccomp filter makes
+/// `unshare` fail with EPERM for the "broker"), Enforce mode still starts
+/// the renderer, says why on stderr, reports the six namespace layers
+/// unavailable, and still applies every in-process layer.
+#[test]
+fn enforce_without_namespaces_runs_less_confined_and_says_so() {
+    let out = Command::new(PROBE)
+        .args(["spawn-without-userns", "--mode=enforce"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let report = Report::parse(
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, report.text());
+    assert!(
+        report.has(
+            "workshop-sandbox: unshare failed (errno 1); the renderer runs without its namespaces' full protection"
+        ),
+        "{}",
+        report.text()
+    );
+    assert_eq!(report.facts["renderer-is-direct-child"], "true");
+    assert_ne!(report.facts["pid"], "1");
+    for layer in &Layer::ALL[..6] {
+        assert_eq!(report.layer(*layer), "unavailable:0", "{}", layer.name());
+    }
+    for layer in workshop_sandbox::LOCKDOWN_LAYERS {
+        assert_eq!(report.layer(layer), "active", "{}", layer.name());
+    }
+    for probe in Probe::ALL {
+        assert_eq!(report.probe(probe), eperm(), "{}", probe.name());
+    }
+    assert!(report.has("done"), "{}", report.text());
+}
+
+/// The same system in Strict mode: `spawn()` itself fails with the errno,
+/// and stderr names the step.
+#[test]
+fn strict_without_namespaces_refuses_to_spawn() {
+    let out = Command::new(PROBE)
+        .args(["spawn-without-userns", "--mode=strict"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{:?}\n{text}", out.status);
+    assert!(
+        text.contains(&format!("spawn-error {}", libc::EPERM)),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "workshop-sandbox: unshare failed (errno 1); strict sandbox: not starting the renderer"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("\ndone"), "{text}");
 }

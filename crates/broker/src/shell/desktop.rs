@@ -29,6 +29,7 @@ use super::{Driver, Flow, WindowBackend};
 use crate::app::{self, AppConfig};
 use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::EventReceiver;
+use crate::settings::{Display, Placement};
 
 /// Why the desktop shell could not run.
 #[derive(Debug, Error)]
@@ -385,13 +386,46 @@ impl DesktopWindow {
     }
 }
 
+fn display_of(monitor: &winit::monitor::MonitorHandle) -> Display {
+    let p = monitor.position();
+    let s = monitor.size();
+    Display {
+        name: monitor.name(),
+        x: p.x,
+        y: p.y,
+        width: s.width,
+        height: s.height,
+    }
+}
+
 impl WindowBackend for Backend<'_> {
-    fn open(&mut self, role: Role) -> Result<(u32, u32, f32), String> {
-        let (x, y) = default_position(role);
+    fn displays(&self) -> Vec<Display> {
+        self.event_loop.available_monitors().map(|m| display_of(&m)).collect()
+    }
+
+    fn placement(&self, role: Role) -> Option<Placement> {
+        let w = self.windows.by_id.values().find(|w| w.role == role)?;
+        let p = w.window.outer_position().ok()?;
+        let display = w.window.current_monitor().map(|m| display_of(&m))?;
+        Some(Placement {
+            x: p.x,
+            y: p.y,
+            display,
+        })
+    }
+
+    fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String> {
         let attrs = WindowAttributes::default()
             .with_title(role.window_title())
-            .with_inner_size(LogicalSize::new(WINDOW_LOGICAL_SIZE.0, WINDOW_LOGICAL_SIZE.1))
-            .with_position(LogicalPosition::new(x, y))
+            .with_inner_size(LogicalSize::new(WINDOW_LOGICAL_SIZE.0, WINDOW_LOGICAL_SIZE.1));
+        let attrs = match position {
+            Some(p) => attrs.with_position(PhysicalPosition::new(p.x, p.y)),
+            None => {
+                let (x, y) = default_position(role);
+                attrs.with_position(LogicalPosition::new(x, y))
+            }
+        };
+        let attrs = attrs
             .with_resizable(false)
             .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE);
         let window = Rc::new(self.event_loop.create_window(attrs).map_err(|e| e.to_string())?);
@@ -460,17 +494,6 @@ impl WindowBackend for Backend<'_> {
             w.crash_page = Some(CrashPage::new(lw, lh));
             w.repaint_crash_page();
         }
-    }
-}
-
-impl Backend<'_> {
-    /// Where window `role` is now (for settings; winit reports no `Moved`
-    /// without a window manager).
-    #[allow(dead_code)]
-    fn position(&mut self, role: Role) -> Option<PhysicalPosition<i32>> {
-        self.windows
-            .by_role(role)
-            .and_then(|w| w.window.outer_position().ok())
     }
 }
 

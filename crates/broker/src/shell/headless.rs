@@ -10,13 +10,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
-use workshop_common::geometry::PxRect;
+use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
 use super::{Driver, Flow, WindowBackend};
 use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::EventReceiver;
+use crate::settings::{Display, Placement};
 
 /// One in-memory window.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct HeadlessWindow {
     pub raised: u32,
     /// Whether the broker's error page is shown.
     pub crashed: bool,
+    /// Outer top-left corner, physical pixels.
+    pub position: Position,
 }
 
 /// Windows in memory.
@@ -61,8 +64,38 @@ impl HeadlessBackend {
     }
 }
 
+/// The one display the headless backend pretends to have.
+pub fn headless_display() -> Display {
+    Display {
+        name: Some("headless".to_owned()),
+        x: 0,
+        y: 0,
+        width: 1920,
+        height: 1080,
+    }
+}
+
 impl WindowBackend for HeadlessBackend {
-    fn open(&mut self, role: Role) -> Result<(u32, u32, f32), String> {
+    fn displays(&self) -> Vec<Display> {
+        vec![headless_display()]
+    }
+
+    fn placement(&self, role: Role) -> Option<Placement> {
+        self.windows.get(&role).map(|w| Placement {
+            x: w.position.x,
+            y: w.position.y,
+            display: headless_display(),
+        })
+    }
+
+    fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String> {
+        let position = position.unwrap_or_else(|| {
+            let (x, y) = super::desktop::default_position(role);
+            Position {
+                x: (x as f32 * self.scale) as i32,
+                y: (y as f32 * self.scale) as i32,
+            }
+        });
         let width = (WINDOW_LOGICAL_SIZE.0 as f32 * self.scale).round() as u32;
         let height = (WINDOW_LOGICAL_SIZE.1 as f32 * self.scale).round() as u32;
         self.windows.insert(
@@ -76,6 +109,7 @@ impl WindowBackend for HeadlessBackend {
                 frames: 0,
                 raised: 0,
                 crashed: false,
+                position,
             },
         );
         Ok((width, height, self.scale))
@@ -275,6 +309,17 @@ impl HeadlessApp {
     /// Presses `key` in window `role`.
     pub fn key(&mut self, role: Role, key: Key, modifiers: Modifiers) {
         self.input(role, InputEvent::Key { key, modifiers });
+    }
+
+    /// Moves window `role` as a user dragging it would.
+    pub fn move_window(&mut self, role: Role, x: i32, y: i32) {
+        if let Some(w) = self.backend.windows.get_mut(&role) {
+            w.position = Position { x, y };
+        }
+        self.feed(Event::Window {
+            role,
+            event: WindowEvent::Moved(Position { x, y }),
+        });
     }
 
     /// Asks to close window `role` as the window manager would.

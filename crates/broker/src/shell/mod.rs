@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use workshop_common::geometry::PxRect;
+use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::CursorIcon;
 use workshop_common::Role;
 
@@ -23,12 +23,18 @@ use crate::auth::Authenticator;
 use crate::core::{Broker, Effect, Event, RendererEvent, WindowEvent};
 use crate::host::{Delivery, Hosts};
 use crate::queue::EventSender;
+use crate::settings::{self, Display, Keeper, Placement};
 
 /// What a window system must offer the broker.
 pub trait WindowBackend {
-    /// Creates window `role`; returns its surface size in physical pixels
-    /// and its scale factor.
-    fn open(&mut self, role: Role) -> Result<(u32, u32, f32), String>;
+    /// Creates window `role` at `position` (outer top-left, physical
+    /// pixels) or, if `None`, at its default place; returns its surface size
+    /// in physical pixels and its scale factor.
+    fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String>;
+    /// The displays that exist now.
+    fn displays(&self) -> Vec<Display>;
+    /// Where window `role` is now, and on which display.
+    fn placement(&self, role: Role) -> Option<Placement>;
     /// Destroys window `role`.
     fn close(&mut self, role: Role);
     /// Brings window `role` to the front.
@@ -59,6 +65,7 @@ pub struct Driver {
     hosts: Hosts,
     auth: Arc<dyn Authenticator>,
     events: EventSender,
+    settings: Keeper,
     quit: bool,
 }
 
@@ -75,14 +82,21 @@ impl Driver {
         hosts: Hosts,
         auth: Arc<dyn Authenticator>,
         events: EventSender,
+        settings: Keeper,
     ) -> Driver {
         Driver {
             core,
             hosts,
             auth,
             events,
+            settings,
             quit: false,
         }
+    }
+
+    /// The settings as they stand.
+    pub fn settings(&self) -> &settings::Settings {
+        self.settings.settings()
     }
 
     /// The core (for inspection).
@@ -100,13 +114,18 @@ impl Driver {
         let mut pending = VecDeque::from([event]);
         while let Some(event) = pending.pop_front() {
             let now = Instant::now();
-            if let Event::Renderer {
-                role,
-                generation,
-                event: RendererEvent::Exited(_),
-            } = &event
-            {
-                self.hosts.reaped(*role, *generation);
+            match &event {
+                Event::Renderer {
+                    role,
+                    generation,
+                    event: RendererEvent::Exited(_),
+                } => self.hosts.reaped(*role, *generation),
+                Event::Window {
+                    role,
+                    event: WindowEvent::Moved(_),
+                } => self.remember_placement(now, *role, backend),
+                Event::Tick => self.settings.tick(now),
+                _ => {}
             }
             let effects = self.core.handle(now, event);
             self.execute(effects, backend, &mut pending);
@@ -118,9 +137,18 @@ impl Driver {
         }
     }
 
+    fn remember_placement(&mut self, now: Instant, role: Role, backend: &dyn WindowBackend) {
+        if let Some(p) = backend.placement(role) {
+            self.settings.moved(now, role, p);
+        }
+    }
+
     /// When the loop must wake for timers even without events.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let core = self.core.next_deadline();
+        let core = match (self.core.next_deadline(), self.settings.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if self.hosts.has_backlog() {
             let soon = Instant::now() + std::time::Duration::from_millis(2);
             return Some(core.map_or(soon, |c| c.min(soon)));
@@ -141,7 +169,10 @@ impl Driver {
     ) {
         for effect in effects {
             match effect {
-                Effect::OpenWindow { role } => match backend.open(role) {
+                Effect::OpenWindow { role } => match backend.open(
+                    role,
+                    settings::restore(self.settings.settings(), role, &backend.displays()),
+                ) {
                     Ok((width, height, scale)) => pending.push_back(Event::Window {
                         role,
                         event: WindowEvent::Resized {
@@ -158,7 +189,12 @@ impl Driver {
                         );
                     }
                 },
-                Effect::CloseWindow { role } => backend.close(role),
+                Effect::CloseWindow { role } => {
+                    // Without a window manager no `Moved` arrives: read the
+                    // position before the window goes.
+                    self.remember_placement(Instant::now(), role, backend);
+                    backend.close(role);
+                }
                 Effect::RaiseWindow { role } => backend.raise(role),
                 Effect::SetTitle { role, title } => backend.set_title(role, &title),
                 Effect::SetCursor { role, cursor } => backend.set_cursor(role, cursor),
@@ -240,6 +276,7 @@ impl Driver {
                     }
                 }
                 Effect::Quit => {
+                    self.settings.flush();
                     self.hosts.shutdown_all(self.core.config().shutdown_grace);
                     self.quit = true;
                 }

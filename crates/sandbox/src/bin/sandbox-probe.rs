@@ -23,6 +23,12 @@
 //! [`REPLY_BYTE`] over it, and receives a small and a fragmented bytes
 //! message, as a renderer does.
 //!
+//! `sandbox-probe spawn-without-userns --mode=MODE` plays the broker on a
+//! system that refuses namespaces: it makes `unshare` fail with `EPERM` for
+//! itself and its children (a one-rule seccomp filter), then spawns itself
+//! as a renderer through [`workshop_sandbox::SpawnConfinement`] and passes
+//! on its exit status (`spawn-error ERRNO`, exit code 3, if `spawn` fails).
+//!
 //! Report lines (stderr): `fact KEY VALUE`, `layer NAME STATE DETAIL`,
 //! `probe NAME OUTCOME`, `exercise NAME ok|failed:ERRNO`, `done`, `holding`,
 //! or `lockdown-error LAYER MESSAGE` (exit code 2).
@@ -140,6 +146,9 @@ fn lock(
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("spawn-without-userns") {
+        spawn_without_userns();
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -593,3 +602,76 @@ fn connect_ipc(name: Option<String>) -> Option<()> {
 
 #[cfg(not(feature = "probe-ipc"))]
 fn exercise_ipc(_: Option<()>) {}
+
+/// Exit code when `spawn` itself fails (in `spawn-without-userns`).
+const EXIT_SPAWN_FAILED: i32 = 3;
+
+/// See the module docs. Never returns.
+fn spawn_without_userns() -> ! {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+    let mode = std::env::args()
+        .nth(2)
+        .and_then(|a| a.strip_prefix("--mode=").and_then(SandboxMode::parse))
+        .unwrap_or(SandboxMode::Enforce);
+    if let Err(e) = refuse_unshare() {
+        report(&format!("usage-error seccomp: {e}"));
+        std::process::exit(EXIT_USAGE);
+    }
+    let confinement = match workshop_sandbox::SpawnConfinement::prepare(mode) {
+        Ok(c) => c,
+        Err(e) => {
+            report(&format!("usage-error prepare: {e}"));
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+    // No broker socket for this renderer: fd 3 stays closed.
+    // SAFETY: closing a possibly closed fd is harmless.
+    unsafe { libc::close(BROKER_FD) };
+    let Ok(exe) = std::env::current_exe() else {
+        std::process::exit(EXIT_USAGE);
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg(format!("--mode={}", mode.as_str()))
+        .arg(format!(
+            "--parent-ns={}",
+            confinement.parent_namespaces().to_arg()
+        ))
+        .arg(format!("--broker-pid={}", confinement.broker_pid()))
+        .stdin(std::process::Stdio::null());
+    // SAFETY: `enter` is async-signal-safe and made for `pre_exec`.
+    unsafe { cmd.pre_exec(move || confinement.enter()) };
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            report(&format!("spawn-error {}", e.raw_os_error().unwrap_or(-1)));
+            std::process::exit(EXIT_SPAWN_FAILED);
+        }
+    };
+    let direct = workshop_sandbox::renderer_pid(child.id()).ok() == Some(child.id());
+    report(&format!("fact renderer-is-direct-child {direct}"));
+    match child.wait() {
+        Ok(status) => {
+            std::process::exit(status.code().unwrap_or(128 + status.signal().unwrap_or(0)))
+        }
+        Err(_) => std::process::exit(EXIT_USAGE),
+    }
+}
+
+/// Installs a filter that fails `unshare` with EPERM and allows the rest.
+fn refuse_unshare() -> Result<(), String> {
+    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter};
+
+    let arch = std::env::consts::ARCH
+        .try_into()
+        .map_err(|e| format!("{e:?}"))?;
+    let filter = SeccompFilter::new(
+        [(libc::SYS_unshare, vec![])].into_iter().collect(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM.unsigned_abs()),
+        arch,
+    )
+    .map_err(|e| e.to_string())?;
+    let program = BpfProgram::try_from(filter).map_err(|e| e.to_string())?;
+    seccompiler::apply_filter(&program).map_err(|e| e.to_string())
+}
