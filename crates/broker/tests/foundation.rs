@@ -10,7 +10,7 @@ use std::time::Duration;
 use support::{Harness, Options};
 use workshop_broker::audit::{Direction, Verdict};
 use workshop_broker::auth::{RejectAll, SimulatedApi};
-use workshop_broker::core::{GoneReason, Stage};
+use workshop_broker::core::{ExitKind, GoneReason, Stage};
 use workshop_common::Role;
 
 #[test]
@@ -75,6 +75,12 @@ fn invoke_replies_and_the_user_is_pushed_to_main() {
         h.app.driver().core().user(),
         Some(&support::bruce("bruce@wayne.com"))
     );
+    // The closed Login Window's renderer exited on its own, cleanly: its
+    // exit path stays inside the seccomp allowlist (regression: a debug
+    // build's `fcntl(F_GETFD)` on close was killed with SIGSYS).
+    let gone = h.wait_gone_full(Role::Login, 2);
+    assert_eq!(gone.reason, GoneReason::Closed);
+    assert_eq!(gone.exit, Some(ExitKind::Code(0)));
     // The push repainted the Main Window ("Welcome, Bruce Wayne!").
     h.wait_frames(Role::Main, before + 1);
     let (_, welcome_y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| {

@@ -114,9 +114,12 @@ pub enum LayerState {
     /// Applied, but the kernel could not enforce everything asked (for
     /// Landlock: an older ABI without some rights or scopes).
     Partial,
-    /// Asked for but the kernel refused; `errno` says why.
+    /// Asked for but not in force; `errno` says why when it is known.
     Unavailable {
-        /// The error number the kernel returned.
+        /// The error number the kernel returned, or 0 when the failure
+        /// happened where the reporter could not see it (a namespace the
+        /// spawn step could not create is seen by the renderer only as
+        /// "shared with the broker"; the spawn step logs the real errno).
         errno: i32,
     },
     /// Not asked for (`--no-sandbox`).
@@ -204,7 +207,9 @@ pub enum ProbeOutcome {
         /// The error number.
         errno: i32,
     },
-    /// The action succeeded: the sandbox did not stop it.
+    /// The sandbox did not refuse it: it succeeded, or failed for a reason
+    /// that is not a sandbox refusal (ENOENT, ECONNREFUSED…). Either way the
+    /// layer meant to stop it did not.
     Allowed,
     /// Not attempted (sandbox disabled).
     NotRun,

@@ -102,6 +102,11 @@ pub const NO_ADDRESS: u64 = 0;
 /// `fcntl(2)` command that sets file status flags (ipc-channel toggles
 /// `O_NONBLOCK` with it for `try_recv`).
 pub const F_SETFL: u64 = libc::F_SETFL as u64;
+/// `fcntl(2)` command that reads the descriptor flags. Rust's standard
+/// library (debug builds) checks that a descriptor is open before it closes
+/// an `OwnedFd`; without this a renderer built in debug mode dies with
+/// SIGSYS when it drops its sockets at exit.
+pub const F_GETFD: u64 = libc::F_GETFD as u64;
 /// `fstatat(2)` flag that makes it operate on the fd itself (how glibc
 /// implements `fstat(3)`).
 pub const AT_EMPTY_PATH: u64 = libc::AT_EMPTY_PATH as u64;
@@ -239,6 +244,17 @@ pub const RULES: &[Rule] = &[
             value: Value::Const(F_SETFL),
         }],
         "ipc-channel's try_recv sets and clears O_NONBLOCK with F_SETFL; no other command",
+    ),
+    allow_if(
+        libc::SYS_fcntl,
+        "fcntl",
+        &[ArgCond {
+            arg: 1,
+            width: Width::Dword,
+            cmp: Cmp::Eq,
+            value: Value::Const(F_GETFD),
+        }],
+        "std's debug assertion that an OwnedFd is open before closing it reads F_GETFD; reveals nothing",
     ),
     allow(
         libc::SYS_close,

@@ -212,6 +212,19 @@ pub enum WindowEvent {
     Retry,
 }
 
+/// A renderer that has gone (`render-process-gone`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gone {
+    /// Its window.
+    pub role: Role,
+    /// Its generation.
+    pub generation: u32,
+    /// Why.
+    pub reason: GoneReason,
+    /// How the process ended (`None`: it never started).
+    pub exit: Option<ExitKind>,
+}
+
 /// The physical description of a surface.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SurfaceSpec {
@@ -416,7 +429,7 @@ pub struct Broker {
     quitting: bool,
     effects: Vec<Effect>,
     audit: AuditTrail,
-    gone: Vec<(Role, u32, GoneReason)>,
+    gone: Vec<Gone>,
 }
 
 impl Broker {
@@ -465,7 +478,7 @@ impl Broker {
     }
 
     /// Every renderer that has gone, with why, oldest first.
-    pub fn gone(&self) -> &[(Role, u32, GoneReason)] {
+    pub fn gone(&self) -> &[Gone] {
         &self.gone
     }
 

@@ -134,7 +134,12 @@ impl Broker {
             Some(ExitKind::Signal(s)) => format!("signal {s}"),
             None => "not started".to_owned(),
         };
-        self.gone.push((role, generation, reason));
+        self.gone.push(super::Gone {
+            role,
+            generation,
+            reason,
+            exit,
+        });
         if w.closing || quitting {
             tracing::info!(
                 role = role.as_str(),

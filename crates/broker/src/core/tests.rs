@@ -676,7 +676,7 @@ fn crashes_respawn_until_the_limit_then_show_the_error_page() {
         .any(|e| matches!(e, Effect::ShowCrashed { role: Role::Main })));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Spawn { .. })));
     assert_eq!(t.core.gone().len(), 3);
-    assert_eq!(t.core.gone()[0].2, GoneReason::Crashed(libc::SIGSEGV));
+    assert_eq!(t.core.gone()[0].reason, GoneReason::Crashed(libc::SIGSEGV));
 
     let fx = t.ev(Event::Window {
         role: Role::Main,
@@ -784,7 +784,7 @@ fn disconnect_then_exit_is_classified_from_the_exit_status() {
         Role::Main,
         RendererEvent::Exited(ExitKind::Signal(libc::SIGABRT)),
     );
-    assert_eq!(t.core.gone()[0].2, GoneReason::Crashed(libc::SIGABRT));
+    assert_eq!(t.core.gone()[0].reason, GoneReason::Crashed(libc::SIGABRT));
     // A renderer that closes its socket but stays alive is killed.
     t.ready(Role::Main);
     t.renderer(Role::Main, RendererEvent::Disconnected);

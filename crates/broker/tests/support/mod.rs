@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use workshop_broker::app::{self, AppConfig};
 use workshop_broker::auth::{Authenticator, SimulatedApi};
-use workshop_broker::core::{GoneReason, Stage};
+use workshop_broker::core::{Gone, GoneReason, Stage};
 use workshop_broker::shell::headless::HeadlessApp;
 use workshop_common::input::{InputEvent, Key, Modifiers};
 use workshop_common::sandbox_report::SandboxMode;
@@ -200,20 +200,26 @@ impl Harness {
 
     /// Waits until renderer `generation` of `role` is gone; returns why.
     pub fn wait_gone(&mut self, role: Role, generation: u32) -> GoneReason {
+        self.wait_gone_full(role, generation).reason
+    }
+
+    /// Waits until renderer `generation` of `role` is gone; returns the
+    /// whole record (reason and exit status).
+    pub fn wait_gone_full(&mut self, role: Role, generation: u32) -> Gone {
         self.until(&format!("{role} renderer {generation} gone"), |app| {
             app.driver()
                 .core()
                 .gone()
                 .iter()
-                .any(|(r, g, _)| *r == role && *g == generation)
+                .any(|g| g.role == role && g.generation == generation)
         });
-        self.app
+        *self
+            .app
             .driver()
             .core()
             .gone()
             .iter()
-            .find(|(r, g, _)| *r == role && *g == generation)
-            .map(|(_, _, reason)| *reason)
+            .find(|g| g.role == role && g.generation == generation)
             .unwrap()
     }
 
