@@ -4,6 +4,7 @@
 //! workshop [--user-data-dir DIR] [--auth-delay-ms N] [--sandbox=strict|enforce]
 //!          [--no-sandbox] [--log-format text|json] [--headless]
 //! workshop capabilities
+//! workshop seccomp-policy
 //! workshop sandbox-report [--json] [--sandbox=strict|enforce] [--no-sandbox]
 //! ```
 
@@ -38,6 +39,8 @@ pub enum Command {
     Run(RunOptions),
     /// Print the capability table.
     Capabilities,
+    /// Print the renderer's seccomp policy.
+    SeccompPolicy,
     /// Start a renderer and print its confinement.
     SandboxReport {
         /// `--json`.
@@ -78,6 +81,7 @@ workshop: the Electron workshop demo as a sandboxed, multi-process Rust app
 USAGE:
     workshop [OPTIONS]                 run the app
     workshop capabilities              print the capability table (markdown)
+    workshop seccomp-policy            print the renderer's seccomp allowlist (markdown)
     workshop sandbox-report [--json]   start a renderer, print its confinement
 
 OPTIONS:
@@ -95,12 +99,17 @@ OPTIONS:
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut it = args.iter().peekable();
     match it.peek().map(|s| s.as_str()) {
-        Some("capabilities") => {
+        Some(cmd @ ("capabilities" | "seccomp-policy")) => {
+            let command = if cmd == "capabilities" {
+                Command::Capabilities
+            } else {
+                Command::SeccompPolicy
+            };
             it.next();
             if let Some(extra) = it.next() {
                 return Err(CliError::UnknownOption(extra.clone()));
             }
-            return Ok(Command::Capabilities);
+            return Ok(command);
         }
         Some("sandbox-report") => {
             it.next();
@@ -202,6 +211,10 @@ pub fn main(args: &[String]) -> ExitCode {
         }
         Command::Capabilities => {
             print!("{}", workshop_common::capability::markdown());
+            ExitCode::SUCCESS
+        }
+        Command::SeccompPolicy => {
+            print!("{}", crate::report::seccomp_policy_markdown());
             ExitCode::SUCCESS
         }
         Command::SandboxReport { json, sandbox } => crate::report::run(json, sandbox),

@@ -209,3 +209,42 @@ fn to_json(
         "shortfalls": fatal,
     })
 }
+
+/// The seccomp policy as markdown, generated from the table the renderer
+/// compiles (`workshop seccomp-policy`).
+pub fn seccomp_policy_markdown() -> String {
+    use workshop_sandbox::seccomp_policy::{Action, ArgCond, Cmp, Value, RULES};
+    fn cond(c: &ArgCond) -> String {
+        let value = match c.value {
+            Value::Const(v) => format!("{v:#x}"),
+            Value::OwnPid => "own pid".to_owned(),
+        };
+        match c.cmp {
+            Cmp::Eq => format!("arg{} == {value}", c.arg),
+            Cmp::Ne => format!("arg{} != {value}", c.arg),
+            Cmp::MaskedEq(mask) => format!("arg{} & {mask:#x} == {value}", c.arg),
+        }
+    }
+    let mut out = String::from(
+        "Seccomp policy of the renderer (from `workshop_sandbox::seccomp_policy::RULES`).\n\
+         Calls not listed kill the process (SIGSYS).\n\n\
+         | syscall | action | when | reason |\n|---|---|---|---|\n",
+    );
+    for r in RULES {
+        let action = match r.action {
+            Action::Allow => "allow".to_owned(),
+            Action::Errno(e) => format!("fail with {}", errno_name(e)),
+        };
+        let when = if r.when.is_empty() {
+            "always".to_owned()
+        } else {
+            r.when.iter().map(cond).collect::<Vec<_>>().join(" and ")
+        };
+        out.push_str(&format!(
+            "| `{}` | {action} | {when} | {} |\n",
+            r.name,
+            r.reason.replace('|', "\\|")
+        ));
+    }
+    out
+}

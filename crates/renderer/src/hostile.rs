@@ -57,7 +57,10 @@ fn case(rt: &Runtime) -> Option<&str> {
 /// Cases that act before lockdown (the bootstrap).
 pub fn before_lockdown(_args: &RendererArgs, rt: &mut Runtime) {
     if case(rt) == Some("early-message") {
-        let _ = rt.send(&RendererToBroker::OpenLoginWindow);
+        // A message the role may send, but not before its handshake.
+        let _ = rt.send(&RendererToBroker::SetCursor {
+            cursor: CursorIcon::Pointer,
+        });
     }
 }
 
@@ -126,11 +129,43 @@ pub fn after_frame_ack(rt: &mut Runtime) -> Result<(), RuntimeError> {
     Ok(())
 }
 
+/// The key that fires a deferred case (`CASE-on-key`): Ctrl+K.
+pub fn is_trigger(event: &workshop_common::input::InputEvent) -> bool {
+    matches!(
+        event,
+        workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers { ctrl: true, .. },
+        }
+    )
+}
+
+/// Fires a deferred case when its trigger key arrives.
+pub fn on_input(rt: &mut Runtime, event: &workshop_common::input::InputEvent) -> Result<(), RuntimeError> {
+    if !is_trigger(event) {
+        return Ok(());
+    }
+    let Some(name) = rt.misbehave.clone() else {
+        return Ok(());
+    };
+    if let Some(case) = name.strip_suffix("-on-key") {
+        run(rt, case)?;
+    }
+    Ok(())
+}
+
 /// Everything else fires right after the handshake is accepted.
 pub fn after_welcome(rt: &mut Runtime) -> Result<(), RuntimeError> {
     let Some(name) = rt.misbehave.clone() else {
         return Ok(());
     };
+    if name.ends_with("-on-key") {
+        return Ok(());
+    }
+    run(rt, &name)
+}
+
+fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
     let login = |id: u64| RendererToBroker::Invoke {
         id: RequestId(id),
         request: Request::SubmitLogin {
@@ -138,7 +173,7 @@ pub fn after_welcome(rt: &mut Runtime) -> Result<(), RuntimeError> {
             password: Secret::new("pw".into()),
         },
     };
-    match name.as_str() {
+    match name {
         "undecodable" => raw(rt, &[0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03]),
         "truncated" => {
             if let Ok(bytes) = codec::encode(&login(1)) {

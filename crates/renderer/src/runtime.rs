@@ -179,7 +179,11 @@ impl Runtime {
                 #[cfg(feature = "hostile")]
                 crate::hostile::after_frame_ack(self)?;
             }
-            BrokerToRenderer::Input(event) => self.input(event),
+            BrokerToRenderer::Input(event) => {
+                #[cfg(feature = "hostile")]
+                crate::hostile::on_input(self, &event)?;
+                self.input(event)
+            }
             BrokerToRenderer::Ping { nonce } => {
                 #[cfg(feature = "hostile")]
                 if crate::hostile::ignore_ping(self) {

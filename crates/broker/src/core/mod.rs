@@ -213,7 +213,7 @@ pub enum WindowEvent {
 }
 
 /// A renderer that has gone (`render-process-gone`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gone {
     /// Its window.
     pub role: Role,
@@ -223,6 +223,8 @@ pub struct Gone {
     pub reason: GoneReason,
     /// How the process ended (`None`: it never started).
     pub exit: Option<ExitKind>,
+    /// For `bad-message`: what was wrong (payload-free).
+    pub bad_message: Option<String>,
 }
 
 /// The physical description of a surface.
@@ -394,6 +396,8 @@ pub struct RendererState {
     pub kill_at: Option<Instant>,
     /// When the handshake completed.
     pub ready_at: Option<Instant>,
+    /// Why it was killed for a bad message, if it was.
+    pub bad_message: Option<String>,
 }
 
 /// The state the core keeps per window.
@@ -904,6 +908,7 @@ impl RendererState {
             proto: router::ProtocolState::new(now, config),
             kill_at: None,
             ready_at: None,
+            bad_message: None,
         }
     }
 }

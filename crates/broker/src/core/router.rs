@@ -419,6 +419,11 @@ impl Broker {
             reason = %reason,
             "bad message from renderer; killing it"
         );
+        if let Some(w) = self.windows.get_mut(&role) {
+            if w.renderer.bad_message.is_none() {
+                w.renderer.bad_message = Some(reason.to_string());
+            }
+        }
         self.kill(now, role, GoneReason::BadMessage);
     }
 

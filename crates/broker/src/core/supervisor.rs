@@ -139,6 +139,7 @@ impl Broker {
             generation,
             reason,
             exit,
+            bad_message: w.renderer.bad_message.take(),
         });
         if w.closing || quitting {
             tracing::info!(

@@ -21,6 +21,7 @@ pub mod spawn;
 use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -105,6 +106,7 @@ pub enum HostError {
 /// One running renderer.
 struct Host {
     generation: u32,
+    condemned: Arc<AtomicBool>,
     pidfd: OwnedFd,
     control: ControlSocket,
     surfaces: Option<IpcSender<SurfaceHandle>>,
@@ -176,6 +178,7 @@ impl Hosts {
                     role,
                     Host {
                         generation,
+                        condemned: started.condemned,
                         pidfd: started.pidfd,
                         control: started.control,
                         surfaces: None,
@@ -277,6 +280,9 @@ impl Hosts {
     /// SIGKILLs `role`'s renderer `generation` (the reaper reports `Exited`).
     pub fn kill(&mut self, role: Role, generation: u32) {
         if let Some(host) = self.host(role, generation) {
+            // Its receive thread stops forwarding: nothing more it says
+            // matters, and a flood should not keep the loop busy.
+            host.condemned.store(true, Ordering::Release);
             kill_pidfd(&host.pidfd);
         }
     }

@@ -8,6 +8,8 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use workshop_common::codec;
 use workshop_common::{RendererToBroker, Role};
@@ -23,14 +25,22 @@ pub fn start(
     socket: ControlSocket,
     child: Child,
     events: EventSender,
+    condemned: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name(format!("recv-{}-{generation}", role.as_str()))
-        .spawn(move || run(role, generation, socket, child, events))
+        .spawn(move || run(role, generation, socket, child, events, condemned))
         .map(|_| ())
 }
 
-fn run(role: Role, generation: u32, socket: ControlSocket, mut child: Child, events: EventSender) {
+fn run(
+    role: Role,
+    generation: u32,
+    socket: ControlSocket,
+    mut child: Child,
+    events: EventSender,
+    condemned: Arc<AtomicBool>,
+) {
     let mut buf = Box::new([0u8; MAX_MESSAGE_BYTES]);
     let send = |event| {
         events.send(Event::Renderer {
@@ -78,6 +88,11 @@ fn run(role: Role, generation: u32, socket: ControlSocket, mut child: Child, eve
                 }
             }
         };
+        if condemned.load(Ordering::Acquire) {
+            // The broker has killed this renderer; what it still says is
+            // not worth a turn of the event loop.
+            break;
+        }
         let stop = matches!(event, RendererEvent::Fault { .. });
         if !send(event) {
             // The event loop is gone; the process will die with us.

@@ -16,6 +16,8 @@
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use workshop_common::Role;
 use workshop_transport::control::{self, ControlSocket};
@@ -33,6 +35,9 @@ pub struct Started {
     pub control: ControlSocket,
     /// Where the renderer's bootstrap server must be (removed on drop).
     pub bootstrap_dir: tempfile::TempDir,
+    /// Set when the broker condemns the renderer; its receive thread then
+    /// stops forwarding.
+    pub condemned: Arc<AtomicBool>,
 }
 
 /// Starts renderer `generation` of `role`.
@@ -126,8 +131,16 @@ pub fn start(
     )
     .map_err(|e| HostError::Pidfd(e.into()))?;
     let reader_socket = control.try_clone().map_err(HostError::Socket)?;
-    reader::start(role, generation, reader_socket, child, events.clone())
-        .map_err(HostError::Thread)?;
+    let condemned = Arc::new(AtomicBool::new(false));
+    reader::start(
+        role,
+        generation,
+        reader_socket,
+        child,
+        events.clone(),
+        condemned.clone(),
+    )
+    .map_err(HostError::Thread)?;
     relay::start(role, generation, stderr_read, config.stderr_sink.clone())
         .map_err(HostError::Thread)?;
     tracing::debug!(role = role.as_str(), generation, pid, "renderer started");
@@ -135,5 +148,6 @@ pub fn start(
         pidfd,
         control,
         bootstrap_dir,
+        condemned,
     })
 }

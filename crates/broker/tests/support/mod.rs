@@ -213,13 +213,13 @@ impl Harness {
                 .iter()
                 .any(|g| g.role == role && g.generation == generation)
         });
-        *self
-            .app
+        self.app
             .driver()
             .core()
             .gone()
             .iter()
             .find(|g| g.role == role && g.generation == generation)
+            .cloned()
             .unwrap()
     }
 
