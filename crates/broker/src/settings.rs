@@ -140,12 +140,21 @@ pub struct SettingsStore {
 }
 
 impl SettingsStore {
-    /// The store in `dir` (created if missing).
+    /// The store in `dir` (created if missing). Temporary files left by a
+    /// writer that died mid-save are removed: they are never the truth.
     pub fn open(dir: &Path) -> Result<SettingsStore, SettingsError> {
         fs::create_dir_all(dir).map_err(|source| SettingsError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
+        if let Ok(entries) = fs::read_dir(dir) {
+            let prefix = format!(".{FILE_NAME}.tmp-");
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
         Ok(SettingsStore {
             path: dir.join(FILE_NAME),
         })

@@ -52,15 +52,19 @@ fn main_signed_out_and_check_button_hovered() {
     let close = main_box(None, |w| w.close_button_id(), 1.0);
     wait_pixel(&mut h, Role::Main, border_probe(check), theme::BLUE);
 
-    let mut look = Look::new(&h, Role::Main);
+    let look = Look::new(&h, Role::Main);
     look.background_corners();
     look.exact(border_probe(check), theme::BLUE, "check button border");
-    look.exact(fill_probe(check), theme::BACKGROUND, "check button not filled");
+    look.exact(
+        fill_probe(check),
+        theme::BACKGROUND,
+        "check button not filled",
+    );
     look.exact(border_probe(close), theme::RED, "Close border");
     look.exact(fill_probe(close), theme::BACKGROUND, "Close not filled");
     let heading = main_box(None, |w| w.heading_id(), 1.0);
     look.at_least(heading, 100, "heading in black", is_dark);
-    look.at_least(check, 100, "check label in blue", |p| {
+    look.at_least(inner(check), 100, "check label in blue", |p| {
         near(p, theme::BLUE, 24)
     });
     look.reference("main-signed-out");
@@ -68,11 +72,19 @@ fn main_signed_out_and_check_button_hovered() {
     let (x, y) = centre(check);
     h.app.hover(Role::Main, x, y);
     wait_pixel(&mut h, Role::Main, fill_probe(check), theme::BLUE);
-    let mut look = Look::new(&h, Role::Main);
+    let look = Look::new(&h, Role::Main);
     look.background_corners();
-    look.exact(fill_probe(check), theme::BLUE, "hovered check button filled");
-    look.exact(border_probe(check), theme::BLUE, "hovered check button border");
-    look.at_least(check, 100, "hovered label in #f9f9f9", |p| {
+    look.exact(
+        fill_probe(check),
+        theme::BLUE,
+        "hovered check button filled",
+    );
+    look.exact(
+        border_probe(check),
+        theme::BLUE,
+        "hovered check button border",
+    );
+    look.at_least(inner(check), 100, "hovered label in #f9f9f9", |p| {
         p == theme::HOVER_TEXT.to_0rgb()
     });
     look.exact(fill_probe(close), theme::BACKGROUND, "Close not filled");
@@ -100,7 +112,7 @@ fn main_signed_in_and_logout_hovered() {
     let welcome = main_box(Some(&user), |w| w.welcome_id(), 1.0);
     let email = main_box(Some(&user), |w| w.email_id(), 1.0);
     let close = main_box(Some(&user), |w| w.close_button_id(), 1.0);
-    let mut look = Look::new(&h, Role::Main);
+    let look = Look::new(&h, Role::Main);
     look.background_corners();
     look.exact(border_probe(logout), theme::YELLOW, "Logout border");
     look.exact(fill_probe(logout), theme::BACKGROUND, "Logout not filled");
@@ -115,10 +127,10 @@ fn main_signed_in_and_logout_hovered() {
     let (x, y) = centre(logout);
     h.app.hover(Role::Main, x, y);
     wait_pixel(&mut h, Role::Main, fill_probe(logout), theme::YELLOW);
-    let mut look = Look::new(&h, Role::Main);
+    let look = Look::new(&h, Role::Main);
     look.background_corners();
     look.exact(fill_probe(logout), theme::YELLOW, "hovered Logout filled");
-    look.at_least(logout, 30, "hovered label in #f9f9f9", |p| {
+    look.at_least(inner(logout), 30, "hovered label in #f9f9f9", |p| {
         p == theme::HOVER_TEXT.to_0rgb()
     });
     look.reference("main-logout-hovered");
@@ -132,33 +144,49 @@ fn login_empty_filled_and_submit_hovered() {
     let submit = login_box(|w| w.submit_button_id());
     wait_pixel(&mut h, Role::Login, border_probe(submit), theme::DISABLED);
 
-    let mut look = Look::new(&h, Role::Login);
+    let look = Look::new(&h, Role::Login);
     look.background_corners();
-    look.exact(border_probe(submit), theme::DISABLED, "disabled Submit border");
+    look.exact(
+        border_probe(submit),
+        theme::DISABLED,
+        "disabled Submit border",
+    );
     look.exact(fill_probe(submit), theme::SUBMIT_BG, "Submit fill");
-    look.at_least(submit, 30, "disabled label in grey", |p| {
+    look.at_least(inner(submit), 30, "disabled label in grey", |p| {
         near(p, theme::DISABLED, 24)
     });
-    look.exact(top_probe(email), theme::INPUT_FOCUS_BORDER, "focused Email border");
+    look.exact(
+        top_probe(email),
+        theme::INPUT_FOCUS_BORDER,
+        "focused Email border",
+    );
     look.exact(top_probe(password), theme::INPUT_BORDER, "Password border");
     look.exact(right_probe(email), theme::INPUT_BG, "Email fill");
     look.exact(right_probe(password), theme::INPUT_BG, "Password fill");
-    look.at_least(password, 30, "placeholder ink", |p| {
+    look.at_least(inner(password), 30, "placeholder ink", |p| {
         p != theme::INPUT_BG.to_0rgb() && near(p, theme::PLACEHOLDER, 70)
     });
-    look.none(inner(password), "no dark text in the empty Password", is_dark);
+    look.none(
+        inner(password),
+        "no dark text in the empty Password",
+        is_dark,
+    );
     look.reference("login-empty");
 
     fill_form(&mut h);
-    let mut look = Look::new(&h, Role::Login);
+    let look = Look::new(&h, Role::Login);
     look.background_corners();
     look.exact(border_probe(submit), theme::GREEN, "enabled Submit border");
     look.exact(fill_probe(submit), theme::SUBMIT_BG, "Submit fill");
-    look.at_least(submit, 30, "Submit label in green", |p| {
+    look.at_least(inner(submit), 30, "Submit label in green", |p| {
         near(p, theme::GREEN, 24)
     });
     look.exact(top_probe(email), theme::INPUT_BORDER, "Email border");
-    look.exact(top_probe(password), theme::INPUT_FOCUS_BORDER, "focused Password border");
+    look.exact(
+        top_probe(password),
+        theme::INPUT_FOCUS_BORDER,
+        "focused Password border",
+    );
     look.at_least(inner(email), 60, "typed email in black", is_dark);
     look.at_least(inner(password), 20, "password mask in black", is_dark);
     look.reference("login-filled");
@@ -166,10 +194,10 @@ fn login_empty_filled_and_submit_hovered() {
     let (x, y) = centre(submit);
     h.app.hover(Role::Login, x, y);
     wait_pixel(&mut h, Role::Login, fill_probe(submit), theme::GREEN);
-    let mut look = Look::new(&h, Role::Login);
+    let look = Look::new(&h, Role::Login);
     look.background_corners();
     look.exact(fill_probe(submit), theme::GREEN, "hovered Submit filled");
-    look.at_least(submit, 30, "hovered label in #f9f9f9", |p| {
+    look.at_least(inner(submit), 30, "hovered label in #f9f9f9", |p| {
         p == theme::HOVER_TEXT.to_0rgb()
     });
     look.reference("login-submit-hovered");
@@ -192,12 +220,24 @@ fn login_pending_shows_loading() {
 
     h.app.key(Role::Login, Key::Enter, Modifiers::default());
     wait_pixel(&mut h, Role::Login, border_probe(submit), theme::DISABLED);
-    let mut look = Look::new(&h, Role::Login);
+    let look = Look::new(&h, Role::Login);
     look.background_corners();
-    look.exact(border_probe(submit), theme::DISABLED, "pending Submit border");
+    look.exact(
+        border_probe(submit),
+        theme::DISABLED,
+        "pending Submit border",
+    );
     look.exact(fill_probe(submit), theme::SUBMIT_BG, "Submit fill");
-    look.exact(top_probe(email), theme::INPUT_BORDER, "disabled Email border");
-    look.exact(top_probe(password), theme::INPUT_BORDER, "disabled Password border");
+    look.exact(
+        top_probe(email),
+        theme::INPUT_BORDER,
+        "disabled Email border",
+    );
+    look.exact(
+        top_probe(password),
+        theme::INPUT_BORDER,
+        "disabled Password border",
+    );
     look.at_least(inner(email), 60, "sent email in grey", |p| {
         near(p, theme::DISABLED, 40)
     });
@@ -231,14 +271,22 @@ fn login_error_is_shown_under_the_form() {
         count(app, Role::Login, error, |p| near(p, theme::ERROR, 16)) > 20
     });
 
-    let mut look = Look::new(&h, Role::Login);
+    let look = Look::new(&h, Role::Login);
     look.background_corners();
     look.at_least(error, 20, "error text in #d93025", |p| {
         near(p, theme::ERROR, 16)
     });
     // The password was cleared and has focus again; Submit waits for it.
-    look.exact(border_probe(submit), theme::DISABLED, "Submit disabled again");
-    look.exact(top_probe(password), theme::INPUT_FOCUS_BORDER, "Password focused");
+    look.exact(
+        border_probe(submit),
+        theme::DISABLED,
+        "Submit disabled again",
+    );
+    look.exact(
+        top_probe(password),
+        theme::INPUT_FOCUS_BORDER,
+        "Password focused",
+    );
     look.none(inner(password), "password cleared", is_dark);
     look.reference("login-error");
 }
@@ -256,7 +304,7 @@ fn main_signed_out_at_scale_2() {
     let win = h.app.backend().window(Role::Main).unwrap();
     assert_eq!((win.width, win.height), (800, 800));
 
-    let mut look = Look::new(&h, Role::Main);
+    let look = Look::new(&h, Role::Main);
     look.background_corners();
     // A 2 px border is 4 physical pixels at scale 2.
     for dx in 0..4 {
@@ -311,7 +359,11 @@ fn wait_pixel(h: &mut Harness, role: Role, at: (u32, u32), color: Color) {
     );
 }
 
-fn pixel(app: &workshop_broker::shell::headless::HeadlessApp, role: Role, at: (u32, u32)) -> Option<u32> {
+fn pixel(
+    app: &workshop_broker::shell::headless::HeadlessApp,
+    role: Role,
+    at: (u32, u32),
+) -> Option<u32> {
     let w = app.backend().window(role)?;
     (at.0 < w.width && at.1 < w.height).then(|| w.pixels[(at.1 * w.width + at.0) as usize])
 }
@@ -382,13 +434,14 @@ fn right_probe(r: PxRect) -> (u32, u32) {
     (r.x + r.width - 6, r.y + r.height / 2)
 }
 
-/// The inside of a box, borders excluded.
+/// The inside of a button or input where its text goes: clear of the
+/// borders and of the rounded corners (radius ≤ 10 at scale 1).
 fn inner(r: PxRect) -> PxRect {
     PxRect {
-        x: r.x + 3,
-        y: r.y + 3,
-        width: r.width - 6,
-        height: r.height - 6,
+        x: r.x + 12,
+        y: r.y + 4,
+        width: r.width - 24,
+        height: r.height - 8,
     }
 }
 
@@ -485,7 +538,11 @@ impl Look {
     /// At least `n` pixels in `r` satisfy `pred`.
     fn at_least(&self, r: PxRect, n: usize, what: &str, pred: impl Fn(u32) -> bool) {
         let got = self.count(r, &pred);
-        assert!(got >= n, "{}: {what}: {got} pixels in {r:?}, want ≥ {n}", self.role);
+        assert!(
+            got >= n,
+            "{}: {what}: {got} pixels in {r:?}, want ≥ {n}",
+            self.role
+        );
     }
 
     /// No pixel in `r` satisfies `pred`.
@@ -546,6 +603,7 @@ impl Look {
         }
         let total = self.pixels.len();
         let allowed = (total as f64 * MAX_DIFFERING).floor() as usize;
+        eprintln!("{name}: {differing} of {total} pixels differ, largest difference {worst}");
         if differing > allowed {
             std::fs::create_dir_all(&out).unwrap();
             let diff_path = out.join(format!("{name}.diff.png"));

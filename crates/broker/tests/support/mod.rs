@@ -137,7 +137,10 @@ impl Harness {
 
     /// How many broker log lines contain `needle`.
     pub fn broker_log_count(&self, needle: &str) -> usize {
-        self.broker_log().lines().filter(|l| l.contains(needle)).count()
+        self.broker_log()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
     }
 
     /// Whether renderer `role` logged a line containing `needle`.
@@ -147,6 +150,15 @@ impl Harness {
             .unwrap()
             .iter()
             .any(|(r, _, l)| *r == role && l.contains(needle))
+    }
+
+    /// Runs until the broker has logged a line containing `needle`.
+    pub fn until_logged(&mut self, needle: &str) {
+        let log = self.broker_log.clone();
+        let needle_owned = needle.to_owned();
+        self.until(&format!("log line {needle:?}"), move |_| {
+            String::from_utf8_lossy(&log.lock().unwrap()).contains(&needle_owned)
+        });
     }
 
     /// Runs until `done` holds.

@@ -1,0 +1,238 @@
+//! Sample renderer messages: at least one of every variant, valid and
+//! invalid, used for the seed corpora and the replay tests.
+
+use workshop_common::geometry::PxRect;
+use workshop_common::input::CursorIcon;
+use workshop_common::protocol::{Request, RequestId};
+use workshop_common::sandbox_report::{
+    Layer, LayerState, LayerStatus, Probe, ProbeOutcome, ProbeResult, SandboxMode, SandboxReport,
+};
+use workshop_common::validate::MAX_SERVER_PATH_BYTES;
+use workshop_common::{RendererToBroker, Role, Secret, PROTOCOL_VERSION};
+
+/// The bootstrap directory the router harness gives each role's renderer.
+pub fn bootstrap_dir(role: Role) -> &'static str {
+    match role {
+        Role::Main => "/tmp/wf/m",
+        Role::Login => "/tmp/wf/l",
+    }
+}
+
+/// A bootstrap server path the router accepts for `role`.
+pub fn server_path(role: Role) -> String {
+    format!("{}/.tmpA/socket", bootstrap_dir(role))
+}
+
+/// A `Hello` the router accepts for `role` (sandbox disabled).
+pub fn hello(role: Role) -> RendererToBroker {
+    RendererToBroker::Hello {
+        protocol_version: PROTOCOL_VERSION,
+        role,
+        sandbox: SandboxReport::disabled(),
+    }
+}
+
+/// A fully confined report with every layer `state` and every probe denied.
+pub fn confined_report(mode: SandboxMode, state: LayerState) -> SandboxReport {
+    SandboxReport {
+        mode,
+        layers: Layer::ALL
+            .iter()
+            .map(|&layer| LayerStatus {
+                layer,
+                state,
+                detail: 7,
+            })
+            .collect(),
+        probes: Probe::ALL
+            .iter()
+            .map(|&probe| ProbeResult {
+                probe,
+                outcome: ProbeOutcome::Denied { errno: 1 },
+            })
+            .collect(),
+    }
+}
+
+/// A sign-in invoke.
+pub fn submit(id: u64, email: &str, password: &str) -> RendererToBroker {
+    RendererToBroker::Invoke {
+        id: RequestId(id),
+        request: Request::SubmitLogin {
+            email: email.to_owned(),
+            password: Secret::new(password.to_owned()),
+        },
+    }
+}
+
+/// Named messages: every variant, with valid and boundary values.
+pub fn messages() -> Vec<(&'static str, RendererToBroker)> {
+    let mut report_dup = SandboxReport::disabled();
+    report_dup.probes.push(report_dup.probes[0]);
+    let mut report_many = SandboxReport::disabled();
+    for _ in 0..3 {
+        report_many.layers.extend(report_dup.layers.clone());
+    }
+    let mut report_mixed = confined_report(SandboxMode::Enforce, LayerState::Active);
+    report_mixed.layers[8].state = LayerState::Partial;
+    report_mixed.layers[1].state = LayerState::Unavailable { errno: 22 };
+    report_mixed.probes[3].outcome = ProbeOutcome::Allowed;
+    report_mixed.probes[4].outcome = ProbeOutcome::NotRun;
+    vec![
+        (
+            "bootstrap-main",
+            RendererToBroker::Bootstrap {
+                server: server_path(Role::Main),
+            },
+        ),
+        (
+            "bootstrap-login",
+            RendererToBroker::Bootstrap {
+                server: server_path(Role::Login),
+            },
+        ),
+        (
+            "bootstrap-escape",
+            RendererToBroker::Bootstrap {
+                server: "/tmp/wf/m/../../.X11-unix/X0".into(),
+            },
+        ),
+        (
+            "bootstrap-empty",
+            RendererToBroker::Bootstrap {
+                server: String::new(),
+            },
+        ),
+        (
+            "bootstrap-too-long",
+            RendererToBroker::Bootstrap {
+                server: "/".repeat(MAX_SERVER_PATH_BYTES + 1),
+            },
+        ),
+        (
+            "bootstrap-nul",
+            RendererToBroker::Bootstrap {
+                server: "/tmp/wf/m/\0/socket".into(),
+            },
+        ),
+        ("hello-main", hello(Role::Main)),
+        ("hello-login", hello(Role::Login)),
+        (
+            "hello-strict",
+            RendererToBroker::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                role: Role::Main,
+                sandbox: confined_report(SandboxMode::Strict, LayerState::Active),
+            },
+        ),
+        (
+            "hello-enforce-mixed",
+            RendererToBroker::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                role: Role::Login,
+                sandbox: report_mixed,
+            },
+        ),
+        (
+            "hello-duplicate-probe",
+            RendererToBroker::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                role: Role::Main,
+                sandbox: report_dup,
+            },
+        ),
+        (
+            "hello-too-many-layers",
+            RendererToBroker::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                role: Role::Main,
+                sandbox: report_many,
+            },
+        ),
+        (
+            "hello-wrong-version",
+            RendererToBroker::Hello {
+                protocol_version: PROTOCOL_VERSION + 1,
+                role: Role::Main,
+                sandbox: SandboxReport::disabled(),
+            },
+        ),
+        (
+            "frame-full",
+            RendererToBroker::FrameReady {
+                surface: 1,
+                damage: PxRect::full(400, 400),
+            },
+        ),
+        (
+            "frame-overflowing",
+            RendererToBroker::FrameReady {
+                surface: 1,
+                damage: PxRect {
+                    x: 390,
+                    y: u32::MAX,
+                    width: u32::MAX,
+                    height: u32::MAX,
+                },
+            },
+        ),
+        (
+            "frame-surface-2",
+            RendererToBroker::FrameReady {
+                surface: 2,
+                damage: PxRect {
+                    x: 10,
+                    y: 10,
+                    width: 20,
+                    height: 20,
+                },
+            },
+        ),
+        (
+            "frame-surface-0",
+            RendererToBroker::FrameReady {
+                surface: 0,
+                damage: PxRect::default(),
+            },
+        ),
+        (
+            "cursor-default",
+            RendererToBroker::SetCursor {
+                cursor: CursorIcon::Default,
+            },
+        ),
+        (
+            "cursor-pointer",
+            RendererToBroker::SetCursor {
+                cursor: CursorIcon::Pointer,
+            },
+        ),
+        (
+            "cursor-text",
+            RendererToBroker::SetCursor {
+                cursor: CursorIcon::Text,
+            },
+        ),
+        ("pong-1", RendererToBroker::Pong { nonce: 1 }),
+        ("pong-2", RendererToBroker::Pong { nonce: 2 }),
+        ("pong-max", RendererToBroker::Pong { nonce: u64::MAX }),
+        ("open-login-window", RendererToBroker::OpenLoginWindow),
+        ("logout", RendererToBroker::Logout),
+        ("close-window", RendererToBroker::CloseWindow),
+        ("submit-1", submit(1, "bruce@wayne.com", "pw")),
+        ("submit-2", submit(2, "bruce@wayne.com", "hunter2")),
+        ("submit-bad-email", submit(1, "not an email", "pw")),
+        ("submit-empty-password", submit(3, "a@b", "")),
+        ("submit-id-0", submit(0, "a@b", "pw")),
+        ("submit-id-max", submit(u64::MAX, "a@b", "pw")),
+        (
+            "submit-email-too-long",
+            submit(1, &"e".repeat(255), "pw"),
+        ),
+        (
+            "submit-password-too-long",
+            submit(1, "a@b", &"p".repeat(1025)),
+        ),
+        ("submit-unicode", submit(4, "brücé@wäyne.com", "пароль🔑")),
+    ]
+}
