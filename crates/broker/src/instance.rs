@@ -173,7 +173,10 @@ impl Primary {
                             return;
                         }
                     } else {
-                        tracing::warn!(bytes = len, "unexpected message on the instance socket; ignored");
+                        tracing::warn!(
+                            bytes = len,
+                            "unexpected message on the instance socket; ignored"
+                        );
                     }
                 }
                 // `incoming` never ends; the lock is held by this thread for

@@ -202,7 +202,9 @@ impl SettingsStore {
                     .duration_since(UNIX_EPOCH)
                     .map(|d| d.as_millis())
                     .unwrap_or(0);
-                let aside = self.path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
+                let aside = self
+                    .path
+                    .with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
                 fs::rename(&self.path, &aside).map_err(|source| SettingsError::MoveAside {
                     path: self.path.clone(),
                     source,
@@ -346,7 +348,10 @@ mod tests {
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let store = SettingsStore::open(dir.path()).unwrap();
-        assert_eq!(store.load().unwrap(), (Settings::default(), Loaded::Missing));
+        assert_eq!(
+            store.load().unwrap(),
+            (Settings::default(), Loaded::Missing)
+        );
         let mut s = Settings::default();
         s.windows.insert("main".into(), placement(123));
         store.save(&s).unwrap();
@@ -390,7 +395,11 @@ mod tests {
         let Loaded::MovedAside(aside) = loaded else {
             panic!("{loaded:?}")
         };
-        assert!(aside.file_name().unwrap().to_string_lossy().starts_with("settings.json.corrupt-"));
+        assert!(aside
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("settings.json.corrupt-"));
         assert_eq!(
             fs::read(&aside).unwrap(),
             b"{ \"version\": 1, \"windows\": { \"main\": "
@@ -409,7 +418,10 @@ mod tests {
         k.moved(t + Duration::from_millis(100), Role::Main, placement(2));
         k.tick(t + Duration::from_millis(200));
         assert!(!path.exists(), "written while still moving");
-        assert_eq!(k.deadline(), Some(t + Duration::from_millis(100) + DEBOUNCE));
+        assert_eq!(
+            k.deadline(),
+            Some(t + Duration::from_millis(100) + DEBOUNCE)
+        );
         k.tick(t + Duration::from_millis(100) + DEBOUNCE);
         let saved: Settings = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(saved.windows["main"], placement(2));

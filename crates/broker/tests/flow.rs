@@ -16,9 +16,7 @@ use workshop_broker::shell::headless::headless_display;
 use workshop_common::Role;
 
 fn welcome_ink(app: &workshop_broker::shell::headless::HeadlessApp) -> usize {
-    let (_, y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| {
-        w.welcome_id()
-    });
+    let (_, y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| w.welcome_id());
     support::ink(app, Role::Main, 24, y as u32 - 8, 352, 16)
 }
 
@@ -41,7 +39,10 @@ fn the_whole_flow() {
     let frames = h.frames(Role::Login);
     h.submit_login("bruce@wayne.com", "hunter2");
     h.wait_frames(Role::Login, frames + 1);
-    assert!(h.app.backend().window(Role::Login).is_some(), "still open while pending");
+    assert!(
+        h.app.backend().window(Role::Login).is_some(),
+        "still open while pending"
+    );
     let px = {
         let w = h.app.backend().window(Role::Login).unwrap();
         // The disabled button's 2 px border, left edge, mid-height.
@@ -180,7 +181,11 @@ fn positions_persist_per_display() {
 #[test]
 fn a_corrupt_settings_file_is_kept_aside_and_reported() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("settings.json"), b"{\"version\":1,\"windows\":{").unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        b"{\"version\":1,\"windows\":{",
+    )
+    .unwrap();
     let path = dir.path().to_path_buf();
     let mut h = Harness::start(Options {
         tweak: Box::new(move |c| c.user_data_dir = Some(path)),

@@ -35,7 +35,10 @@ fn handshake_completes_and_both_sides_are_audited() {
         ("FrameReady", Direction::In),
         ("FrameAck", Direction::Out),
     ] {
-        assert!(kinds.contains(&expected), "{expected:?} not audited: {kinds:?}");
+        assert!(
+            kinds.contains(&expected),
+            "{expected:?} not audited: {kinds:?}"
+        );
     }
     assert!(core
         .audit()
@@ -53,7 +56,9 @@ fn send_opens_the_login_window_once() {
     assert_eq!(h.broker_log_count("Opening login window"), 1);
     h.click_check();
     h.until("Window already opened", |app| {
-        app.backend().window(Role::Login).is_some_and(|w| w.raised == 1)
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.raised == 1)
     });
     assert_eq!(h.broker_log_count("Window already opened"), 1);
     assert_eq!(h.broker_log_count("Opening login window"), 1);
@@ -83,9 +88,8 @@ fn invoke_replies_and_the_user_is_pushed_to_main() {
     assert_eq!(gone.exit, Some(ExitKind::Code(0)));
     // The push repainted the Main Window ("Welcome, Bruce Wayne!").
     h.wait_frames(Role::Main, before + 1);
-    let (_, welcome_y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| {
-        w.welcome_id()
-    });
+    let (_, welcome_y) =
+        support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| w.welcome_id());
     assert!(support::ink(&h.app, Role::Main, 24, welcome_y as u32 - 8, 352, 16) > 50);
     // The password never reached a log line.
     assert!(!h.broker_log().contains("hunter2"));
@@ -109,14 +113,24 @@ fn invoke_error_is_shown_and_the_window_stays() {
     h.click_check();
     h.wait_ready(Role::Login);
     let (_, err_y) = support::login_centre(|w| w.error_label_id());
-    assert_eq!(support::ink(&h.app, Role::Login, 60, err_y as u32 - 8, 280, 16), 0);
+    assert_eq!(
+        support::ink(&h.app, Role::Login, 60, err_y as u32 - 8, 280, 16),
+        0
+    );
     h.submit_login("bruce@wayne.com", "wrong");
     h.until("error text under the form", |app| {
         support::ink(app, Role::Login, 60, err_y as u32 - 8, 280, 16) > 20
     });
     assert!(h.app.backend().window(Role::Login).is_some());
     assert_eq!(h.app.driver().core().user(), None);
-    let stage = &h.app.driver().core().window(Role::Login).unwrap().renderer.stage;
+    let stage = &h
+        .app
+        .driver()
+        .core()
+        .window(Role::Login)
+        .unwrap()
+        .renderer
+        .stage;
     assert_eq!(*stage, Stage::Ready);
 }
 
@@ -176,10 +190,14 @@ fn a_forbidden_message_kills_only_its_renderer() {
     let mut h = Harness::start(Options::default().misbehave(Role::Login, "forbidden"));
     h.wait_main_initialized();
     h.click_check();
-    h.until("login window opened", |app| app.driver().core().window(Role::Login).is_some());
+    h.until("login window opened", |app| {
+        app.driver().core().window(Role::Login).is_some()
+    });
     let login = h.generation(Role::Login).unwrap();
     assert_eq!(h.wait_gone(Role::Login, login), GoneReason::BadMessage);
-    assert!(h.broker_log().contains("login may not send OpenLoginWindow"));
+    assert!(h
+        .broker_log()
+        .contains("login may not send OpenLoginWindow"));
     h.assert_responsive(Role::Main);
     // The Login Window got a fresh, well-behaved renderer.
     let again = h.wait_ready(Role::Login);

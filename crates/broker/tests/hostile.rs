@@ -41,7 +41,13 @@ fn costs_only_the_offender(case: &str, reason_contains: &str) {
     );
     assert!(h.app.driver().core().audit().refused() >= 1);
     assert_eq!(
-        h.app.driver().core().window(Role::Main).unwrap().renderer.stage,
+        h.app
+            .driver()
+            .core()
+            .window(Role::Main)
+            .unwrap()
+            .renderer
+            .stage,
         Stage::Ready
     );
     h.assert_responsive(Role::Main);
@@ -153,7 +159,10 @@ fn fragment_channel_that_never_delivers() {
     });
     let gone = h.wait_gone_full(Role::Login, generation);
     assert_eq!(gone.reason, GoneReason::BadMessage);
-    assert!(gone.bad_message.unwrap_or_default().contains("file descriptor"));
+    assert!(gone
+        .bad_message
+        .unwrap_or_default()
+        .contains("file descriptor"));
     h.assert_responsive(Role::Main);
 }
 
@@ -177,7 +186,11 @@ fn maximum_descriptors_again_and_again_leak_nothing() {
     // descriptors than a broker with these two windows always does. (Other
     // tests in this binary run in parallel, so compare against a bound
     // rather than an exact count: 253 leaked descriptors would exceed it.)
-    assert!(broker_fds() < 200, "broker holds {} descriptors", broker_fds());
+    assert!(
+        broker_fds() < 200,
+        "broker holds {} descriptors",
+        broker_fds()
+    );
 }
 
 #[test]
@@ -213,7 +226,10 @@ fn unresponsive_is_marked_then_replaced(case: &str) {
             .window(Role::Login)
             .is_some_and(|w| w.title == "Login Window (Not Responding)")
     });
-    assert_eq!(h.wait_gone(Role::Login, generation), GoneReason::Unresponsive);
+    assert_eq!(
+        h.wait_gone(Role::Login, generation),
+        GoneReason::Unresponsive
+    );
     h.wait_ready(Role::Login);
     h.until("title restored", |app| {
         app.backend()

@@ -32,9 +32,7 @@ fn signed_in(opts: Options) -> Harness {
 
 /// Ink in the "Welcome, Bruce Wayne!" row of the Main Window.
 fn welcome_ink_in(app: &workshop_broker::shell::headless::HeadlessApp) -> usize {
-    let (_, y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| {
-        w.welcome_id()
-    });
+    let (_, y) = support::main_centre(Some(&support::bruce("bruce@wayne.com")), |w| w.welcome_id());
     support::ink(app, Role::Main, 24, y as u32 - 8, 352, 16)
 }
 
@@ -146,4 +144,3 @@ fn repeated_crashes_stop_and_show_the_error_page_with_retry() {
             .is_some_and(|w| w.renderer.generation > stuck)
     });
 }
-

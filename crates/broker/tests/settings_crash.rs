@@ -56,13 +56,20 @@ fn sigkill_at_random_points_never_corrupts_the_file() {
     let mut saw_file = 0;
     for i in 0..iterations {
         let mut child = Command::new(&exe)
-            .args(["--exact", "settings_writer_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "settings_writer_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(DIR_VAR, dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         // Fault injection: the kill lands somewhere in 1..40 ms of writing
         // (startup takes a few ms, so early kills interrupt the first
         // writes and later ones interrupt a write in the middle).
@@ -80,5 +87,8 @@ fn sigkill_at_random_points_never_corrupts_the_file() {
             ),
         }
     }
-    assert!(saw_file > iterations / 2, "the writer rarely got to write: {saw_file}/{iterations}");
+    assert!(
+        saw_file > iterations / 2,
+        "the writer rarely got to write: {saw_file}/{iterations}"
+    );
 }

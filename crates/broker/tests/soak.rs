@@ -61,9 +61,7 @@ fn soak_spawn_kill_cycles_leak_nothing() {
         kill_one(&mut h);
     }
     let (fds1, rss1) = (broker_fds(), broker_rss_kib());
-    println!(
-        "soak: {cycles} cycles, broker fds {fds0} -> {fds1}, RSS {rss0} KiB -> {rss1} KiB"
-    );
+    println!("soak: {cycles} cycles, broker fds {fds0} -> {fds1}, RSS {rss0} KiB -> {rss1} KiB");
     assert_eq!(fds1, fds0, "descriptors leaked");
     // Memory: flat within allocator noise (a leak of even 4 KiB per cycle
     // over the full soak would show).
@@ -78,11 +76,7 @@ fn soak_spawn_kill_cycles_leak_nothing() {
             let t = t.ok()?;
             std::fs::read_to_string(t.path().join("children")).ok()
         })
-        .flat_map(|c| {
-            c.split_whitespace()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|c| c.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .map(|s| s.split_whitespace().nth(2) == Some("Z"))

@@ -172,7 +172,9 @@ fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
 fn lockdown(args: &RendererArgs) -> Result<Vec<LayerStatus>, BootstrapError> {
     #[cfg(feature = "hostile")]
     if let Some(knobs) = crate::hostile::lockdown_knobs(args) {
-        return workshop_sandbox::lockdown_with(args.sandbox, &knobs)
+        // Test-only: lock down as best effort without one layer and report
+        // it honestly, so the broker's refusal can be tested.
+        return workshop_sandbox::lockdown_with(SandboxMode::Enforce, &knobs)
             .map_err(BootstrapError::Lockdown);
     }
     workshop_sandbox::lockdown(args.sandbox).map_err(BootstrapError::Lockdown)

@@ -141,7 +141,10 @@ pub fn is_trigger(event: &workshop_common::input::InputEvent) -> bool {
 }
 
 /// Fires a deferred case when its trigger key arrives.
-pub fn on_input(rt: &mut Runtime, event: &workshop_common::input::InputEvent) -> Result<(), RuntimeError> {
+pub fn on_input(
+    rt: &mut Runtime,
+    event: &workshop_common::input::InputEvent,
+) -> Result<(), RuntimeError> {
     if !is_trigger(event) {
         return Ok(());
     }

@@ -68,7 +68,9 @@ pub fn default_position(role: Role) -> (i32, i32) {
 /// Runs the app on the desktop until it quits.
 pub fn run(config: AppConfig) -> Result<(), DesktopError> {
     let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
-    let wayland = std::env::var("WAYLAND_DISPLAY").ok().filter(|d| !d.is_empty());
+    let wayland = std::env::var("WAYLAND_DISPLAY")
+        .ok()
+        .filter(|d| !d.is_empty());
     if display.is_none() && wayland.is_none() {
         return Err(DesktopError::NoDisplayVariable);
     }
@@ -196,7 +198,12 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
         self.drain(event_loop);
     }
 
-    fn window_event(&mut self, event_loop: &ActiveEventLoop, id: WindowId, event: WinitWindowEvent) {
+    fn window_event(
+        &mut self,
+        event_loop: &ActiveEventLoop,
+        id: WindowId,
+        event: WinitWindowEvent,
+    ) {
         let Some(w) = self.windows.by_id.get_mut(&id) else {
             return;
         };
@@ -224,7 +231,9 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                     scale: w.scale,
                 }))
             }
-            WinitWindowEvent::Moved(p) => Some(to_core(WindowEvent::Moved(Position { x: p.x, y: p.y }))),
+            WinitWindowEvent::Moved(p) => {
+                Some(to_core(WindowEvent::Moved(Position { x: p.x, y: p.y })))
+            }
             WinitWindowEvent::Focused(f) => Some(input(InputEvent::Focus(f))),
             WinitWindowEvent::CursorMoved { position, .. } => {
                 w.pointer = (position.x as f32, position.y as f32);
@@ -269,7 +278,9 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 self.windows.modifiers = m.state();
                 None
             }
-            WinitWindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+            WinitWindowEvent::KeyboardInput { event, .. }
+                if event.state == ElementState::Pressed =>
+            {
                 let mods = self.windows.modifiers;
                 let modifiers = Modifiers {
                     shift: mods.shift_key(),
@@ -294,15 +305,22 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                     out.push(InputEvent::Key { key, modifiers });
                 }
                 if !modifiers.ctrl {
-                    if let Some(text) = event.text.as_ref().filter(|t| t.chars().all(|c| !c.is_control())) {
+                    if let Some(text) = event
+                        .text
+                        .as_ref()
+                        .filter(|t| t.chars().all(|c| !c.is_control()))
+                    {
                         out.push(InputEvent::Text(text.to_string()));
                     }
                 }
                 for e in out {
-                    self.feed(event_loop, Event::Window {
-                        role,
-                        event: WindowEvent::Input(e),
-                    });
+                    self.feed(
+                        event_loop,
+                        Event::Window {
+                            role,
+                            event: WindowEvent::Input(e),
+                        },
+                    );
                 }
                 None
             }
@@ -400,7 +418,10 @@ fn display_of(monitor: &winit::monitor::MonitorHandle) -> Display {
 
 impl WindowBackend for Backend<'_> {
     fn displays(&self) -> Vec<Display> {
-        self.event_loop.available_monitors().map(|m| display_of(&m)).collect()
+        self.event_loop
+            .available_monitors()
+            .map(|m| display_of(&m))
+            .collect()
     }
 
     fn placement(&self, role: Role) -> Option<Placement> {
@@ -417,7 +438,10 @@ impl WindowBackend for Backend<'_> {
     fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String> {
         let attrs = WindowAttributes::default()
             .with_title(role.window_title())
-            .with_inner_size(LogicalSize::new(WINDOW_LOGICAL_SIZE.0, WINDOW_LOGICAL_SIZE.1));
+            .with_inner_size(LogicalSize::new(
+                WINDOW_LOGICAL_SIZE.0,
+                WINDOW_LOGICAL_SIZE.1,
+            ));
         let attrs = match position {
             Some(p) => attrs.with_position(PhysicalPosition::new(p.x, p.y)),
             None => {
@@ -428,7 +452,11 @@ impl WindowBackend for Backend<'_> {
         let attrs = attrs
             .with_resizable(false)
             .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE);
-        let window = Rc::new(self.event_loop.create_window(attrs).map_err(|e| e.to_string())?);
+        let window = Rc::new(
+            self.event_loop
+                .create_window(attrs)
+                .map_err(|e| e.to_string())?,
+        );
         let surface =
             softbuffer::Surface::new(self.context, window.clone()).map_err(|e| e.to_string())?;
         let size = window.inner_size();
@@ -439,7 +467,10 @@ impl WindowBackend for Backend<'_> {
             surface,
             window,
             role,
-            backing: vec![workshop_ui::theme::BACKGROUND.to_0rgb(); width as usize * height as usize],
+            backing: vec![
+                workshop_ui::theme::BACKGROUND.to_0rgb();
+                width as usize * height as usize
+            ],
             width,
             height,
             scale,
