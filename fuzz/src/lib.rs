@@ -19,3 +19,54 @@ pub mod bugwatch;
 pub mod codec_check;
 pub mod router;
 pub mod samples;
+pub mod seeds;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::Path;
+
+    fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "md"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn generated_seeds_pass_both_targets() {
+        for (_, data) in crate::seeds::decode_validate() {
+            crate::codec_check::check(&data);
+        }
+        for (name, data) in crate::seeds::router() {
+            let _ = name;
+            crate::router::run(&data);
+        }
+    }
+
+    #[test]
+    fn committed_corpora_and_saved_findings_replay() {
+        for (_, data) in files("corpus/decode_validate") {
+            crate::codec_check::check(&data);
+        }
+        for (_, data) in files("corpus/router") {
+            crate::router::run(&data);
+        }
+        for (name, data) in files("artifacts-found/decode_validate") {
+            eprintln!("replaying {name}");
+            crate::codec_check::check(&data);
+        }
+        for (name, data) in files("artifacts-found/router") {
+            eprintln!("replaying {name}");
+            crate::router::run(&data);
+        }
+    }
+}

@@ -251,13 +251,10 @@ impl SettingsStore {
 /// on still exists (same name and geometry), otherwise `None` (default).
 pub fn restore(settings: &Settings, role: Role, displays: &[Display]) -> Option<Position> {
     let saved = settings.windows.get(role.as_str())?;
-    displays
-        .iter()
-        .any(|d| *d == saved.display)
-        .then_some(Position {
-            x: saved.x,
-            y: saved.y,
-        })
+    displays.contains(&saved.display).then_some(Position {
+        x: saved.x,
+        y: saved.y,
+    })
 }
 
 /// Settings plus the debounce timer: the driver's view.

@@ -1,0 +1,539 @@
+//! Real windows under an X server: the `workshop` binary on `DISPLAY`,
+//! driven with `xdotool`, seen through `import` screenshots.
+//!
+//! Every test is `#[ignore]`d so `cargo test` passes anywhere. Run them with
+//! an Xvfb at depth 24, one test at a time:
+//!
+//! ```text
+//! Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp &
+//! DISPLAY=:77 WINIT_X11_SCALE_FACTOR=1 \
+//!     cargo test -p workshop-broker --test xvfb -- --ignored --test-threads=1
+//! ```
+//!
+//! Facts these tests rely on (winit 0.30, softbuffer 0.4, Xvfb without a
+//! window manager): keys reach a window only after `xdotool windowfocus
+//! --sync`; windows sit exactly where the app put them, without decorations;
+//! the pointer is not part of a screenshot.
+//!
+//! Every wait polls a condition (a window exists, a pixel has a colour) with
+//! a deadline; the short pause between attempts only paces the polling.
+//!
+//! With `WORKSHOP_SCREENSHOTS=<absolute dir>` the whole-flow test also saves
+//! the screenshots in `docs/screenshots/` (see its README).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use workshop_renderer_login::LoginWindow;
+use workshop_renderer_main::MainWindow;
+use workshop_ui::theme::{self, Color};
+use workshop_ui::{PxRect, TextSystem, WidgetId};
+
+/// How long any one condition may take before the test fails.
+const WAIT: Duration = Duration::from_secs(30);
+/// Pause between two looks at a condition.
+const POLL: Duration = Duration::from_millis(50);
+
+const MAIN: &str = "Main Window";
+const LOGIN: &str = "Login Window";
+const EMAIL: &str = "bruce@wayne.com";
+const PASSWORD: &str = "hunter2";
+
+// ---------------------------------------------------------------------------
+// Tests
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn main_window_maps_at_its_place_with_the_design() {
+    let app = App::start(2000);
+    let main = app.window(MAIN);
+    assert_eq!(xdo(&["getwindowname", &main.id]).trim(), MAIN);
+    assert_eq!(
+        (main.x, main.y, main.width, main.height),
+        (200, 200, 400, 400),
+        "Main Window geometry"
+    );
+    let check = main_box(None, |w| w.check_button_id());
+    let close = main_box(None, |w| w.close_button_id());
+    let shot = app.wait_for(&main, "the signed-out Main Window", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+    });
+    shot.exact((1, 1), theme::BACKGROUND, "background, top left");
+    shot.exact((398, 398), theme::BACKGROUND, "background, bottom right");
+    shot.exact(border_probe(check), theme::BLUE, "check button border");
+    shot.exact(
+        fill_probe(check),
+        theme::BACKGROUND,
+        "check button not filled",
+    );
+    shot.exact(border_probe(close), theme::RED, "Close border");
+    let heading = main_box(None, |w| w.heading_id());
+    let ink = shot.count(heading, is_dark);
+    assert!(ink > 100, "heading: {ink} black pixels");
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn clicking_the_real_button_opens_the_login_window() {
+    let app = App::start(2000);
+    let main = app.window(MAIN);
+    let check = main_box(None, |w| w.check_button_id());
+    app.wait_for(&main, "the check button", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+    });
+    assert!(
+        app.find(LOGIN).is_none(),
+        "no Login Window before the click"
+    );
+    app.click(&main, support::main_centre(None, |w| w.check_button_id()));
+    let login = app.window(LOGIN);
+    assert_eq!(xdo(&["getwindowname", &login.id]).trim(), LOGIN);
+    assert_eq!(
+        (login.x, login.y, login.width, login.height),
+        (650, 200, 400, 400),
+        "Login Window geometry"
+    );
+    let submit = login_box(|w| w.submit_button_id());
+    let shot = app.wait_for(&login, "the empty login form", |s| {
+        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
+    });
+    shot.exact((1, 1), theme::BACKGROUND, "background");
+    shot.exact(fill_probe(submit), theme::SUBMIT_BG, "Submit fill");
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn typing_into_the_real_email_field_changes_its_pixels() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    let before = app.screenshot(&login);
+    let dark_before = before.count(email, is_dark);
+
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    xdo(&["type", "--delay", "20", "bruce"]);
+    let after = app.wait_for(&login, "typed text in the Email field", |s| {
+        s.count(email, is_dark) >= dark_before + 40
+    });
+    let changed = before.differing(&after, email);
+    assert!(changed > 40, "{changed} pixels of the Email field changed");
+    // Nothing else moved: the Password field and Submit are untouched.
+    for r in [
+        login_box(|w| w.password_input_id()),
+        login_box(|w| w.submit_button_id()),
+    ] {
+        assert_eq!(before.differing(&after, r), 0, "{r:?} changed");
+    }
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn the_whole_flow_with_real_windows() {
+    let shots = std::env::var_os("WORKSHOP_SCREENSHOTS").map(PathBuf::from);
+    let save = |shot: &Shot, name: &str| {
+        if let Some(dir) = &shots {
+            std::fs::create_dir_all(dir).unwrap();
+            shot.save(&dir.join(name));
+        }
+    };
+    // Long enough that "loading..." is on screen for many polls.
+    let mut app = App::start(4000);
+    let main = app.window(MAIN);
+    let user = support::bruce(EMAIL);
+    let check = main_box(None, |w| w.check_button_id());
+    let welcome = main_box(Some(&user), |w| w.welcome_id());
+    let logout = main_box(Some(&user), |w| w.logout_button_id());
+    let shot = app.wait_for(&main, "the signed-out Main Window", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+    });
+    save(&shot, "main-window.png");
+
+    // Open the form, fill it with the real keyboard.
+    app.click(&main, support::main_centre(None, |w| w.check_button_id()));
+    let login = app.window(LOGIN);
+    let submit = login_box(|w| w.submit_button_id());
+    let shot = app.wait_for(&login, "the empty login form", |s| {
+        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
+    });
+    save(&shot, "login-window.png");
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    xdo(&["type", "--delay", "20", EMAIL]);
+    xdo(&["key", "Tab"]);
+    xdo(&["type", "--delay", "20", PASSWORD]);
+    let filled = app.wait_for(&login, "Submit enabled (green)", |s| {
+        s.at(border_probe(submit)) == theme::GREEN.to_0rgb()
+    });
+    save(&filled, "login-window-filled.png");
+    let email = inner(login_box(|w| w.email_input_id()));
+    assert!(filled.count(email, is_dark) > 60, "the typed email shows");
+    let submit_label = filled.ink_columns(inner(submit), theme::SUBMIT_BG);
+
+    // Enter: "loading..." (disabled, and wider than "Submit").
+    xdo(&["key", "Return"]);
+    let pending = app.wait_for(&login, "\"loading...\"", |s| {
+        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
+            && s.ink_columns(inner(submit), theme::SUBMIT_BG) > submit_label + 10
+    });
+    assert_eq!(pending.count(email, is_dark), 0, "inputs disabled (grey)");
+
+    // Signed in: the Login Window goes, the Main Window welcomes.
+    app.wait_gone(LOGIN);
+    let shot = app.wait_for(&main, "\"Welcome, Bruce Wayne!\"", |s| {
+        s.count(welcome, is_dark) > 100 && s.at(border_probe(logout)) == theme::YELLOW.to_0rgb()
+    });
+    save(&shot, "main-window-signed-in.png");
+
+    // Logout: back to the signed-out view.
+    app.click(
+        &main,
+        support::main_centre(Some(&user), |w| w.logout_button_id()),
+    );
+    app.wait_for(&main, "the signed-out view again", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb() && s.count(welcome, is_dark) == 0
+    });
+
+    // Close: every window goes and the process exits cleanly.
+    app.click(&main, support::main_centre(None, |w| w.close_button_id()));
+    let status = app.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "workshop exited with {status}");
+    assert!(app.find(MAIN).is_none(), "no Main Window after Close");
+}
+
+// ---------------------------------------------------------------------------
+// The app under test
+
+/// A `workshop` process on the test display, with its own user data
+/// directory (so the single-instance lock never collides). Killed when
+/// dropped; its log is printed if the test failed.
+struct App {
+    child: Child,
+    dir: tempfile::TempDir,
+    exited: Option<ExitStatus>,
+}
+
+/// A mapped window: X id and geometry on the screen.
+#[derive(Debug, Clone)]
+struct Win {
+    id: String,
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+}
+
+impl App {
+    fn start(auth_delay_ms: u64) -> App {
+        let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
+        assert!(
+            display.is_some(),
+            "DISPLAY is not set: these tests need an X server, e.g. \
+             `Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp &` and DISPLAY=:77"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = File::create(dir.path().join("workshop.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_workshop"))
+            .arg("--user-data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--auth-delay-ms")
+            .arg(auth_delay_ms.to_string())
+            .env("WINIT_X11_SCALE_FACTOR", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        App {
+            child,
+            dir,
+            exited: None,
+        }
+    }
+
+    /// The visible window of this process titled `title`, if any.
+    fn find(&self, title: &str) -> Option<Win> {
+        let pid = self.child.id().to_string();
+        let name = format!("^{title}$");
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--pid", &pid, "--name", &name])
+            .output()
+            .expect("xdotool is installed");
+        let id = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()?
+            .trim()
+            .to_owned();
+        let geometry = Command::new("xdotool")
+            .args(["getwindowgeometry", "--shell", &id])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&geometry.stdout);
+        let field = |key: &str| -> Option<u32> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))?
+                .parse()
+                .ok()
+        };
+        Some(Win {
+            x: field("X")?,
+            y: field("Y")?,
+            width: field("WIDTH")?,
+            height: field("HEIGHT")?,
+            id,
+        })
+    }
+
+    /// Waits until the window titled `title` is mapped.
+    fn window(&self, title: &str) -> Win {
+        self.poll(&format!("a window titled {title:?}"), || self.find(title))
+    }
+
+    /// Waits until no window titled `title` is mapped.
+    fn wait_gone(&self, title: &str) {
+        self.poll(&format!("the {title} to go"), || {
+            self.find(title).is_none().then_some(())
+        });
+    }
+
+    /// Starts at the signed-out Main Window and opens the Login Window.
+    fn open_login(&self) -> Win {
+        let main = self.window(MAIN);
+        let check = main_box(None, |w| w.check_button_id());
+        self.wait_for(&main, "the check button", |s| {
+            s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+        });
+        self.click(&main, support::main_centre(None, |w| w.check_button_id()));
+        let login = self.window(LOGIN);
+        let submit = login_box(|w| w.submit_button_id());
+        self.wait_for(&login, "the empty login form", |s| {
+            s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
+        });
+        login
+    }
+
+    /// Moves the pointer to `at` (window coordinates) and clicks.
+    fn click(&self, win: &Win, (x, y): (f32, f32)) {
+        let (x, y) = (
+            (x.round() as i32).to_string(),
+            (y.round() as i32).to_string(),
+        );
+        xdo(&["mousemove", "--sync", "--window", &win.id, &x, &y]);
+        xdo(&["click", "1"]);
+    }
+
+    /// Gives `win` the keyboard (no window manager does it on click).
+    fn focus(&self, win: &Win) {
+        xdo(&["windowfocus", "--sync", &win.id]);
+    }
+
+    /// A screenshot of `win` now.
+    fn screenshot(&self, win: &Win) -> Shot {
+        self.poll("a screenshot", || Shot::take(win))
+    }
+
+    /// Takes screenshots of `win` until `done` holds for one; returns it.
+    fn wait_for(&self, win: &Win, what: &str, done: impl Fn(&Shot) -> bool) -> Shot {
+        self.poll(what, || Shot::take(win).filter(|s| done(s)))
+    }
+
+    /// Calls `f` until it returns something; fails after [`WAIT`] or if the
+    /// app exits meanwhile.
+    fn poll<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {WAIT:?} waiting for {what}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the process to exit by itself.
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.exited = Some(status);
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "workshop still running {timeout:?} after Close"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if self.exited.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if std::thread::panicking() {
+            let log =
+                std::fs::read_to_string(self.dir.path().join("workshop.log")).unwrap_or_default();
+            eprintln!("--- workshop log ---\n{log}");
+        }
+    }
+}
+
+/// Runs `xdotool args`; it must succeed.
+fn xdo(args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .output()
+        .expect("xdotool is installed");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Screenshots
+
+/// One window's pixels (0RGB), cut from a screenshot of the root window.
+struct Shot {
+    width: u32,
+    height: u32,
+    pixels: Vec<u32>,
+}
+
+impl Shot {
+    /// Captures the screen with `import` and cuts `win` out of it; `None`
+    /// if the capture failed or came back short.
+    fn take(win: &Win) -> Option<Shot> {
+        let geometry = xdo(&["getdisplaygeometry"]);
+        let mut it = geometry.split_whitespace().map(|v| v.parse::<u32>());
+        let (sw, sh) = (it.next()?.ok()?, it.next()?.ok()?);
+        let out = Command::new("import")
+            .args(["-silent", "-window", "root", "-depth", "8", "rgb:-"])
+            .output()
+            .expect("imagemagick's import is installed");
+        let rgb = out.stdout;
+        if !out.status.success() || rgb.len() != (sw * sh * 3) as usize {
+            return None;
+        }
+        if win.x + win.width > sw || win.y + win.height > sh {
+            return None;
+        }
+        let mut pixels = Vec::with_capacity((win.width * win.height) as usize);
+        for y in win.y..win.y + win.height {
+            for x in win.x..win.x + win.width {
+                let i = ((y * sw + x) * 3) as usize;
+                pixels.push(
+                    (u32::from(rgb[i]) << 16)
+                        | (u32::from(rgb[i + 1]) << 8)
+                        | u32::from(rgb[i + 2]),
+                );
+            }
+        }
+        Some(Shot {
+            width: win.width,
+            height: win.height,
+            pixels,
+        })
+    }
+
+    fn at(&self, (x, y): (u32, u32)) -> u32 {
+        assert!(x < self.width && y < self.height, "({x}, {y}) is outside");
+        self.pixels[(y * self.width + x) as usize]
+    }
+
+    fn exact(&self, at: (u32, u32), color: Color, what: &str) {
+        let got = self.at(at);
+        assert_eq!(
+            got,
+            color.to_0rgb(),
+            "{what} at {at:?} is #{got:06x}, want #{:06x}",
+            color.to_0rgb()
+        );
+    }
+
+    fn points(r: PxRect) -> impl Iterator<Item = (u32, u32)> {
+        (r.y..r.y + r.height).flat_map(move |y| (r.x..r.x + r.width).map(move |x| (x, y)))
+    }
+
+    fn count(&self, r: PxRect, pred: impl Fn(u32) -> bool) -> usize {
+        Shot::points(r).filter(|&p| pred(self.at(p))).count()
+    }
+
+    /// Pixels of `r` that differ between two shots.
+    fn differing(&self, other: &Shot, r: PxRect) -> usize {
+        Shot::points(r)
+            .filter(|&p| self.at(p) != other.at(p))
+            .count()
+    }
+
+    /// Columns of `r` holding anything but `bg`: the width of a label.
+    fn ink_columns(&self, r: PxRect, bg: Color) -> u32 {
+        let bg = bg.to_0rgb();
+        (r.x..r.x + r.width)
+            .filter(|&x| (r.y..r.y + r.height).any(|y| self.at((x, y)) != bg))
+            .count() as u32
+    }
+
+    fn save(&self, path: &Path) {
+        workshop_broker::present::write_png(path, &self.pixels, self.width, self.height).unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Geometry, from the same layout code the renderers run (scale 1)
+
+fn main_box(
+    user: Option<&workshop_common::user::User>,
+    id: impl Fn(&MainWindow) -> WidgetId,
+) -> PxRect {
+    let mut w = MainWindow::new();
+    w.show_initial_state(user);
+    w.ui_mut().layout(&mut TextSystem::new());
+    w.ui().bounds(id(&w)).unwrap().to_px_snapped(1.0)
+}
+
+fn login_box(id: impl Fn(&LoginWindow) -> WidgetId) -> PxRect {
+    let mut w = LoginWindow::new();
+    w.ui_mut().layout(&mut TextSystem::new());
+    w.ui().bounds(id(&w)).unwrap().to_px_snapped(1.0)
+}
+
+/// A pixel of a button's left border, halfway down.
+fn border_probe(r: PxRect) -> (u32, u32) {
+    (r.x + 1, r.y + r.height / 2)
+}
+
+/// A pixel inside a button, left of its centred label.
+fn fill_probe(r: PxRect) -> (u32, u32) {
+    (r.x + 12, r.y + r.height / 2)
+}
+
+/// Where a button's or input's text goes, clear of borders and corners.
+fn inner(r: PxRect) -> PxRect {
+    PxRect {
+        x: r.x + 12,
+        y: r.y + 4,
+        width: r.width - 24,
+        height: r.height - 8,
+    }
+}
+
+/// Text-black ink (glyph cores).
+fn is_dark(p: u32) -> bool {
+    [(p >> 16) as u8, (p >> 8) as u8, p as u8]
+        .iter()
+        .all(|&c| c < 90)
+}
