@@ -33,7 +33,7 @@ use workshop_common::capability::broker_may_send;
 use workshop_common::codec;
 use workshop_common::geometry::Position;
 use workshop_common::input::{InputEvent, Key, Modifiers};
-use workshop_common::protocol::{RendererMessageKind, Reply, Request, RequestId};
+use workshop_common::protocol::{RendererMessageKind, Reply, RequestId};
 use workshop_common::sandbox_report::SandboxMode;
 use workshop_common::user::{check_email, check_password, LoginError, User};
 use workshop_common::{BrokerToRenderer, RendererToBroker, Role};

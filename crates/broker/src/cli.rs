@@ -223,7 +223,7 @@ pub fn main(args: &[String]) -> ExitCode {
             match crate::run::run(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    tracing::error!("{e:#}");
+                    // One line, for a person at a terminal.
                     eprintln!("workshop: {e}");
                     ExitCode::FAILURE
                 }

@@ -261,7 +261,7 @@ impl App {
         let pid = self.child.id().to_string();
         let name = format!("^{title}$");
         let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--pid", &pid, "--name", &name])
+            .args(["search", "--all", "--onlyvisible", "--pid", &pid, "--name", &name])
             .output()
             .expect("xdotool is installed");
         let id = String::from_utf8_lossy(&out.stdout)

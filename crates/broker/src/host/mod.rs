@@ -161,9 +161,10 @@ impl Hosts {
         &self.config
     }
 
-    /// Starts renderer `generation` for `role`. Reports `Spawned`, or
-    /// `SpawnFailed`, through the queue.
-    pub fn spawn(&mut self, role: Role, generation: u32) {
+    /// Starts renderer `generation` for `role` and says how it went
+    /// (`Spawned` or `SpawnFailed`). The caller feeds that to the core
+    /// before anything the new renderer sends can be handled.
+    pub fn spawn(&mut self, role: Role, generation: u32) -> RendererEvent {
         if let Some(old) = self.hosts.remove(&role) {
             // The core replaces a renderer only after killing it; make sure.
             kill_pidfd(&old.pidfd);
@@ -188,21 +189,11 @@ impl Hosts {
                         _bootstrap_dir: started.bootstrap_dir,
                     },
                 );
-                self.events.send(Event::Renderer {
-                    role,
-                    generation,
-                    event: RendererEvent::Spawned { bootstrap_dir: dir },
-                });
+                RendererEvent::Spawned { bootstrap_dir: dir }
             }
-            Err(e) => {
-                self.events.send(Event::Renderer {
-                    role,
-                    generation,
-                    event: RendererEvent::SpawnFailed {
-                        error: e.to_string(),
-                    },
-                });
-            }
+            Err(e) => RendererEvent::SpawnFailed {
+                error: e.to_string(),
+            },
         }
     }
 

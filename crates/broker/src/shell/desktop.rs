@@ -78,7 +78,7 @@ pub fn run(config: AppConfig) -> Result<(), DesktopError> {
         .build()
         .map_err(|e| DesktopError::DisplayUnreachable {
             display: display.or(wayland).unwrap_or_default(),
-            reason: e.to_string(),
+            reason: without_source_location(&e.to_string()),
         })?;
     let proxy = event_loop.create_proxy();
     let wake = Arc::new(move || {
@@ -97,6 +97,18 @@ pub fn run(config: AppConfig) -> Result<(), DesktopError> {
     event_loop
         .run_app(&mut shell)
         .map_err(|e| DesktopError::EventLoop(e.to_string()))
+}
+
+/// winit's OS errors start with the source location that raised them
+/// ("os error at .../mod.rs:788: ..."); a user needs only the message.
+fn without_source_location(message: &str) -> String {
+    match message.find(".rs:") {
+        Some(i) => message[i..]
+            .split_once(": ")
+            .map_or(message, |(_, rest)| rest)
+            .to_owned(),
+        None => message.to_owned(),
+    }
 }
 
 /// One real window. Field order matters: the surface is dropped before the

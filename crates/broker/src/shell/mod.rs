@@ -199,7 +199,16 @@ impl Driver {
                 Effect::SetTitle { role, title } => backend.set_title(role, &title),
                 Effect::SetCursor { role, cursor } => backend.set_cursor(role, cursor),
                 Effect::ShowCrashed { role } => backend.show_crashed(role),
-                Effect::Spawn { role, generation } => self.hosts.spawn(role, generation),
+                Effect::Spawn { role, generation } => {
+                    // Fed ahead of the queue: the renderer's first datagram
+                    // may already be queued behind us.
+                    let event = self.hosts.spawn(role, generation);
+                    pending.push_front(Event::Renderer {
+                        role,
+                        generation,
+                        event,
+                    });
+                }
                 Effect::SendSurface {
                     role,
                     generation,
