@@ -229,17 +229,21 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 w.present_all();
                 None
             }
-            WinitWindowEvent::Resized(size) => Some(to_core(WindowEvent::Resized {
-                width: size.width.max(1),
-                height: size.height.max(1),
-                scale,
-            })),
+            WinitWindowEvent::Resized(size) => {
+                w.resize(size.width, size.height);
+                Some(to_core(WindowEvent::Resized {
+                    width: w.width,
+                    height: w.height,
+                    scale,
+                }))
+            }
             WinitWindowEvent::ScaleFactorChanged { scale_factor, .. } => {
                 w.scale = scale_factor as f32;
                 let size = w.window.inner_size();
+                w.resize(size.width, size.height);
                 Some(to_core(WindowEvent::Resized {
-                    width: size.width.max(1),
-                    height: size.height.max(1),
+                    width: w.width,
+                    height: w.height,
                     scale: w.scale,
                 }))
             }
@@ -361,6 +365,19 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
 }
 
 impl DesktopWindow {
+    /// Follows a new inner size: the backing buffer is reset to the
+    /// background until the renderer's frame for the new surface arrives.
+    fn resize(&mut self, width: u32, height: u32) {
+        let (width, height) = (width.max(1), height.max(1));
+        if (width, height) == (self.width, self.height) {
+            return;
+        }
+        self.width = width;
+        self.height = height;
+        self.backing = vec![workshop_ui::theme::BACKGROUND.to_0rgb(); width as usize * height as usize];
+        self.present_all();
+    }
+
     /// Copies `damage` of the backing buffer to the screen.
     fn present(&mut self, damage: PxRect) {
         let (Some(w), Some(h)) = (NonZeroU32::new(self.width), NonZeroU32::new(self.height)) else {
