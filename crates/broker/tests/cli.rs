@@ -23,7 +23,11 @@ fn seccomp_policy_lists_every_rule() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for rule in workshop_sandbox::seccomp_policy::RULES {
-        assert!(text.contains(&format!("| `{}` |", rule.name)), "{}", rule.name);
+        assert!(
+            text.contains(&format!("| `{}` |", rule.name)),
+            "{}",
+            rule.name
+        );
         assert!(text.contains(rule.reason.split('|').next().unwrap()));
     }
 }
@@ -41,7 +45,10 @@ fn without_a_display_it_says_so_in_one_line_and_fails() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("no display") && err.contains("xvfb-run"), "{err}");
+    assert!(
+        err.contains("no display") && err.contains("xvfb-run"),
+        "{err}"
+    );
 }
 
 #[test]

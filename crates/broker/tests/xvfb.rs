@@ -116,7 +116,7 @@ fn typing_into_the_real_email_field_changes_its_pixels() {
     let dark_before = before.count(email, is_dark);
 
     app.click(&login, support::login_centre(|w| w.email_input_id()));
-    // app.focus(&login);
+    app.focus(&login);
     xdo(&["type", "--delay", "20", "bruce"]);
     let after = app.wait_for(&login, "typed text in the Email field", |s| {
         s.count(email, is_dark) >= dark_before + 40
@@ -261,7 +261,15 @@ impl App {
         let pid = self.child.id().to_string();
         let name = format!("^{title}$");
         let out = Command::new("xdotool")
-            .args(["search", "--all", "--onlyvisible", "--pid", &pid, "--name", &name])
+            .args([
+                "search",
+                "--all",
+                "--onlyvisible",
+                "--pid",
+                &pid,
+                "--name",
+                &name,
+            ])
             .output()
             .expect("xdotool is installed");
         let id = String::from_utf8_lossy(&out.stdout)

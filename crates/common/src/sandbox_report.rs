@@ -88,6 +88,16 @@ impl Layer {
         Layer::Seccomp,
     ];
 
+    /// The namespace layers, made at spawn.
+    pub const NAMESPACES: [Layer; 6] = [
+        Layer::UserNamespace,
+        Layer::PidNamespace,
+        Layer::NetNamespace,
+        Layer::IpcNamespace,
+        Layer::UtsNamespace,
+        Layer::MountNamespace,
+    ];
+
     /// Name for tables and JSON.
     pub fn name(self) -> &'static str {
         match self {

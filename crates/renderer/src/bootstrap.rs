@@ -133,14 +133,7 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
 }
 
 fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
-    const NAMESPACES: [Layer; 6] = [
-        Layer::UserNamespace,
-        Layer::PidNamespace,
-        Layer::NetNamespace,
-        Layer::IpcNamespace,
-        Layer::UtsNamespace,
-        Layer::MountNamespace,
-    ];
+    const NAMESPACES: [Layer; 6] = Layer::NAMESPACES;
     if args.sandbox == SandboxMode::Disabled {
         return NAMESPACES
             .iter()

@@ -842,14 +842,7 @@ fn confinement_mismatches(
     if active(Layer::NoNewPrivs) && !seen.no_new_privs {
         out.push("reports no_new_privs but /proc shows NoNewPrivs: 0".to_owned());
     }
-    for layer in [
-        Layer::UserNamespace,
-        Layer::PidNamespace,
-        Layer::NetNamespace,
-        Layer::IpcNamespace,
-        Layer::UtsNamespace,
-        Layer::MountNamespace,
-    ] {
+    for layer in Layer::NAMESPACES {
         if active(layer) && !seen.separate_namespaces.contains(&layer) {
             out.push(format!(
                 "reports {} but shares it with the broker",

@@ -32,16 +32,9 @@ pub fn inspect(pid: u32) -> Result<Confinement, String> {
     Ok(Confinement {
         seccomp_mode: u8::try_from(seen.seccomp).unwrap_or(u8::MAX),
         no_new_privs: seen.no_new_privs,
-        separate_namespaces: [
-            Layer::UserNamespace,
-            Layer::PidNamespace,
-            Layer::NetNamespace,
-            Layer::IpcNamespace,
-            Layer::UtsNamespace,
-            Layer::MountNamespace,
-        ]
-        .into_iter()
-        .filter(|&l| seen.separate(l))
-        .collect(),
+        separate_namespaces: Layer::NAMESPACES
+            .into_iter()
+            .filter(|&l| seen.separate(l))
+            .collect(),
     })
 }

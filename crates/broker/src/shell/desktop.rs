@@ -374,7 +374,8 @@ impl DesktopWindow {
         }
         self.width = width;
         self.height = height;
-        self.backing = vec![workshop_ui::theme::BACKGROUND.to_0rgb(); width as usize * height as usize];
+        self.backing =
+            vec![workshop_ui::theme::BACKGROUND.to_0rgb(); width as usize * height as usize];
         self.present_all();
     }
 
