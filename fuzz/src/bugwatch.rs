@@ -97,7 +97,10 @@ mod tests {
     fn counts_broker_bug_errors_only() {
         install();
         let before = count();
-        tracing::error!(kind = "x", "broker bug: message not allowed to this role; not sent");
+        tracing::error!(
+            kind = "x",
+            "broker bug: message not allowed to this role; not sent"
+        );
         tracing::error!("bad message from renderer; killing it");
         tracing::warn!("broker bug: but only a warning");
         assert_eq!(count(), before + 1);

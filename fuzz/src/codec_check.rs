@@ -39,7 +39,9 @@ pub fn check(data: &[u8]) {
         if let Some(c) = renderer_may_send(role, kind) {
             assert_eq!((c.role, c.kind), (role, kind));
             if kind == RendererMessageKind::SubmitLogin {
-                assert!(matches!(c.pattern, Pattern::Invoke { max_in_flight } if max_in_flight > 0));
+                assert!(
+                    matches!(c.pattern, Pattern::Invoke { max_in_flight } if max_in_flight > 0)
+                );
             }
         }
     }
@@ -50,7 +52,11 @@ pub fn check(data: &[u8]) {
         .count();
     assert!(allowed >= 1, "{kind:?} is allowed to no role");
 
-    assert_eq!(format!("{msg:?}"), kind.name(), "Debug leaks more than the kind");
+    assert_eq!(
+        format!("{msg:?}"),
+        kind.name(),
+        "Debug leaks more than the kind"
+    );
 
     let bytes = match codec::encode(&msg) {
         Ok(bytes) => bytes,
@@ -114,6 +120,10 @@ fn report_ok(r: &SandboxReport) -> bool {
     };
     r.layers.len() <= MAX_REPORT_ENTRIES
         && r.probes.len() <= MAX_REPORT_ENTRIES
-        && unique(r.layers.len(), &|i, j| r.layers[i].layer == r.layers[j].layer)
-        && unique(r.probes.len(), &|i, j| r.probes[i].probe == r.probes[j].probe)
+        && unique(r.layers.len(), &|i, j| {
+            r.layers[i].layer == r.layers[j].layer
+        })
+        && unique(r.probes.len(), &|i, j| {
+            r.probes[i].probe == r.probes[j].probe
+        })
 }

@@ -129,12 +129,10 @@ impl What {
                     role: *role,
                     generation: *generation,
                 },
-                RendererEvent::Backlogged | RendererEvent::SurfaceFailed { .. } => {
-                    What::Renderer {
-                        role: *role,
-                        kills: true,
-                    }
-                }
+                RendererEvent::Backlogged | RendererEvent::SurfaceFailed { .. } => What::Renderer {
+                    role: *role,
+                    kills: true,
+                },
                 _ => What::Renderer {
                     role: *role,
                     kills: false,
@@ -313,9 +311,10 @@ impl Driver {
         let r = &w.renderer;
         let config = self.core.config();
         let deadline = match r.stage {
-            Stage::Starting | Stage::AwaitingBootstrap | Stage::AwaitingHello | Stage::Verifying => {
-                Some(r.spawned_at + config.handshake_timeout)
-            }
+            Stage::Starting
+            | Stage::AwaitingBootstrap
+            | Stage::AwaitingHello
+            | Stage::Verifying => Some(r.spawned_at + config.handshake_timeout),
             Stage::Ready => Some(r.proto.ping_deadline(config)),
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         };
@@ -374,7 +373,14 @@ impl Driver {
         let user_before = self.core.user().cloned();
         let effects = self.core.handle(self.now, event);
         self.steps += 1;
-        self.check(&what, &pre, audit_before, bugs_before, user_before, &effects);
+        self.check(
+            &what,
+            &pre,
+            audit_before,
+            bugs_before,
+            user_before,
+            &effects,
+        );
         effects
     }
 
@@ -416,7 +422,12 @@ impl Driver {
         };
         match what {
             What::Message { role, kind, .. } => {
-                assert_eq!((new[0].role, new[0].kind), (*role, kind.name()), "{}", ctx());
+                assert_eq!(
+                    (new[0].role, new[0].kind),
+                    (*role, kind.name()),
+                    "{}",
+                    ctx()
+                );
             }
             What::Fault { role, .. } if n == 1 => {
                 assert_eq!(new[0].role, *role, "{}", ctx());
@@ -499,8 +510,13 @@ impl Driver {
                         "surface for another renderer: {}",
                         ctx()
                     );
-                    let bootstrap = matches!(what, What::Message { bootstrap: true, .. })
-                        && accepted(*role, RendererMessageKind::Bootstrap);
+                    let bootstrap = matches!(
+                        what,
+                        What::Message {
+                            bootstrap: true,
+                            ..
+                        }
+                    ) && accepted(*role, RendererMessageKind::Bootstrap);
                     assert_eq!(connect.is_some(), bootstrap, "connect: {}", ctx());
                     if let Some(path) = connect {
                         assert!(
@@ -574,7 +590,8 @@ impl Driver {
                         }
                         BrokerToRenderer::Authenticated { user } => {
                             assert!(
-                                auth_legit && matches!(what, What::Auth { ok: Some(u), .. } if u == user),
+                                auth_legit
+                                    && matches!(what, What::Auth { ok: Some(u), .. } if u == user),
                                 "Authenticated without a sign-in: {}",
                                 ctx()
                             );
@@ -684,8 +701,8 @@ impl Driver {
         // 7. The user.
         let user_after = self.core.user().cloned();
         if user_after != user_before {
-            let signed_in =
-                auth_legit && matches!(what, What::Auth { ok: Some(u), .. } if Some(u) == user_after.as_ref());
+            let signed_in = auth_legit
+                && matches!(what, What::Auth { ok: Some(u), .. } if Some(u) == user_after.as_ref());
             let signed_out =
                 user_after.is_none() && accepted(Role::Main, RendererMessageKind::Logout);
             assert!(
@@ -709,9 +726,10 @@ impl Driver {
         let mid_life = !matches!(snap.stage, Stage::Ready | Stage::Dying(_));
         match what {
             What::Tick => snap.deadline.is_some_and(|d| self.now >= d),
-            What::Window { role: r, close: true } => {
-                (*r == role || *r == Role::Main) && mid_life
-            }
+            What::Window {
+                role: r,
+                close: true,
+            } => (*r == role || *r == Role::Main) && mid_life,
             What::Message { .. } => {
                 (accepted(Role::Main, RendererMessageKind::CloseWindow) && mid_life)
                     || (accepted(Role::Main, RendererMessageKind::OpenLoginWindow)
@@ -810,7 +828,13 @@ impl<'a> Script<'a> {
     fn window(&mut self, d: &mut Driver) {
         let b = self.u8();
         let role = Script::role(b);
-        let dim = |v: u16| if v == u16::MAX { u32::MAX } else { u32::from(v) };
+        let dim = |v: u16| {
+            if v == u16::MAX {
+                u32::MAX
+            } else {
+                u32::from(v)
+            }
+        };
         let event = match (b >> 1) % 8 {
             0 => {
                 let width = dim(self.u16());
@@ -910,8 +934,7 @@ impl<'a> Script<'a> {
         let role = Script::role(b >> 2);
         let generation = d.generation(role);
         let id = u64::from(self.u8());
-        d.auth_pending
-            .retain(|p| *p != (role, generation, id));
+        d.auth_pending.retain(|p| *p != (role, generation, id));
         d.step(Event::AuthFinished {
             role,
             generation,
@@ -967,7 +990,8 @@ impl ScriptBuilder {
     /// A raw chunk with `flags` in bits 4..8 of the op byte (bit 4: feed
     /// undecodable chunks as faults; `op >> 5` 6 wrong pid, 7 old generation).
     pub fn raw(mut self, role: Role, flags: u8, bytes: &[u8]) -> ScriptBuilder {
-        self.0.push(u8::from(role == Role::Login) << 3 | (flags & 0xf0));
+        self.0
+            .push(u8::from(role == Role::Login) << 3 | (flags & 0xf0));
         let len = bytes.len().min(0x7fff);
         if len < 0x80 {
             self.0.push(len as u8);
@@ -987,14 +1011,16 @@ impl ScriptBuilder {
 
     /// A window event (see `Script::window`), with its extra bytes.
     pub fn window(mut self, role: Role, kind: u8, extra: &[u8]) -> ScriptBuilder {
-        self.0.extend([5, kind << 1 | u8::from(role == Role::Login)]);
+        self.0
+            .extend([5, kind << 1 | u8::from(role == Role::Login)]);
         self.0.extend_from_slice(extra);
         self
     }
 
     /// A lifecycle event (see `Script::lifecycle`).
     pub fn lifecycle(mut self, role: Role, kind: u8) -> ScriptBuilder {
-        self.0.extend([6, kind << 1 | u8::from(role == Role::Login)]);
+        self.0
+            .extend([6, kind << 1 | u8::from(role == Role::Login)]);
         self
     }
 

@@ -225,10 +225,7 @@ pub fn messages() -> Vec<(&'static str, RendererToBroker)> {
         ("submit-empty-password", submit(3, "a@b", "")),
         ("submit-id-0", submit(0, "a@b", "pw")),
         ("submit-id-max", submit(u64::MAX, "a@b", "pw")),
-        (
-            "submit-email-too-long",
-            submit(1, &"e".repeat(255), "pw"),
-        ),
+        ("submit-email-too-long", submit(1, &"e".repeat(255), "pw")),
         (
             "submit-password-too-long",
             submit(1, "a@b", &"p".repeat(1025)),

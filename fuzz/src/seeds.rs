@@ -93,7 +93,11 @@ pub fn router() -> Vec<(String, Vec<u8>)> {
         ),
         (
             "unresponsive-then-replaced",
-            s(0).tick(20).tick(70).tick(140).lifecycle(Main, 0).lifecycle(Main, 5),
+            s(0).tick(20)
+                .tick(70)
+                .tick(140)
+                .lifecycle(Main, 0)
+                .lifecycle(Main, 5),
         ),
         (
             "sign-in-then-logout",
@@ -180,31 +184,17 @@ pub fn router() -> Vec<(String, Vec<u8>)> {
                 .msg(Main, &hello(Main))
                 .msg(Main, &frame(2, PxRect::full(400, 400))),
         ),
-        (
-            "handshake-timeout",
-            s(0).lifecycle(Login, 0).tick(201),
-        ),
+        ("handshake-timeout", s(0).lifecycle(Login, 0).tick(201)),
         (
             "disconnect-then-kill",
             s(0).lifecycle(Main, 3).tick(20).lifecycle(Main, 0),
         ),
-        (
-            "undecodable-fault",
-            s(0).raw(Login, 0x10, &[9, 9, 9]),
-        ),
+        ("undecodable-fault", s(0).raw(Login, 0x10, &[9, 9, 9])),
         (
             "wrong-pid-and-stale",
-            s(0).raw(
-                Main,
-                0xc0,
-                &codec::encode(&cursor).unwrap_or_default(),
-            )
-            .lifecycle(Main, 5)
-            .raw(
-                Login,
-                0xe0,
-                &codec::encode(&cursor).unwrap_or_default(),
-            ),
+            s(0).raw(Main, 0xc0, &codec::encode(&cursor).unwrap_or_default())
+                .lifecycle(Main, 5)
+                .raw(Login, 0xe0, &codec::encode(&cursor).unwrap_or_default()),
         ),
         (
             "input-and-moves",

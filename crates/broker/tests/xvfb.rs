@@ -24,7 +24,9 @@
 
 mod support;
 
+use std::cell::RefCell;
 use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -213,7 +215,11 @@ fn the_whole_flow_with_real_windows() {
 /// directory (so the single-instance lock never collides). Killed when
 /// dropped; its log is printed if the test failed.
 struct App {
-    child: Child,
+    child: RefCell<Child>,
+    /// An X client held open for the whole test; see [`keep_display`].
+    keeper: Child,
+    /// Screen width and height.
+    screen: (u32, u32),
     dir: tempfile::TempDir,
     exited: Option<ExitStatus>,
 }
@@ -236,6 +242,15 @@ impl App {
             "DISPLAY is not set: these tests need an X server, e.g. \
              `Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp &` and DISPLAY=:77"
         );
+        let (keeper, (sw, sh)) = keep_display();
+        assert!(
+            sw >= 1100 && sh >= 650,
+            "the screen is {sw}×{sh}; both windows need at least 1100×650 \
+             (Xvfb -screen 0 1280x1024x24)"
+        );
+        // The pointer out of the way, so no window maps under it hovered.
+        let (px, py) = ((sw - 1).to_string(), (sh - 1).to_string());
+        xdo(&["mousemove", "--sync", &px, &py]);
         let dir = tempfile::tempdir().unwrap();
         let log = File::create(dir.path().join("workshop.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_workshop"))
@@ -250,7 +265,9 @@ impl App {
             .spawn()
             .unwrap();
         App {
-            child,
+            child: RefCell::new(child),
+            keeper,
+            screen: (sw, sh),
             dir,
             exited: None,
         }
@@ -258,7 +275,7 @@ impl App {
 
     /// The visible window of this process titled `title`, if any.
     fn find(&self, title: &str) -> Option<Win> {
-        let pid = self.child.id().to_string();
+        let pid = self.child.borrow().id().to_string();
         let name = format!("^{title}$");
         let out = Command::new("xdotool")
             .args([
@@ -342,12 +359,12 @@ impl App {
 
     /// A screenshot of `win` now.
     fn screenshot(&self, win: &Win) -> Shot {
-        self.poll("a screenshot", || Shot::take(win))
+        self.poll("a screenshot", || Shot::take(self.screen, win))
     }
 
     /// Takes screenshots of `win` until `done` holds for one; returns it.
     fn wait_for(&self, win: &Win, what: &str, done: impl Fn(&Shot) -> bool) -> Shot {
-        self.poll(what, || Shot::take(win).filter(|s| done(s)))
+        self.poll(what, || Shot::take(self.screen, win).filter(|s| done(s)))
     }
 
     /// Calls `f` until it returns something; fails after [`WAIT`] or if the
@@ -357,6 +374,9 @@ impl App {
         loop {
             if let Some(v) = f() {
                 return v;
+            }
+            if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
+                panic!("workshop exited ({status}) while waiting for {what}");
             }
             assert!(
                 Instant::now() < deadline,
@@ -370,7 +390,7 @@ impl App {
     fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.child.get_mut().try_wait().unwrap() {
                 self.exited = Some(status);
                 return status;
             }
@@ -386,14 +406,58 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         if self.exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            let child = self.child.get_mut();
+            let _ = child.kill();
+            let _ = child.wait();
         }
+        let _ = self.keeper.kill();
+        let _ = self.keeper.wait();
         if std::thread::panicking() {
             let log =
                 std::fs::read_to_string(self.dir.path().join("workshop.log")).unwrap_or_default();
             eprintln!("--- workshop log ---\n{log}");
         }
+    }
+}
+
+/// Connects an X client that stays connected until it is killed, and
+/// returns it with the screen size.
+///
+/// An X server without `-noreset` (Xvfb's default) resets whenever its last
+/// client disconnects, and a client connecting during the reset is refused
+/// ("cannot open display"). Each test starts and ends with no client (each
+/// `xdotool` and `import` is one short connection), so the app's own
+/// connection could land in such a reset. This client keeps the server from
+/// resetting: `xdotool getdisplaygeometry` prints once connected, then
+/// `search --sync` for a window that never exists keeps the connection.
+/// A refused connection is retried until [`WAIT`].
+fn keep_display() -> (Child, (u32, u32)) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut keeper = Command::new("xdotool")
+            .args(["getdisplaygeometry", "search", "--sync", "--name"])
+            .arg("^workshop xvfb tests: no window has this title$")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xdotool is installed");
+        let mut line = String::new();
+        let _ = BufReader::new(keeper.stdout.take().unwrap()).read_line(&mut line);
+        let mut it = line.split_whitespace().map(|v| v.parse::<u32>().ok());
+        if let (Some(Some(w)), Some(Some(h))) = (it.next(), it.next()) {
+            return (keeper, (w, h));
+        }
+        let _ = keeper.kill();
+        let _ = keeper.wait();
+        let mut err = String::new();
+        let _ = keeper.stderr.take().unwrap().read_to_string(&mut err);
+        assert!(
+            Instant::now() < deadline,
+            "cannot connect to the X server on DISPLAY: {}",
+            err.trim()
+        );
+        std::thread::sleep(POLL);
     }
 }
 
@@ -424,10 +488,7 @@ struct Shot {
 impl Shot {
     /// Captures the screen with `import` and cuts `win` out of it; `None`
     /// if the capture failed or came back short.
-    fn take(win: &Win) -> Option<Shot> {
-        let geometry = xdo(&["getdisplaygeometry"]);
-        let mut it = geometry.split_whitespace().map(|v| v.parse::<u32>());
-        let (sw, sh) = (it.next()?.ok()?, it.next()?.ok()?);
+    fn take((sw, sh): (u32, u32), win: &Win) -> Option<Shot> {
         let out = Command::new("import")
             .args(["-silent", "-window", "root", "-depth", "8", "rgb:-"])
             .output()

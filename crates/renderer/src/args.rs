@@ -2,7 +2,8 @@
 //!
 //! `--type=renderer --role=main|login --ipc-fd=3 --sandbox=MODE
 //! --invoke-timeout-ms=N --log-filter=F --parent-ns=...`
-//! (and, only in builds with the `hostile` feature, `--misbehave=CASE`).
+//! (and, only in builds with the `hostile` feature, `--misbehave=CASE`; only
+//! with the `bench` feature, `--bench=PLAN` and `--bench-cpu=N`).
 //! Anything else is refused, so a release renderer cannot be talked into a
 //! test behaviour.
 
@@ -31,6 +32,10 @@ pub struct RendererArgs {
     pub broker_pid: u32,
     /// Test-only misbehaviour.
     pub misbehave: Option<String>,
+    /// Bench-only measurement plan (`crate::bench`).
+    pub bench: Option<String>,
+    /// Bench-only CPU to pin this process to.
+    pub bench_cpu: Option<usize>,
 }
 
 /// A renderer command line that cannot be run.
@@ -65,6 +70,8 @@ impl RendererArgs {
         let mut parent_ns = String::new();
         let mut broker_pid = 0;
         let mut misbehave = None;
+        let mut bench = None;
+        let mut bench_cpu = None;
         for arg in it {
             let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
             match name {
@@ -89,6 +96,10 @@ impl RendererArgs {
                         .map_err(|_| ArgsError::Invalid("--broker-pid"))?
                 }
                 "--misbehave" if cfg!(feature = "hostile") => misbehave = Some(value.to_owned()),
+                "--bench" if cfg!(feature = "bench") => bench = Some(value.to_owned()),
+                "--bench-cpu" if cfg!(feature = "bench") => {
+                    bench_cpu = Some(value.parse().map_err(|_| ArgsError::Invalid("--bench-cpu"))?)
+                }
                 _ => return Err(ArgsError::Unknown(arg.clone())),
             }
         }
@@ -101,6 +112,8 @@ impl RendererArgs {
             parent_ns,
             broker_pid,
             misbehave,
+            bench,
+            bench_cpu,
         })
     }
 }
@@ -165,5 +178,21 @@ mod tests {
             ])),
             Err(ArgsError::Unknown("--misbehave=flood".into()))
         );
+    }
+
+    #[cfg(not(feature = "bench"))]
+    #[test]
+    fn bench_modes_are_not_in_release_builds() {
+        for extra in ["--bench=invoke:10:16", "--bench-cpu=1"] {
+            assert_eq!(
+                RendererArgs::parse(&args(&[
+                    "--type=renderer",
+                    "--role=login",
+                    "--ipc-fd=3",
+                    extra
+                ])),
+                Err(ArgsError::Unknown(extra.into()))
+            );
+        }
     }
 }

@@ -10,6 +10,8 @@
 //! ([`content`]).
 
 pub mod args;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod bootstrap;
 pub mod content;
 #[cfg(feature = "hostile")]
@@ -28,6 +30,8 @@ pub fn is_renderer_invocation(args: &[String]) -> bool {
 
 /// The renderer's entry point.
 pub fn main(args: &[String]) -> ExitCode {
+    #[cfg(feature = "bench")]
+    bench::mark(bench::Mark::Entry);
     let parsed = match RendererArgs::parse(args.get(1..).unwrap_or_default()) {
         Ok(a) => a,
         Err(e) => {
@@ -37,6 +41,8 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     workshop_logging::init_renderer(&parsed.log_filter);
+    #[cfg(feature = "bench")]
+    bench::pin(&parsed);
     match bootstrap::run(parsed) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

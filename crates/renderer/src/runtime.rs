@@ -63,6 +63,8 @@ pub struct Runtime {
     send_buf: Vec<u8>,
     #[cfg(feature = "hostile")]
     pub(crate) misbehave: Option<String>,
+    #[cfg(feature = "bench")]
+    bench: crate::bench::Bench,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -77,7 +79,7 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// The runtime for `args.role`, before the surface channel exists.
     pub fn new(args: &RendererArgs, control: ControlSocket) -> Runtime {
-        Runtime {
+        let runtime = Runtime {
             role: args.role,
             control,
             surfaces: None,
@@ -92,13 +94,20 @@ impl Runtime {
             send_buf: Vec::with_capacity(256),
             #[cfg(feature = "hostile")]
             misbehave: args.misbehave.clone(),
-        }
+            #[cfg(feature = "bench")]
+            bench: crate::bench::Bench::new(args),
+        };
+        #[cfg(feature = "bench")]
+        crate::bench::mark(crate::bench::Mark::ContentBuilt);
+        runtime
     }
 
     /// Takes the surface channel the broker connected, with its first handle.
     pub fn adopt_surface_channel(&mut self, rx: IpcReceiver<SurfaceHandle>, first: SurfaceHandle) {
         self.surfaces = Some(rx);
         self.handles.push_back(first);
+        #[cfg(feature = "bench")]
+        crate::bench::mark(crate::bench::Mark::SurfaceAdopted);
     }
 
     /// The control socket (the hostile test module writes raw datagrams).
@@ -119,8 +128,34 @@ impl Runtime {
         self.surface.as_ref().map(|s| s.generation)
     }
 
+    /// What the bench modes need of the runtime at once.
+    #[cfg(feature = "bench")]
+    pub(crate) fn bench_parts(&mut self) -> crate::bench::Parts<'_> {
+        crate::bench::Parts {
+            bench: &mut self.bench,
+            surface: self.surface.as_mut(),
+            content: &mut self.content,
+            text: &mut self.text,
+            frame_in_flight: &mut self.frame_in_flight,
+        }
+    }
+
+    /// The control socket (the bench's invoke loop receives on it).
+    #[cfg(feature = "bench")]
+    pub(crate) fn bench_control(&self) -> &ControlSocket {
+        &self.control
+    }
+
+    /// Handles a broker message that arrived inside a bench loop.
+    #[cfg(feature = "bench")]
+    pub(crate) fn bench_handle(&mut self, msg: BrokerToRenderer) -> Result<bool, RuntimeError> {
+        self.handle(msg)
+    }
+
     /// Encodes and sends one message.
     pub fn send(&mut self, msg: &RendererToBroker) -> Result<(), RuntimeError> {
+        #[cfg(feature = "bench")]
+        crate::bench::on_send(msg);
         codec::encode_into(msg, &mut self.send_buf).map_err(RuntimeError::Encode)?;
         let result = self.control.send(&self.send_buf);
         // Login requests carry the password: do not leave it in the buffer.
@@ -165,6 +200,8 @@ impl Runtime {
         match msg {
             BrokerToRenderer::Welcome => {
                 tracing::debug!(role = self.role.as_str(), "handshake accepted");
+                #[cfg(feature = "bench")]
+                crate::bench::mark(crate::bench::Mark::Welcome);
                 #[cfg(feature = "hostile")]
                 crate::hostile::after_welcome(self)?;
             }
@@ -178,6 +215,8 @@ impl Runtime {
                 self.frame_in_flight = false;
                 #[cfg(feature = "hostile")]
                 crate::hostile::after_frame_ack(self)?;
+                #[cfg(feature = "bench")]
+                crate::bench::after_frame_ack(self)?;
             }
             BrokerToRenderer::Input(event) => {
                 #[cfg(feature = "hostile")]
@@ -274,6 +313,10 @@ impl Runtime {
     }
 
     fn paint(&mut self) -> Result<(), RuntimeError> {
+        #[cfg(feature = "bench")]
+        if crate::bench::paint(self)? {
+            return Ok(());
+        }
         if self.frame_in_flight {
             return Ok(());
         }

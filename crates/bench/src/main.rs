@@ -1,0 +1,172 @@
+//! `workshop-bench`: Workshop's benchmarks, run by hand.
+//!
+//! Why a binary and not `cargo bench` or timed tests: the figures that
+//! matter cross process boundaries (a real broker, real sandboxed renderer
+//! processes, a real X server), depend on where those processes run, and
+//! must sit beside a floor measured in the same run on the same machine.
+//! Tests never assert on time; this binary prints markdown tables that go
+//! into docs/BENCHMARKS.md with the exact command that produced them.
+//!
+//! One executable, three roles, like `workshop` itself:
+//!
+//! * `workshop-bench --type=renderer ...` is a renderer
+//!   (`workshop_renderer::main`, built with the renderer's `bench` feature:
+//!   `--bench=PLAN` measures its side of the protocol, see
+//!   `workshop_renderer::bench`). The broker under test spawns renderers
+//!   from this executable, so the product `workshop` never contains the
+//!   bench modes;
+//! * `workshop-bench --type=helper KIND ...` is the peer process of a
+//!   floor ([`floors`]);
+//! * anything else is the bench: one scenario per subcommand
+//!   (`workshop-bench help`).
+
+mod capture;
+mod floors;
+mod harness;
+mod place;
+mod scenarios;
+mod stats;
+
+use std::process::ExitCode;
+
+use thiserror::Error;
+
+use crate::place::Placement;
+
+/// Why a scenario could not produce its figures.
+#[derive(Debug, Error)]
+pub enum BenchError {
+    /// A system call or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A condition did not hold in time.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// A renderer reported an error from its bench mode.
+    #[error("renderer: {0}")]
+    Renderer(String),
+    /// Anything else about setting a scenario up.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl BenchError {
+    /// An I/O error while doing `what`.
+    pub fn io(what: &'static str, source: std::io::Error) -> BenchError {
+        BenchError::Io { what, source }
+    }
+}
+
+const USAGE: &str = "\
+workshop-bench SCENARIO [OPTIONS]
+
+Scenarios (each prints markdown tables to stdout, progress to stderr):
+  rtt      invoke round trip (16 B, 1 KiB) and transport+codec (16 B, 1 KiB,
+           60 KiB) beside raw SOCK_SEQPACKET and ipc-channel round trips
+  flood    renderer -> broker messages per second through the core
+  spawn    spawn to first frame (headless), per sandbox mode, with breakdown
+  input    input event to changed pixels presented (headless)
+  frames   full-surface frames per second (400x400, 1600x1200) beside a bare
+           shared-memory hand-off
+  memory   RSS/PSS of the headless broker and renderers, both windows open
+  xvfb     the product under an X server (needs DISPLAY, xdotool and
+           --workshop=PATH): cold start, Login spawn, memory
+  all      every scenario above but xvfb, each in a fresh process
+
+Options:
+  --placement=one-core|two-cores|both|unpinned   (default both)
+  --n=N          samples per latency figure (default per scenario)
+  --runs=R       repetitions of rate and spawn figures (default per scenario)
+  --workshop=PATH  the release `workshop` binary (xvfb)
+";
+
+/// Parsed options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Placements to run, in order.
+    pub placements: Vec<Placement>,
+    /// `--n`.
+    pub n: Option<usize>,
+    /// `--runs`.
+    pub runs: Option<usize>,
+    /// `--workshop`.
+    pub workshop: Option<std::path::PathBuf>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut opts = Options {
+        placements: vec![Placement::OneCore, Placement::TwoCores],
+        n: None,
+        runs: None,
+        workshop: None,
+    };
+    for arg in args {
+        let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+        match name {
+            "--placement" => {
+                opts.placements = match value {
+                    "both" => vec![Placement::OneCore, Placement::TwoCores],
+                    v => vec![Placement::parse(v).ok_or_else(|| format!("bad placement {v:?}"))?],
+                }
+            }
+            "--n" => opts.n = Some(value.parse().map_err(|_| format!("bad --n {value:?}"))?),
+            "--runs" => {
+                opts.runs = Some(value.parse().map_err(|_| format!("bad --runs {value:?}"))?)
+            }
+            "--workshop" => opts.workshop = Some(value.into()),
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if workshop_renderer::is_renderer_invocation(&args) {
+        return workshop_renderer::main(&args);
+    }
+    if args.get(1).is_some_and(|a| a == "--type=helper") {
+        return ExitCode::from(floors::helper_main(&args).clamp(0, 255) as u8);
+    }
+    let Some(scenario) = args.get(1) else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    if scenario == "help" || scenario == "--help" {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let opts = match parse_options(&args[2..]) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("workshop-bench: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match scenario.as_str() {
+        "rtt" => scenarios::rtt::run(&opts),
+        "flood" => scenarios::flood::run(&opts),
+        "spawn" => scenarios::spawn::run(&opts),
+        "input" => scenarios::input::run(&opts),
+        "frames" => scenarios::frames::run(&opts),
+        "memory" => scenarios::memory::run(&opts),
+        "xvfb" => scenarios::xvfb::run(&opts),
+        "all" => scenarios::all(&args[2..]),
+        other => {
+            eprintln!("workshop-bench: unknown scenario {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("workshop-bench {scenario}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! One module per scenario; each prints its tables to stdout.
+//!
+//! Every scenario measures its floor in the same process run, with the same
+//! placement, right beside the Workshop figure, and says in its output what
+//! each figure includes.
+
+pub mod flood;
+pub mod frames;
+pub mod input;
+pub mod memory;
+pub mod rtt;
+pub mod spawn;
+pub mod xvfb;
+
+use std::process::Command;
+
+use crate::place::Placement;
+use crate::BenchError;
+
+/// Prints a scenario heading with the command line that reproduces it.
+pub fn heading(title: &str) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    println!("\n## {title}\n");
+    println!("`workshop-bench {}`\n", args.join(" "));
+}
+
+/// Prints the placement subheading and pins the bench for it.
+pub fn enter(place: Placement) -> Result<(), BenchError> {
+    place
+        .apply()
+        .map_err(|e| BenchError::io("sched_setaffinity", e))?;
+    let what = match place {
+        Placement::OneCore => "bench (broker) and peer processes all on CPU 0",
+        Placement::TwoCores => "bench (broker, all threads) on CPU 0, each peer process on CPU 1",
+        Placement::Unpinned => "no pinning (the scheduler decides)",
+    };
+    println!("\n### Placement `{place}`: {what}\n");
+    eprintln!("[{place}]");
+    Ok(())
+}
+
+/// `all`: every scenario but `xvfb`, each in a fresh process.
+pub fn all(args: &[String]) -> Result<(), BenchError> {
+    let exe = std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?;
+    for scenario in ["rtt", "flood", "input", "frames", "spawn", "memory"] {
+        let status = Command::new(&exe)
+            .arg(scenario)
+            .args(args)
+            .status()
+            .map_err(|e| BenchError::io("run scenario", e))?;
+        if !status.success() {
+            return Err(BenchError::Setup(format!("{scenario} failed: {status}")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! IPC round trip renderer → broker → renderer for an invoke.
+//!
+//! The Workshop figure is the Login Window's real `SubmitLogin` invoke
+//! (through its `LoginWindowClient`) with the malformed email `x`: the
+//! renderer encodes and sends it on its control socket; the broker's
+//! receive thread reads it strictly and decodes it, queues it, the loop
+//! thread wakes, the core checks rate, capability table, validation, sender
+//! and stage, audits it, `check_email` fails, the `InvalidEmail` reply is
+//! encoded and sent without blocking; the renderer decodes it and matches
+//! it to its pending invoke. No authenticator thread is involved.
+//!
+//! Sizes are the encoded request; the password pads it (the email stays
+//! `x`). The protocol caps passwords at 1 024 bytes, so a 60 KiB invoke
+//! would be (rightly) a bad message: 60 KiB is measured through the
+//! transport and codec only (`control+codec`, see [`crate::floors`]),
+//! which also runs at 16 B and 1 KiB so the broker's own share shows.
+
+use workshop_common::sandbox_report::SandboxMode;
+use workshop_common::Role;
+
+use crate::floors;
+use crate::harness::{Harness, Options as HarnessOptions};
+use crate::place::Placement;
+use crate::stats::Latency;
+use crate::{BenchError, Options};
+
+const SIZES: [usize; 3] = [16, 1024, 61_440];
+const INVOKE_SIZES: [usize; 2] = [16, 1024];
+
+fn summary(samples: &[u64]) -> Result<Latency, BenchError> {
+    Latency::of(samples).ok_or_else(|| BenchError::Setup("no samples".into()))
+}
+
+/// Runs the scenario.
+pub fn run(opts: &Options) -> Result<(), BenchError> {
+    let n = opts.n.unwrap_or(20_000);
+    let warm = (n / 10).clamp(100, 2_000);
+    super::heading("Invoke round trip");
+    println!(
+        "Request of SIZE bytes renderer → broker, reply back; samples in \
+         nanoseconds from send to reply decoded, warm-up excluded. Raw floors \
+         reply with {} bytes; the real `Reply` is 4 bytes. Ratio: p50 over \
+         the p50 of raw ipc-channel at the same size and placement.",
+        floors::RAW_REPLY_BYTES
+    );
+    for &place in &opts.placements {
+        super::enter(place)?;
+        println!("| size | path | n | min / p10 / **p50** / p90 / max | × ipc-channel |");
+        println!("|---|---|---|---|---|");
+        for size in SIZES {
+            let count = if size > 4096 { n / 4 } else { n };
+            eprintln!("  floors {size} B");
+            let seq = summary(&floors::seqpacket_rtt(place, size, count, warm)?)?;
+            let ipc = summary(&floors::ipc_channel_rtt(place, size, count, warm)?)?;
+            let (cc, _reply) = floors::control_codec_rtt(place, size, count, warm)?;
+            let cc = summary(&cc)?;
+            println!("{} {:.2} |", seq.row(&format!("{size} B | raw seqpacket")), seq.ratio(&ipc));
+            println!("{} 1.00 |", ipc.row(&format!("{size} B | raw ipc-channel bytes")));
+            println!(
+                "{} {:.2} |",
+                cc.row(&format!("{size} B | ControlSocket + codec (no broker)")),
+                cc.ratio(&ipc)
+            );
+            if INVOKE_SIZES.contains(&size) {
+                for (sandbox, label) in [
+                    (SandboxMode::Enforce, "**invoke through the broker**"),
+                    (SandboxMode::Disabled, "invoke, `--no-sandbox`"),
+                ] {
+                    if sandbox == SandboxMode::Disabled && size != 16 {
+                        continue;
+                    }
+                    eprintln!("  invoke {size} B ({})", sandbox.as_str());
+                    let inv = invoke(place, sandbox, n, size)?;
+                    let inv = summary(&inv)?;
+                    println!(
+                        "{} **{:.2}** |",
+                        inv.row(&format!("{size} B | {label}")),
+                        inv.ratio(&ipc)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `n` invokes of `size` bytes from a fresh Login Window renderer.
+fn invoke(
+    place: Placement,
+    sandbox: SandboxMode,
+    n: usize,
+    size: usize,
+) -> Result<Vec<u64>, BenchError> {
+    let mut opts = HarnessOptions::new(place);
+    opts.sandbox = sandbox;
+    opts.login_args = vec![format!("--bench=invoke:{n}:{size}")];
+    let mut h = Harness::start(&opts)?;
+    h.open_login()?;
+    let report = h.wait_report(Role::Login, "invoke")?;
+    h.quit();
+    if report.num("size") != Some(size as u64) {
+        return Err(BenchError::Renderer(format!(
+            "asked for {size} B, got {:?}",
+            report.fields.get("size")
+        )));
+    }
+    Ok(report.samples)
+}

@@ -1,0 +1,272 @@
+//! The core's vocabulary: what it is told ([`Event`]) and what it asks the
+//! shell to do ([`Effect`]).
+//!
+//! Kept apart from the state machine so a reviewer can read every input and
+//! output of the broker on one page.
+
+use std::path::PathBuf;
+
+use workshop_common::geometry::{Position, PxRect};
+use workshop_common::input::{CursorIcon, InputEvent};
+use workshop_common::protocol::RequestId;
+use workshop_common::sandbox_report::Layer;
+use workshop_common::user::{LoginError, User};
+use workshop_common::{BrokerToRenderer, RendererToBroker, Role, Secret};
+
+use super::router::Fault;
+use super::supervisor::{ExitKind, GoneReason};
+
+/// Something the core must react to.
+#[derive(Debug)]
+pub enum Event {
+    /// The app starts: open the Main Window.
+    Start,
+    /// Something about renderer `generation` of window `role`.
+    Renderer {
+        /// The window.
+        role: Role,
+        /// Which renderer process of that window.
+        generation: u32,
+        /// What happened.
+        event: RendererEvent,
+    },
+    /// Something about window `role`.
+    Window {
+        /// The window.
+        role: Role,
+        /// What happened.
+        event: WindowEvent,
+    },
+    /// The authenticator finished request `id` of renderer `generation`.
+    AuthFinished {
+        /// The window that asked.
+        role: Role,
+        /// The renderer that asked.
+        generation: u32,
+        /// Its request id.
+        id: RequestId,
+        /// The outcome.
+        result: Result<User, LoginError>,
+    },
+    /// Another `workshop` was started with the same user data directory.
+    SecondInstance,
+    /// Timers may be due.
+    Tick,
+}
+
+/// What a renderer host reports.
+#[derive(Debug)]
+pub enum RendererEvent {
+    /// The process started; the bootstrap server must live in `bootstrap_dir`.
+    Spawned {
+        /// The private directory the renderer's one-shot server must be in.
+        bootstrap_dir: PathBuf,
+    },
+    /// The process could not be started.
+    SpawnFailed {
+        /// Why (for the log).
+        error: String,
+    },
+    /// A datagram that decoded into a message.
+    Message {
+        /// The message.
+        msg: RendererToBroker,
+        /// Its encoded size.
+        size: usize,
+        /// The sender's pid, from the kernel.
+        pid: u32,
+    },
+    /// A datagram the reader refused before decoding completed.
+    Fault {
+        /// Why.
+        fault: Fault,
+        /// Its size, when known.
+        size: usize,
+        /// The sender's pid, when known.
+        pid: Option<u32>,
+    },
+    /// The surface channel could not be set up (connect or send failed).
+    SurfaceFailed {
+        /// Why.
+        error: String,
+    },
+    /// The control socket reached end of stream.
+    Disconnected,
+    /// The renderer's queue toward it is full: it is not reading.
+    Backlogged,
+    /// What the broker saw from outside the renderer after the handshake.
+    Inspected(Result<Confinement, String>),
+    /// The process was reaped.
+    Exited(ExitKind),
+}
+
+/// What the broker observed about a renderer from `/proc`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confinement {
+    /// `Seccomp:` field of `/proc/PID/status` (2 = filter).
+    pub seccomp_mode: u8,
+    /// `NoNewPrivs:` field.
+    pub no_new_privs: bool,
+    /// Namespace layers in which the renderer differs from the broker.
+    pub separate_namespaces: Vec<Layer>,
+}
+
+/// What a window backend reports.
+#[derive(Debug)]
+pub enum WindowEvent {
+    /// The window's surface is `width × height` physical pixels at `scale`.
+    Resized {
+        /// Width, physical pixels.
+        width: u32,
+        /// Height, physical pixels.
+        height: u32,
+        /// Scale factor.
+        scale: f32,
+    },
+    /// User input.
+    Input(InputEvent),
+    /// The window manager's close button.
+    CloseRequested,
+    /// The window moved.
+    Moved(Position),
+    /// The user asked to retry a window whose renderer kept crashing.
+    Retry,
+}
+
+/// A renderer that has gone (`render-process-gone`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gone {
+    /// Its window.
+    pub role: Role,
+    /// Its generation.
+    pub generation: u32,
+    /// Why.
+    pub reason: GoneReason,
+    /// How the process ended (`None`: it never started).
+    pub exit: Option<ExitKind>,
+    /// For `bad-message`: what was wrong (payload-free).
+    pub bad_message: Option<String>,
+}
+
+/// The physical description of a surface.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SurfaceSpec {
+    /// Increases with every surface of a window.
+    pub generation: u32,
+    /// Width, physical pixels.
+    pub width: u32,
+    /// Height, physical pixels.
+    pub height: u32,
+    /// Scale factor.
+    pub scale: f32,
+}
+
+/// Something the shell must do.
+#[derive(Debug)]
+pub enum Effect {
+    /// Create window `role` (400 × 400, titled).
+    OpenWindow {
+        /// Which.
+        role: Role,
+    },
+    /// Destroy window `role`.
+    CloseWindow {
+        /// Which.
+        role: Role,
+    },
+    /// Bring window `role` to the front.
+    RaiseWindow {
+        /// Which.
+        role: Role,
+    },
+    /// Set window `role`'s title.
+    SetTitle {
+        /// Which.
+        role: Role,
+        /// The title.
+        title: String,
+    },
+    /// Set window `role`'s pointer shape.
+    SetCursor {
+        /// Which.
+        role: Role,
+        /// The shape.
+        cursor: CursorIcon,
+    },
+    /// Draw the broker's own "renderer keeps crashing" page in `role`.
+    ShowCrashed {
+        /// Which.
+        role: Role,
+    },
+    /// Start renderer `generation` for window `role`.
+    Spawn {
+        /// Which window.
+        role: Role,
+        /// Its generation.
+        generation: u32,
+    },
+    /// Allocate a surface and send its handle on the surface channel,
+    /// connecting that channel first when `connect` is given.
+    SendSurface {
+        /// Which window.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+        /// The surface.
+        spec: SurfaceSpec,
+        /// The renderer's one-shot server, validated, on the first surface.
+        connect: Option<PathBuf>,
+    },
+    /// Encode and send a control message.
+    Send {
+        /// Which window.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+        /// The message.
+        msg: BrokerToRenderer,
+    },
+    /// Copy `damage` of surface `surface` to the window and present it.
+    Present {
+        /// Which window.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+        /// The surface generation painted into.
+        surface: u32,
+        /// The clamped changed rectangle.
+        damage: PxRect,
+    },
+    /// Read `/proc` to verify the renderer's confinement; answer with
+    /// [`RendererEvent::Inspected`].
+    Inspect {
+        /// Which window.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+        /// Its pid as the kernel reported it.
+        pid: u32,
+    },
+    /// SIGKILL the renderer (the host reaps it and reports `Exited`).
+    Kill {
+        /// Which window.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+    },
+    /// Run the authenticator; answer with [`Event::AuthFinished`].
+    Authenticate {
+        /// Which window asked.
+        role: Role,
+        /// Which renderer.
+        generation: u32,
+        /// Its request id.
+        id: RequestId,
+        /// The email.
+        email: String,
+        /// The password.
+        password: Secret,
+    },
+    /// Stop the app: stop every renderer and leave the event loop.
+    Quit,
+}

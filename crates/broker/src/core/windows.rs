@@ -1,0 +1,260 @@
+//! Window lifecycle: opening (at most one of each), closing, quitting,
+//! resizing, and what a finished sign-in does to the windows.
+
+use std::time::Instant;
+
+use workshop_common::protocol::RequestId;
+use workshop_common::user::{LoginError, User};
+use workshop_common::{BrokerToRenderer, Role};
+
+use super::supervisor::{CrashHistory, GoneReason};
+use super::{
+    Broker, Effect, RendererState, Stage, SurfaceSpec, WindowEvent, WindowState,
+    WINDOW_LOGICAL_SIZE,
+};
+
+impl Broker {
+    /// Opens window `role` and starts its renderer (or raises it).
+    pub(super) fn open_window(&mut self, now: Instant, role: Role) {
+        if let Some(w) = self.windows.get(&role) {
+            if !w.closing {
+                tracing::info!(role = role.as_str(), "Window already opened");
+                self.effects.push(Effect::RaiseWindow { role });
+                return;
+            }
+            // The old window is still shutting down: finish it now.
+            let generation = w.renderer.generation;
+            self.effects.push(Effect::Kill { role, generation });
+            self.windows.remove(&role);
+        }
+        if role == Role::Login {
+            tracing::info!("Opening login window");
+        }
+        let generation = self.take_generation();
+        let (lw, lh) = WINDOW_LOGICAL_SIZE;
+        self.windows.insert(
+            role,
+            WindowState {
+                role,
+                renderer: RendererState::new(generation, now, &self.config),
+                size: (lw, lh, 1.0),
+                surface_generation: 0,
+                title: role.window_title().to_owned(),
+                closing: false,
+                crashes: CrashHistory::default(),
+                crashed_out: false,
+                position: None,
+            },
+        );
+        self.effects.push(Effect::OpenWindow { role });
+        self.effects.push(Effect::Spawn { role, generation });
+    }
+
+    pub(super) fn take_generation(&mut self) -> u32 {
+        let g = self.next_generation;
+        self.next_generation += 1;
+        g
+    }
+
+    /// Starts a new renderer for an existing window.
+    pub(super) fn respawn(&mut self, now: Instant, role: Role) {
+        let generation = self.take_generation();
+        let config = self.config.clone();
+        if let Some(w) = self.windows.get_mut(&role) {
+            w.renderer = RendererState::new(generation, now, &config);
+            self.effects.push(Effect::Spawn { role, generation });
+        }
+    }
+
+    /// Closes window `role`: tells its renderer to shut down, kills it after
+    /// the grace period, destroys the window.
+    pub(super) fn close_window(&mut self, now: Instant, role: Role) {
+        let grace = self.config.shutdown_grace;
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        if w.closing {
+            return;
+        }
+        w.closing = true;
+        let generation = w.renderer.generation;
+        match w.renderer.stage {
+            Stage::Ready => {
+                w.renderer.stage = Stage::Dying(GoneReason::Closed);
+                w.renderer.kill_at = Some(now + grace);
+                self.effects.push(Effect::Send {
+                    role,
+                    generation,
+                    msg: BrokerToRenderer::Shutdown,
+                });
+            }
+            Stage::Dying(_) => {}
+            _ => {
+                w.renderer.stage = Stage::Dying(GoneReason::Closed);
+                self.effects.push(Effect::Kill { role, generation });
+            }
+        }
+        self.effects.push(Effect::CloseWindow { role });
+        if w.crashed_out {
+            // No renderer is running; nothing will be reaped.
+            self.windows.remove(&role);
+        }
+    }
+
+    /// "Close": close every window and quit.
+    pub(super) fn quit(&mut self, now: Instant) {
+        if self.quitting {
+            return;
+        }
+        self.quitting = true;
+        tracing::info!("Closing Application");
+        let roles: Vec<Role> = self.windows.keys().copied().collect();
+        for role in roles {
+            self.close_window(now, role);
+        }
+        tracing::info!("All Windows Closed");
+        self.effects.push(Effect::Quit);
+    }
+
+    pub(super) fn window_event(&mut self, now: Instant, role: Role, event: WindowEvent) {
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        match event {
+            WindowEvent::Resized {
+                width,
+                height,
+                scale,
+            } => {
+                if w.size == (width, height, scale) && w.surface_generation > 0 {
+                    return;
+                }
+                w.size = (width, height, scale);
+                if w.renderer.stage == Stage::Ready {
+                    if w.renderer.surface_adopted == w.renderer.surface_sent.map(|s| s.generation) {
+                        self.send_new_surface(role);
+                    } else {
+                        w.renderer.surface_pending = true;
+                    }
+                }
+            }
+            WindowEvent::Input(input) => {
+                if w.renderer.stage == Stage::Ready && !w.closing {
+                    let generation = w.renderer.generation;
+                    self.effects.push(Effect::Send {
+                        role,
+                        generation,
+                        msg: BrokerToRenderer::Input(input),
+                    });
+                }
+            }
+            WindowEvent::CloseRequested => match role {
+                Role::Main => self.quit(now),
+                Role::Login => self.close_window(now, role),
+            },
+            WindowEvent::Moved(position) => {
+                w.position = Some(position);
+            }
+            WindowEvent::Retry => {
+                if w.crashed_out {
+                    tracing::info!(role = role.as_str(), "retrying a window that kept crashing");
+                    w.crashed_out = false;
+                    w.crashes = CrashHistory::default();
+                    self.respawn(now, role);
+                }
+            }
+        }
+    }
+
+    /// Allocates the next surface generation for `role` and sends it.
+    pub(super) fn send_new_surface(&mut self, role: Role) {
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        w.surface_generation += 1;
+        let (width, height, scale) = w.size;
+        let spec = SurfaceSpec {
+            generation: w.surface_generation,
+            width,
+            height,
+            scale,
+        };
+        let generation = w.renderer.generation;
+        w.renderer.surface_sent = Some(spec);
+        w.renderer.surface_pending = false;
+        self.effects.push(Effect::SendSurface {
+            role,
+            generation,
+            spec,
+            connect: None,
+        });
+        self.effects.push(Effect::Send {
+            role,
+            generation,
+            msg: BrokerToRenderer::Surface {
+                generation: spec.generation,
+                width,
+                height,
+                scale,
+            },
+        });
+    }
+
+    pub(super) fn auth_finished(
+        &mut self,
+        now: Instant,
+        role: Role,
+        generation: u32,
+        id: RequestId,
+        result: Result<User, LoginError>,
+    ) {
+        let Some(w) = self.windows.get_mut(&role) else {
+            tracing::info!("sign-in finished after its window closed; result dropped");
+            return;
+        };
+        if w.renderer.generation != generation || w.closing || !w.renderer.proto.finish_invoke(id) {
+            tracing::info!("sign-in finished for a renderer that is gone; result dropped");
+            return;
+        }
+        let ok = result.as_ref().ok().cloned();
+        self.effects.push(Effect::Send {
+            role,
+            generation,
+            msg: BrokerToRenderer::Reply {
+                id,
+                reply: workshop_common::protocol::Reply::SubmitLogin(result),
+            },
+        });
+        if let Some(user) = ok {
+            tracing::info!("user signed in");
+            self.user = Some(user.clone());
+            self.close_window(now, role);
+            if let Some(main) = self.windows.get(&Role::Main) {
+                if main.renderer.stage == Stage::Ready {
+                    let generation = main.renderer.generation;
+                    self.effects.push(Effect::Send {
+                        role: Role::Main,
+                        generation,
+                        msg: BrokerToRenderer::Authenticated { user },
+                    });
+                }
+            }
+        }
+    }
+
+    /// Kills the current renderer of `role` for `reason`.
+    pub(super) fn kill(&mut self, _now: Instant, role: Role, reason: GoneReason) {
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        if matches!(w.renderer.stage, Stage::Dying(_)) {
+            return;
+        }
+        let generation = w.renderer.generation;
+        // A renderer whose socket closed is killed for `reason` only if it
+        // had not died already; the supervisor prefers the exit status then.
+        w.renderer.stage = Stage::Dying(reason);
+        w.renderer.kill_at = None;
+        self.effects.push(Effect::Kill { role, generation });
+    }
+}
