@@ -190,15 +190,108 @@ where
                     obj.insert("process".into(), tag.into());
                 }
                 if let Some(g) = &fields.generation {
-                    obj.insert("generation".into(), g.clone().into());
+                    obj.insert("generation".into(), json_value(g));
                 }
                 obj.insert("target".into(), meta.target().into());
                 obj.insert("message".into(), fields.message.into());
                 for (k, v) in fields.rest {
-                    obj.insert(k.into(), v.trim_matches('"').to_owned().into());
+                    obj.insert(k.into(), json_value(&v));
                 }
                 writeln!(writer, "{}", serde_json::Value::Object(obj))
             }
         }
+    }
+}
+
+/// A recorded field value as JSON: numbers and booleans as themselves,
+/// everything else as a string (without the quotes `Debug` added).
+fn json_value(v: &str) -> serde_json::Value {
+    if let Ok(n) = v.parse::<i64>() {
+        return n.into();
+    }
+    match v {
+        "true" => true.into(),
+        "false" => false.into(),
+        _ => v.trim_matches('"').to_owned().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn capture(format: LogFormat, tag: Option<&'static str>, f: impl FnOnce()) -> String {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .event_format(Tagged {
+                tag,
+                format,
+                timestamps: false,
+            })
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let out = buf.0.lock().unwrap().clone();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_lines_carry_the_process_tag() {
+        let out = capture(LogFormat::Text, Some("BROKER"), || {
+            tracing::info!(role = "main", "renderer ready")
+        });
+        assert!(out.contains("INFO [BROKER] "), "{out}");
+        assert!(out.contains("renderer ready role=\"main\""), "{out}");
+    }
+
+    #[test]
+    fn relayed_renderer_lines_take_the_renderers_tag() {
+        let out = capture(
+            LogFormat::Text,
+            Some("BROKER"),
+            || tracing::warn!(target: "workshop::renderer", process = "LOGIN", generation = 2, "x: y"),
+        );
+        assert!(out.contains("WARN [LOGIN #2] x: y"), "{out}");
+    }
+
+    #[test]
+    fn json_lines_parse_with_typed_fields() {
+        let out = capture(LogFormat::Json, Some("BROKER"), || {
+            tracing::info!(pid = 42, ok = true, role = "main", "hello")
+        });
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["process"], "BROKER");
+        assert_eq!(v["message"], "hello");
+        assert_eq!(v["pid"], 42);
+        assert_eq!(v["ok"], true);
+        assert_eq!(v["role"], "main");
+    }
+
+    #[test]
+    fn renderer_lines_are_split_at_their_level() {
+        assert_eq!(
+            parse_renderer_line(" WARN a: b"),
+            (tracing::Level::WARN, "a: b")
+        );
+        assert_eq!(
+            parse_renderer_line("garbage line"),
+            (tracing::Level::INFO, "garbage line")
+        );
     }
 }
