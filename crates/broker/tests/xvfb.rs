@@ -40,6 +40,11 @@ use workshop_ui::{PxRect, TextSystem, WidgetId};
 const WAIT: Duration = Duration::from_secs(30);
 /// Pause between two looks at a condition.
 const POLL: Duration = Duration::from_millis(50);
+/// Reference comparison, as in the look tests: a pixel is equal when no
+/// channel differs by more than this...
+const CHANNEL_TOLERANCE: u8 = 8;
+/// ...and at most this share of the pixels may differ.
+const MAX_DIFFERING: f64 = 0.005;
 
 const MAIN: &str = "Main Window";
 const LOGIN: &str = "Login Window";
@@ -62,9 +67,7 @@ fn main_window_maps_at_its_place_with_the_design() {
     );
     let check = main_box(None, |w| w.check_button_id());
     let close = main_box(None, |w| w.close_button_id());
-    let shot = app.wait_for(&main, "the signed-out Main Window", |s| {
-        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
-    });
+    let shot = app.wait_for_reference(&main, "main-signed-out", None);
     shot.exact((1, 1), theme::BACKGROUND, "background, top left");
     shot.exact((398, 398), theme::BACKGROUND, "background, bottom right");
     shot.exact(border_probe(check), theme::BLUE, "check button border");
@@ -76,7 +79,7 @@ fn main_window_maps_at_its_place_with_the_design() {
     shot.exact(border_probe(close), theme::RED, "Close border");
     let heading = main_box(None, |w| w.heading_id());
     let ink = shot.count(heading, is_dark);
-    assert!(ink > 100, "heading: {ink} black pixels");
+    assert!(ink > 700, "heading: {ink} black pixels");
 }
 
 #[test]
@@ -101,10 +104,9 @@ fn clicking_the_real_button_opens_the_login_window() {
         "Login Window geometry"
     );
     let submit = login_box(|w| w.submit_button_id());
-    let shot = app.wait_for(&login, "the empty login form", |s| {
-        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
-    });
+    let shot = app.wait_for_reference(&login, "login-empty", None);
     shot.exact((1, 1), theme::BACKGROUND, "background");
+    shot.exact(border_probe(submit), theme::DISABLED, "disabled Submit");
     shot.exact(fill_probe(submit), theme::SUBMIT_BG, "Submit fill");
 }
 
@@ -151,45 +153,48 @@ fn the_whole_flow_with_real_windows() {
     let check = main_box(None, |w| w.check_button_id());
     let welcome = main_box(Some(&user), |w| w.welcome_id());
     let logout = main_box(Some(&user), |w| w.logout_button_id());
-    let shot = app.wait_for(&main, "the signed-out Main Window", |s| {
-        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
-    });
+    let shot = app.wait_for_reference(&main, "main-signed-out", None);
     save(&shot, "main-window.png");
 
     // Open the form, fill it with the real keyboard.
     app.click(&main, support::main_centre(None, |w| w.check_button_id()));
     let login = app.window(LOGIN);
     let submit = login_box(|w| w.submit_button_id());
-    let shot = app.wait_for(&login, "the empty login form", |s| {
-        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
-    });
+    let password = login_box(|w| w.password_input_id());
+    let shot = app.wait_for_reference(&login, "login-empty", None);
+    shot.exact(border_probe(submit), theme::DISABLED, "disabled Submit");
     save(&shot, "login-window.png");
     app.click(&login, support::login_centre(|w| w.email_input_id()));
     app.focus(&login);
     xdo(&["type", "--delay", "20", EMAIL]);
     xdo(&["key", "Tab"]);
     xdo(&["type", "--delay", "20", PASSWORD]);
-    let filled = app.wait_for(&login, "Submit enabled (green)", |s| {
-        s.at(border_probe(submit)) == theme::GREEN.to_0rgb()
-    });
+    let filled = app.wait_for_reference(&login, "login-filled", Some(inner(password)));
+    filled.exact(border_probe(submit), theme::GREEN, "enabled Submit");
     save(&filled, "login-window-filled.png");
     let email = inner(login_box(|w| w.email_input_id()));
-    assert!(filled.count(email, is_dark) > 60, "the typed email shows");
+    assert!(filled.count(email, is_dark) > 150, "the typed email shows");
     let submit_label = filled.ink_columns(inner(submit), theme::SUBMIT_BG);
 
     // Enter: "loading..." (disabled, and wider than "Submit").
     xdo(&["key", "Return"]);
-    let pending = app.wait_for(&login, "\"loading...\"", |s| {
-        s.at(border_probe(submit)) == theme::DISABLED.to_0rgb()
-            && s.ink_columns(inner(submit), theme::SUBMIT_BG) > submit_label + 10
-    });
+    let pending = app.wait_for_reference(&login, "login-pending", Some(inner(submit)));
+    pending.exact(border_probe(submit), theme::DISABLED, "pending Submit");
+    let loading_label = pending.ink_columns(inner(submit), theme::SUBMIT_BG);
+    assert!(
+        loading_label > submit_label + 10,
+        "\"loading...\" ({loading_label} px) wider than \"Submit\" ({submit_label} px)"
+    );
     assert_eq!(pending.count(email, is_dark), 0, "inputs disabled (grey)");
 
     // Signed in: the Login Window goes, the Main Window welcomes.
     app.wait_gone(LOGIN);
-    let shot = app.wait_for(&main, "\"Welcome, Bruce Wayne!\"", |s| {
-        s.count(welcome, is_dark) > 100 && s.at(border_probe(logout)) == theme::YELLOW.to_0rgb()
-    });
+    let shot = app.wait_for_reference(&main, "main-signed-in", Some(welcome));
+    assert!(
+        shot.count(welcome, is_dark) > 100,
+        "\"Welcome, Bruce Wayne!\""
+    );
+    shot.exact(border_probe(logout), theme::YELLOW, "Logout border");
     save(&shot, "main-window-signed-in.png");
 
     // Logout: back to the signed-out view.
@@ -367,20 +372,62 @@ impl App {
         self.poll(what, || Shot::take(self.screen, win).filter(|s| done(s)))
     }
 
+    /// Takes screenshots of `win` until one matches the headless reference
+    /// `tests/reference/<name>.png` (same tolerance as the look tests);
+    /// returns it. While it does not match, the latest screenshot is kept in
+    /// `$CARGO_TARGET_TMPDIR/xvfb/<name>.actual.png`.
+    /// With `region`, that region must match on its own too (a small change,
+    /// such as another word on a button, is under the whole window's
+    /// tolerance).
+    fn wait_for_reference(&self, win: &Win, name: &str, region: Option<PxRect>) -> Shot {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb");
+        let actual = out.join(format!("{name}.actual.png"));
+        let shot = self.poll_with(&format!("{name}.png on screen"), || {
+            let shot = Shot::take(self.screen, win).ok_or("no screenshot")?;
+            let whole = PxRect {
+                x: 0,
+                y: 0,
+                width: shot.width,
+                height: shot.height,
+            };
+            let why = shot
+                .mismatch(name, whole)
+                .or_else(|| region.and_then(|r| shot.mismatch(name, r)));
+            match why {
+                None => Ok(shot),
+                Some(why) => {
+                    std::fs::create_dir_all(&out).unwrap();
+                    shot.save(&actual);
+                    Err(format!("{why}; latest screenshot: {}", actual.display()))
+                }
+            }
+        });
+        let _ = std::fs::remove_file(&actual);
+        shot
+    }
+
     /// Calls `f` until it returns something; fails after [`WAIT`] or if the
     /// app exits meanwhile.
     fn poll<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        self.poll_with(what, || f().ok_or_else(String::new))
+    }
+
+    /// Calls `f` until it returns `Ok`; fails after [`WAIT`] (with the last
+    /// `Err`) or if the app exits meanwhile.
+    fn poll_with<T>(&self, what: &str, mut f: impl FnMut() -> Result<T, String>) -> T {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(v) = f() {
-                return v;
-            }
+            let why = match f() {
+                Ok(v) => return v,
+                Err(why) => why,
+            };
             if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
                 panic!("workshop exited ({status}) while waiting for {what}");
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out after {WAIT:?} waiting for {what}"
+                "timed out after {WAIT:?} waiting for {what}{}{why}",
+                if why.is_empty() { "" } else { ": " }
             );
             std::thread::sleep(POLL);
         }
@@ -556,6 +603,42 @@ impl Shot {
             .count() as u32
     }
 
+    /// Why the region `r` of this shot differs from the same region of
+    /// `tests/reference/<name>.png` beyond the tolerance (at most
+    /// [`MAX_DIFFERING`] of the region's pixels), or `None` if it matches.
+    fn mismatch(&self, name: &str, r: PxRect) -> Option<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/reference")
+            .join(format!("{name}.png"));
+        let Some((w, h, reference)) = read_png(&path) else {
+            return Some(format!("no readable reference at {}", path.display()));
+        };
+        if (w, h) != (self.width, self.height) {
+            return Some(format!(
+                "{}×{} on screen, reference {w}×{h}",
+                self.width, self.height
+            ));
+        }
+        let channels = |p: u32| [(p >> 16) as u8, (p >> 8) as u8, p as u8];
+        let differing = Shot::points(r)
+            .filter(|&p| {
+                let want = reference[(p.1 * w + p.0) as usize];
+                channels(self.at(p))
+                    .iter()
+                    .zip(channels(want))
+                    .any(|(x, y)| x.abs_diff(y) > CHANNEL_TOLERANCE)
+            })
+            .count();
+        let allowed = (f64::from(r.width * r.height) * MAX_DIFFERING).floor() as usize;
+        (differing > allowed).then(|| {
+            format!(
+                "{differing} pixels of {r:?} differ from {} by more than \
+                 {CHANNEL_TOLERANCE} (allowed: {allowed})",
+                path.display()
+            )
+        })
+    }
+
     fn save(&self, path: &Path) {
         workshop_broker::present::write_png(path, &self.pixels, self.width, self.height).unwrap();
     }
@@ -598,6 +681,26 @@ fn inner(r: PxRect) -> PxRect {
         width: r.width - 24,
         height: r.height - 8,
     }
+}
+
+/// Reads an 8-bit RGB or RGBA PNG as 0RGB pixels.
+fn read_png(path: &Path) -> Option<(u32, u32, Vec<u32>)> {
+    let file = File::open(path).ok()?;
+    let mut decoder = png::Decoder::new(BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).ok()?;
+    let step = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        _ => return None,
+    };
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(step)
+        .map(|c| (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]))
+        .collect();
+    Some((info.width, info.height, pixels))
 }
 
 /// Text-black ink (glyph cores).
