@@ -54,10 +54,16 @@ mod tests {
 
     #[test]
     fn committed_corpora_and_saved_findings_replay() {
-        for (_, data) in files("corpus/decode_validate") {
+        let decode = files("corpus/decode_validate");
+        let router = files("corpus/router");
+        assert!(
+            decode.len() >= 40 && router.len() >= 20,
+            "seed corpora missing"
+        );
+        for (_, data) in decode {
             crate::codec_check::check(&data);
         }
-        for (_, data) in files("corpus/router") {
+        for (_, data) in router {
             crate::router::run(&data);
         }
         for (name, data) in files("artifacts-found/decode_validate") {
