@@ -469,10 +469,12 @@ impl Driver {
                 id,
                 ..
             } => {
+                // Legitimate only for a live renderer: a result for one the
+                // broker has killed (or is closing) is dropped.
                 self.in_flight.contains(&(*role, *generation, *id))
-                    && pre[idx(*role)]
-                        .as_ref()
-                        .is_some_and(|s| s.generation == *generation && !s.closing)
+                    && pre[idx(*role)].as_ref().is_some_and(|s| {
+                        s.generation == *generation && !s.closing && s.stage == Stage::Ready
+                    })
             }
             _ => false,
         };

@@ -14,10 +14,17 @@ use thiserror::Error;
 /// renderer datagram larger than this is a bad message.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-type Config = Configuration<LittleEndian, Varint, Limit<MAX_MESSAGE_BYTES>>;
+/// How many bytes of memory one decode may claim. bincode counts claims in
+/// in-memory sizes (8 bytes per length prefix, 4 per enum tag) rather than
+/// wire bytes, so a message that fits [`MAX_MESSAGE_BYTES`] on the wire can
+/// claim slightly more; twice the wire limit covers every such message while
+/// still bounding what a hostile length prefix can make the broker allocate.
+pub const MAX_DECODE_CLAIM_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
+
+type Config = Configuration<LittleEndian, Varint, Limit<MAX_DECODE_CLAIM_BYTES>>;
 
 const fn config() -> Config {
-    bincode::config::standard().with_limit::<MAX_MESSAGE_BYTES>()
+    bincode::config::standard().with_limit::<MAX_DECODE_CLAIM_BYTES>()
 }
 
 /// Why bytes could not become a message, or a message bytes. Carries no
@@ -75,8 +82,9 @@ pub fn encode_into<T: Serialize>(msg: &T, buf: &mut Vec<u8>) -> Result<(), Codec
 }
 
 /// Decodes exactly one `T` from `bytes`: the length is checked before any
-/// parsing, every allocation the encoding claims counts against the limit,
-/// and trailing bytes are refused.
+/// parsing, every allocation the encoding claims counts against
+/// [`MAX_DECODE_CLAIM_BYTES`], and trailing bytes are refused. Whatever
+/// [`encode`] accepts, this decodes.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     if bytes.len() > MAX_MESSAGE_BYTES {
         return Err(CodecError::TooLarge { len: bytes.len() });

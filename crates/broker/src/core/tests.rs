@@ -792,3 +792,41 @@ fn disconnect_then_exit_is_classified_from_the_exit_status() {
     let fx = t.ev(Event::Tick);
     assert!(T::killed(&fx, Role::Main));
 }
+
+#[test]
+fn a_closing_renderer_that_sends_a_bad_message_is_killed_at_once() {
+    // Found by the router fuzzer: the graceful shutdown's kill deadline used
+    // to hide the bad message until the grace ran out.
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    t.ev(Event::Window {
+        role: Role::Login,
+        event: WindowEvent::CloseRequested,
+    });
+    let fx = t.msg(Role::Login, RendererToBroker::OpenLoginWindow);
+    assert!(T::killed(&fx, Role::Login), "{fx:?}");
+    t.renderer(Role::Login, RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)));
+    assert_eq!(t.core.gone().last().unwrap().reason, GoneReason::BadMessage);
+}
+
+#[test]
+fn a_sign_in_for_a_renderer_killed_meanwhile_is_dropped() {
+    // Found by the router fuzzer: the result used to complete the sign-in
+    // for a renderer already killed for a bad message.
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    t.submit(1, "bruce@wayne.com");
+    let generation = t.gen(Role::Login);
+    let fx = t.msg(Role::Login, RendererToBroker::Logout);
+    assert!(T::killed(&fx, Role::Login));
+    let fx = t.ev(Event::AuthFinished {
+        role: Role::Login,
+        generation,
+        id: RequestId(1),
+        result: Ok(user()),
+    });
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(t.core.user(), None);
+}

@@ -212,7 +212,11 @@ impl Broker {
             tracing::info!("sign-in finished after its window closed; result dropped");
             return;
         };
-        if w.renderer.generation != generation || w.closing || !w.renderer.proto.finish_invoke(id) {
+        if w.renderer.generation != generation
+            || w.closing
+            || w.renderer.stage != Stage::Ready
+            || !w.renderer.proto.finish_invoke(id)
+        {
             tracing::info!("sign-in finished for a renderer that is gone; result dropped");
             return;
         }
@@ -247,12 +251,12 @@ impl Broker {
         let Some(w) = self.windows.get_mut(&role) else {
             return;
         };
-        if matches!(w.renderer.stage, Stage::Dying(_)) {
+        // Already killed: nothing to add. A renderer still being shut down
+        // gracefully (a kill deadline pending) is killed now, for `reason`.
+        if matches!(w.renderer.stage, Stage::Dying(_)) && w.renderer.kill_at.is_none() {
             return;
         }
         let generation = w.renderer.generation;
-        // A renderer whose socket closed is killed for `reason` only if it
-        // had not died already; the supervisor prefers the exit status then.
         w.renderer.stage = Stage::Dying(reason);
         w.renderer.kill_at = None;
         self.effects.push(Effect::Kill { role, generation });
