@@ -111,6 +111,7 @@ pub fn init(capture: bool) -> Capture {
     let shared = Capture::default();
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .with_filter(LevelFilter::WARN);
     let result = if capture {
         let targets = Targets::new()

@@ -27,11 +27,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use ipc_channel::ipc::{self, IpcBytesReceiver, IpcBytesSender, IpcOneShotServer, IpcSender};
-use rustix::net::{recv, send, socketpair, AddressFamily, RecvFlags, SendFlags, SocketFlags};
 use rustix::net::SocketType;
+use rustix::net::{recv, send, socketpair, AddressFamily, RecvFlags, SendFlags, SocketFlags};
 use workshop_common::codec::{self, MAX_MESSAGE_BYTES};
 use workshop_common::input::CursorIcon;
-use workshop_common::protocol::{BrokerToRenderer, Reply, RendererToBroker, Request, RequestId};
+use workshop_common::protocol::{BrokerToRenderer, RendererToBroker, Reply, Request, RequestId};
 use workshop_common::user::LoginError;
 use workshop_common::Secret;
 use workshop_renderer::bench::{password_len_for, THREE_BYTE_IDS_FROM};
@@ -90,9 +90,7 @@ impl Helper {
                 Ok(())
             });
         }
-        let child = cmd
-            .spawn()
-            .map_err(|e| BenchError::io("spawn helper", e))?;
+        let child = cmd.spawn().map_err(|e| BenchError::io("spawn helper", e))?;
         Ok(Helper { child })
     }
 
@@ -170,11 +168,7 @@ pub fn seqpacket_rtt(
     warm: usize,
 ) -> Result<Vec<u64>, BenchError> {
     let (mine, theirs) = seqpacket_pair()?;
-    let helper = Helper::start(
-        "seqpacket-echo",
-        &cpu_arg(place),
-        &[(theirs.as_fd(), 3)],
-    )?;
+    let helper = Helper::start("seqpacket-echo", &cpu_arg(place), &[(theirs.as_fd(), 3)])?;
     drop(theirs);
     let msg = vec![0x5a_u8; size];
     let mut buf = vec![0u8; MAX_MESSAGE_BYTES * 2];
@@ -262,7 +256,9 @@ pub fn control_codec_rtt(
     let mut samples = Vec::with_capacity(n);
     let mut reply_bytes = 0;
     if (warm + n) as u64 + THREE_BYTE_IDS_FROM > 65_535 {
-        return Err(BenchError::Setup("too many round trips for 3-byte ids".into()));
+        return Err(BenchError::Setup(
+            "too many round trips for 3-byte ids".into(),
+        ));
     }
     for i in 0..warm + n {
         let msg = invoke(THREE_BYTE_IDS_FROM + i as u64, &password);
@@ -447,13 +443,7 @@ pub fn shm_handoff(
         send_all(&mine, &[1])?;
         recv_one(&mine, &mut one)?;
         if copy {
-            workshop_broker::present::copy_damage(
-                map.bytes(),
-                &mut presented,
-                width,
-                height,
-                full,
-            );
+            workshop_broker::present::copy_damage(map.bytes(), &mut presented, width, height, full);
         }
         if i >= warm {
             samples.push(ns_between(t0, Instant::now()));
@@ -497,13 +487,10 @@ pub fn helper_main(args: &[String]) -> i32 {
     }
     let result = match kind {
         "exit" => Ok(()),
-        "idle" => {
-            // Until the bench closes our stdin (or kills us).
-            let mut sink = Vec::new();
-            io::Read::read_to_end(&mut io::stdin(), &mut sink)
-                .map(|_| ())
-                .map_err(|e| BenchError::io("stdin", e))
-        }
+        "idle" => loop {
+            // Until the bench kills us (see `Helper`'s drop).
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
         "seqpacket-echo" => inherited(3).and_then(|fd| seqpacket_echo(&fd)),
         "seqpacket-flood" => inherited(3).and_then(|fd| {
             seqpacket_flood_send(&fd, num("n").unwrap_or(0), num("size").unwrap_or(16))
@@ -518,7 +505,9 @@ pub fn helper_main(args: &[String]) -> i32 {
         }
         "shm-writer" => match (inherited(3), inherited(4), num("bytes")) {
             (Ok(sock), Ok(memfd), Some(len)) => shm_writer(&sock, &memfd, len),
-            _ => Err(BenchError::Setup("shm-writer needs fds 3, 4 and bytes=N".into())),
+            _ => Err(BenchError::Setup(
+                "shm-writer needs fds 3, 4 and bytes=N".into(),
+            )),
         },
         other => Err(BenchError::Setup(format!("unknown helper {other:?}"))),
     };

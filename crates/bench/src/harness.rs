@@ -86,15 +86,109 @@ impl Report {
     }
 }
 
-type Lines = Arc<Mutex<VecDeque<(Role, u32, String)>>>;
+/// `BENCH` lines from renderers, as the broker's relay delivered them.
+pub type Lines = Arc<Mutex<VecDeque<(Role, u32, String)>>>;
+
+/// The broker configuration of every scenario (see the module docs);
+/// `BENCH` lines go to `lines`.
+pub fn app_config(opts: &Options, lines: &Lines) -> Result<AppConfig, BenchError> {
+    let exe = std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?;
+    let mut config = AppConfig::new(exe, opts.sandbox);
+    config.core.message_rate = UNLIMITED;
+    config.core.frame_rate = UNLIMITED;
+    config.auth = Arc::new(SimulatedApi {
+        delay: Duration::from_millis(10),
+    });
+    config.host.log_filter = "warn,workshop_renderer::bench=info".to_owned();
+    config
+        .host
+        .every_spawn_args
+        .insert(Role::Main, renderer_args(opts, &opts.main_args));
+    config
+        .host
+        .every_spawn_args
+        .insert(Role::Login, renderer_args(opts, &opts.login_args));
+    let sink = lines.clone();
+    config.host.stderr_sink = Some(Arc::new(move |role, generation, line: &str| {
+        // Other lines reach the bench's stderr through the broker's relay
+        // (warnings and errors).
+        if line.contains("BENCH ") {
+            if let Ok(mut l) = sink.lock() {
+                l.push_back((role, generation, line.to_owned()));
+            }
+        }
+    }));
+    Ok(config)
+}
+
+/// Turns `BENCH` lines into finished reports (samples lines accumulate
+/// until the line that ends a report).
+#[derive(Debug, Default)]
+pub struct Reports {
+    partial: BTreeMap<Role, Vec<u64>>,
+    done: Vec<(Role, Report)>,
+}
+
+impl Reports {
+    /// Takes every line from `lines`; an error line is an error.
+    pub fn take(&mut self, lines: &Lines) -> Result<(), BenchError> {
+        let lines: Vec<(Role, u32, String)> = match lines.lock() {
+            Ok(mut l) => l.drain(..).collect(),
+            Err(_) => return Err(BenchError::Setup("renderer line buffer poisoned".into())),
+        };
+        for (role, generation, line) in lines {
+            let Some(fields) = parse_bench_line(&line) else {
+                continue;
+            };
+            match fields.get("kind").map(String::as_str) {
+                Some("error") => {
+                    return Err(BenchError::Renderer(format!(
+                        "{role} #{generation}: {}",
+                        fields.get("what").map_or("?", String::as_str)
+                    )))
+                }
+                Some("samples") => {
+                    let values = fields.get("values").map_or("", String::as_str);
+                    let partial = self.partial.entry(role).or_default();
+                    for v in values.split(',').filter(|v| !v.is_empty()) {
+                        partial.push(
+                            v.parse()
+                                .map_err(|_| BenchError::Renderer(format!("bad sample {v:?}")))?,
+                        );
+                    }
+                }
+                Some(_) => {
+                    let samples = self.partial.remove(&role).unwrap_or_default();
+                    self.done.push((
+                        role,
+                        Report {
+                            generation,
+                            fields,
+                            samples,
+                        },
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes and returns `role`'s first finished report of `kind`.
+    pub fn find(&mut self, role: Role, kind: &str) -> Option<Report> {
+        let i = self.done.iter().position(|(r, rep)| {
+            *r == role && rep.fields.get("kind").map(String::as_str) == Some(kind)
+        })?;
+        Some(self.done.remove(i).1)
+    }
+}
 
 /// A running broker.
 pub struct Harness {
     /// The app.
     pub app: HeadlessApp,
     lines: Lines,
-    partial: BTreeMap<Role, Vec<u64>>,
-    done: Vec<(Role, Report)>,
+    reports: Reports,
 }
 
 impl std::fmt::Debug for Harness {
@@ -112,39 +206,13 @@ fn renderer_args(opts: &Options, extra: &[String]) -> Vec<String> {
 impl Harness {
     /// Starts a broker (the Main Window opens).
     pub fn start(opts: &Options) -> Result<Harness, BenchError> {
-        let exe = std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?;
-        let mut config = AppConfig::new(exe, opts.sandbox);
-        config.core.message_rate = UNLIMITED;
-        config.core.frame_rate = UNLIMITED;
-        config.auth = Arc::new(SimulatedApi {
-            delay: Duration::from_millis(10),
-        });
-        config.host.log_filter = "warn,workshop_renderer::bench=info".to_owned();
-        config
-            .host
-            .every_spawn_args
-            .insert(Role::Main, renderer_args(opts, &opts.main_args));
-        config
-            .host
-            .every_spawn_args
-            .insert(Role::Login, renderer_args(opts, &opts.login_args));
         let lines: Lines = Arc::default();
-        let sink = lines.clone();
-        config.host.stderr_sink = Some(Arc::new(move |role, generation, line: &str| {
-            if line.contains("BENCH ") {
-                if let Ok(mut l) = sink.lock() {
-                    l.push_back((role, generation, line.to_owned()));
-                }
-            } else if line.contains("ERROR") || line.contains("WARN") {
-                eprintln!("[{role} #{generation}] {line}");
-            }
-        }));
+        let config = app_config(opts, &lines)?;
         let app = app::start_headless(config, 1.0);
         Ok(Harness {
             app,
             lines,
-            partial: BTreeMap::new(),
-            done: Vec::new(),
+            reports: Reports::default(),
         })
     }
 
@@ -173,7 +241,9 @@ impl Harness {
     pub fn wait_main_initialized(&mut self) -> Result<(), BenchError> {
         self.wait_ready(Role::Main)?;
         self.until("Main Window initialised", |app| {
-            app.backend().window(Role::Main).is_some_and(|w| w.frames >= 2)
+            app.backend()
+                .window(Role::Main)
+                .is_some_and(|w| w.frames >= 2)
         })
     }
 
@@ -218,13 +288,8 @@ impl Harness {
     pub fn wait_report(&mut self, role: Role, kind: &str) -> Result<Report, BenchError> {
         let deadline = Instant::now() + WAIT;
         loop {
-            self.take_lines()?;
-            if let Some(i) = self
-                .done
-                .iter()
-                .position(|(r, rep)| *r == role && rep.fields.get("kind").map(String::as_str) == Some(kind))
-            {
-                return Ok(self.done.remove(i).1);
+            if let Some(report) = self.poll_report(role, kind)? {
+                return Ok(report);
             }
             if Instant::now() >= deadline {
                 return Err(BenchError::Timeout(format!("{role} report {kind}")));
@@ -236,46 +301,11 @@ impl Harness {
         }
     }
 
-    fn take_lines(&mut self) -> Result<(), BenchError> {
-        let lines: Vec<(Role, u32, String)> = match self.lines.lock() {
-            Ok(mut l) => l.drain(..).collect(),
-            Err(_) => return Err(BenchError::Setup("renderer line buffer poisoned".into())),
-        };
-        for (role, generation, line) in lines {
-            let Some(fields) = parse_bench_line(&line) else {
-                continue;
-            };
-            match fields.get("kind").map(String::as_str) {
-                Some("error") => {
-                    return Err(BenchError::Renderer(format!(
-                        "{role} #{generation}: {}",
-                        fields.get("what").map_or("?", String::as_str)
-                    )))
-                }
-                Some("samples") => {
-                    let values = fields.get("values").map_or("", String::as_str);
-                    let partial = self.partial.entry(role).or_default();
-                    for v in values.split(',').filter(|v| !v.is_empty()) {
-                        partial.push(v.parse().map_err(|_| {
-                            BenchError::Renderer(format!("bad sample {v:?}"))
-                        })?);
-                    }
-                }
-                Some(_) => {
-                    let samples = self.partial.remove(&role).unwrap_or_default();
-                    self.done.push((
-                        role,
-                        Report {
-                            generation,
-                            fields,
-                            samples,
-                        },
-                    ));
-                }
-                None => {}
-            }
-        }
-        Ok(())
+    /// `role`'s report `kind` if it has arrived (an error report is an
+    /// error); does not pump.
+    pub fn poll_report(&mut self, role: Role, kind: &str) -> Result<Option<Report>, BenchError> {
+        self.reports.take(&self.lines)?;
+        Ok(self.reports.find(role, kind))
     }
 
     /// Quits the app (Close) and waits for its renderers to go.
@@ -286,7 +316,9 @@ impl Harness {
                 self.app.click(Role::Main, x, y);
             }
         }
-        let _ = self.app.run_until("quit", Duration::from_secs(5), |app| app.has_quit());
+        let _ = self
+            .app
+            .run_until("quit", Duration::from_secs(5), |app| app.has_quit());
     }
 }
 
@@ -338,7 +370,8 @@ mod tests {
 
     #[test]
     fn bench_lines_parse() {
-        let f = parse_bench_line(" INFO workshop_renderer::bench: BENCH kind=invoke size=16 n=3 done");
+        let f =
+            parse_bench_line(" INFO workshop_renderer::bench: BENCH kind=invoke size=16 n=3 done");
         let f = f.unwrap_or_default();
         assert_eq!(f.get("kind").map(String::as_str), Some("invoke"));
         assert_eq!(f.get("size").map(String::as_str), Some("16"));

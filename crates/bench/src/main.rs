@@ -24,6 +24,7 @@ mod capture;
 mod floors;
 mod harness;
 mod place;
+mod procfs;
 mod scenarios;
 mod stats;
 
@@ -76,13 +77,17 @@ Scenarios (each prints markdown tables to stdout, progress to stderr):
   memory   RSS/PSS of the headless broker and renderers, both windows open
   xvfb     the product under an X server (needs DISPLAY, xdotool and
            --workshop=PATH): cold start, Login spawn, memory
-  all      every scenario above but xvfb, each in a fresh process
+  xvfb-invoke  the invoke round trip through the desktop shell (needs
+           DISPLAY and xdotool; first --placement, first --sizes)
+  all      every scenario above but the xvfb ones, each in a fresh process
 
 Options:
   --placement=one-core|two-cores|both|unpinned   (default both)
   --n=N          samples per latency figure (default per scenario)
   --runs=R       repetitions of rate and spawn figures (default per scenario)
   --workshop=PATH  the release `workshop` binary (xvfb)
+  --only=PATH    rtt: only seqpacket|ipc-channel|control|invoke (profiling)
+  --sizes=A,B    rtt: request sizes in bytes (default 16,1024,61440)
 ";
 
 /// Parsed options.
@@ -96,6 +101,10 @@ pub struct Options {
     pub runs: Option<usize>,
     /// `--workshop`.
     pub workshop: Option<std::path::PathBuf>,
+    /// `--only`: one path of a scenario (for profiling).
+    pub only: Option<String>,
+    /// `--sizes`: message sizes (`rtt`).
+    pub sizes: Option<Vec<usize>>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -104,6 +113,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         n: None,
         runs: None,
         workshop: None,
+        only: None,
+        sizes: None,
     };
     for arg in args {
         let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -119,6 +130,11 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 opts.runs = Some(value.parse().map_err(|_| format!("bad --runs {value:?}"))?)
             }
             "--workshop" => opts.workshop = Some(value.into()),
+            "--only" => opts.only = Some(value.to_owned()),
+            "--sizes" => {
+                let sizes: Result<Vec<usize>, _> = value.split(',').map(str::parse).collect();
+                opts.sizes = Some(sizes.map_err(|_| format!("bad --sizes {value:?}"))?);
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
     }
@@ -148,14 +164,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let capture = capture::init(scenario == "spawn");
     let result = match scenario.as_str() {
         "rtt" => scenarios::rtt::run(&opts),
         "flood" => scenarios::flood::run(&opts),
-        "spawn" => scenarios::spawn::run(&opts),
+        "spawn" => scenarios::spawn::run(&opts, &capture),
         "input" => scenarios::input::run(&opts),
         "frames" => scenarios::frames::run(&opts),
         "memory" => scenarios::memory::run(&opts),
         "xvfb" => scenarios::xvfb::run(&opts),
+        "xvfb-invoke" => scenarios::desktop::run(&opts),
         "all" => scenarios::all(&args[2..]),
         other => {
             eprintln!("workshop-bench: unknown scenario {other:?}\n\n{USAGE}");
@@ -163,7 +181,12 @@ fn main() -> ExitCode {
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            if scenario != "all" {
+                println!("\nLoad average at end: {}", scenarios::load_average());
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("workshop-bench {scenario}: {e}");
             ExitCode::FAILURE

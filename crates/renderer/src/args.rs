@@ -98,7 +98,11 @@ impl RendererArgs {
                 "--misbehave" if cfg!(feature = "hostile") => misbehave = Some(value.to_owned()),
                 "--bench" if cfg!(feature = "bench") => bench = Some(value.to_owned()),
                 "--bench-cpu" if cfg!(feature = "bench") => {
-                    bench_cpu = Some(value.parse().map_err(|_| ArgsError::Invalid("--bench-cpu"))?)
+                    bench_cpu = Some(
+                        value
+                            .parse()
+                            .map_err(|_| ArgsError::Invalid("--bench-cpu"))?,
+                    )
                 }
                 _ => return Err(ArgsError::Unknown(arg.clone())),
             }

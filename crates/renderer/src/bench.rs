@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use workshop_common::codec::{self, MAX_MESSAGE_BYTES};
 use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
-use workshop_common::protocol::{BrokerToRenderer, Reply, RendererToBroker, Request, RequestId};
+use workshop_common::protocol::{BrokerToRenderer, RendererToBroker, Request, RequestId};
 use workshop_common::user::{LoginError, MAX_PASSWORD_BYTES};
 use workshop_common::Secret;
 use workshop_transport::control::{ControlSocket, Received};
@@ -404,8 +404,7 @@ pub fn password_len_for(size: usize) -> Option<usize> {
 fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), RuntimeError> {
     let mut buf = vec![0u8; MAX_MESSAGE_BYTES];
     for &size in sizes {
-        let Some(password_len) = password_len_for(size).filter(|&l| l <= MAX_PASSWORD_BYTES)
-        else {
+        let Some(password_len) = password_len_for(size).filter(|&l| l <= MAX_PASSWORD_BYTES) else {
             // Larger requests would break the protocol's password limit
             // (the broker would rightly kill us): the bench measures those
             // through the transport and codec alone.

@@ -4,6 +4,7 @@
 //! placement, right beside the Workshop figure, and says in its output what
 //! each figure includes.
 
+pub mod desktop;
 pub mod flood;
 pub mod frames;
 pub mod input;
@@ -17,11 +18,20 @@ use std::process::Command;
 use crate::place::Placement;
 use crate::BenchError;
 
-/// Prints a scenario heading with the command line that reproduces it.
+/// Prints a scenario heading with the command line that reproduces it and
+/// the machine's load (the cores are shared: a busy neighbour shows here).
 pub fn heading(title: &str) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     println!("\n## {title}\n");
     println!("`workshop-bench {}`\n", args.join(" "));
+    println!("Load average at start: {}\n", load_average());
+}
+
+/// `/proc/loadavg`'s first three fields.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// Prints the placement subheading and pins the bench for it.

@@ -47,37 +47,52 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
         super::enter(place)?;
         println!("| size | path | n | min / p10 / **p50** / p90 / max | × ipc-channel |");
         println!("|---|---|---|---|---|");
-        for size in SIZES {
+        let sizes = opts.sizes.clone().unwrap_or_else(|| SIZES.to_vec());
+        let only = opts.only.as_deref();
+        let want = |path: &str| only.is_none_or(|o| o == path);
+        for size in sizes {
             let count = if size > 4096 { n / 4 } else { n };
             eprintln!("  floors {size} B");
-            let seq = summary(&floors::seqpacket_rtt(place, size, count, warm)?)?;
+            // The ratio's reference: always measured.
             let ipc = summary(&floors::ipc_channel_rtt(place, size, count, warm)?)?;
-            let (cc, _reply) = floors::control_codec_rtt(place, size, count, warm)?;
-            let cc = summary(&cc)?;
-            println!("{} {:.2} |", seq.row(&format!("{size} B | raw seqpacket")), seq.ratio(&ipc));
-            println!("{} 1.00 |", ipc.row(&format!("{size} B | raw ipc-channel bytes")));
+            if want("seqpacket") {
+                let seq = summary(&floors::seqpacket_rtt(place, size, count, warm)?)?;
+                println!(
+                    "{} {:.2} |",
+                    seq.row(&format!("{size} B | raw seqpacket")),
+                    seq.ratio(&ipc)
+                );
+            }
             println!(
-                "{} {:.2} |",
-                cc.row(&format!("{size} B | ControlSocket + codec (no broker)")),
-                cc.ratio(&ipc)
+                "{} 1.00 |",
+                ipc.row(&format!("{size} B | raw ipc-channel bytes"))
             );
-            if INVOKE_SIZES.contains(&size) {
-                for (sandbox, label) in [
-                    (SandboxMode::Enforce, "**invoke through the broker**"),
-                    (SandboxMode::Disabled, "invoke, `--no-sandbox`"),
-                ] {
-                    if sandbox == SandboxMode::Disabled && size != 16 {
-                        continue;
-                    }
-                    eprintln!("  invoke {size} B ({})", sandbox.as_str());
-                    let inv = invoke(place, sandbox, n, size)?;
-                    let inv = summary(&inv)?;
-                    println!(
-                        "{} **{:.2}** |",
-                        inv.row(&format!("{size} B | {label}")),
-                        inv.ratio(&ipc)
-                    );
+            if want("control") {
+                let (cc, _reply) = floors::control_codec_rtt(place, size, count, warm)?;
+                let cc = summary(&cc)?;
+                println!(
+                    "{} {:.2} |",
+                    cc.row(&format!("{size} B | ControlSocket + codec (no broker)")),
+                    cc.ratio(&ipc)
+                );
+            }
+            if !INVOKE_SIZES.contains(&size) || !want("invoke") {
+                continue;
+            }
+            for (sandbox, label) in [
+                (SandboxMode::Enforce, "**invoke through the broker**"),
+                (SandboxMode::Disabled, "invoke, `--no-sandbox`"),
+            ] {
+                if sandbox == SandboxMode::Disabled && (size != 16 || only.is_some()) {
+                    continue;
                 }
+                eprintln!("  invoke {size} B ({})", sandbox.as_str());
+                let inv = summary(&invoke(place, sandbox, n, size)?)?;
+                println!(
+                    "{} **{:.2}** |",
+                    inv.row(&format!("{size} B | {label}")),
+                    inv.ratio(&ipc)
+                );
             }
         }
     }

@@ -806,7 +806,10 @@ fn a_closing_renderer_that_sends_a_bad_message_is_killed_at_once() {
     });
     let fx = t.msg(Role::Login, RendererToBroker::OpenLoginWindow);
     assert!(T::killed(&fx, Role::Login), "{fx:?}");
-    t.renderer(Role::Login, RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)));
+    t.renderer(
+        Role::Login,
+        RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)),
+    );
     assert_eq!(t.core.gone().last().unwrap().reason, GoneReason::BadMessage);
 }
 
