@@ -84,7 +84,7 @@ fn a_failing_authenticator_keeps_the_login_window() {
     h.click_check();
     let login = h.wait_ready(Role::Login);
     h.submit_login("bruce@wayne.com", "wrong");
-    let (_, ey) = support::login_centre(|w| w.error_label_id());
+    let (_, ey) = support::login_error_centre(|w| w.error_label_id());
     h.until("error shown", |app| {
         support::ink(app, Role::Login, 60, ey as u32 - 8, 280, 16) > 20
     });

@@ -112,7 +112,7 @@ fn invoke_error_is_shown_and_the_window_stays() {
     h.wait_main_initialized();
     h.click_check();
     h.wait_ready(Role::Login);
-    let (_, err_y) = support::login_centre(|w| w.error_label_id());
+    let (_, err_y) = support::login_error_centre(|w| w.error_label_id());
     assert_eq!(
         support::ink(&h.app, Role::Login, 60, err_y as u32 - 8, 280, 16),
         0

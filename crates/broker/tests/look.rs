@@ -265,9 +265,14 @@ fn login_error_is_shown_under_the_form() {
         }),
         ..Options::default()
     });
-    let password = login_box(|w| w.password_input_id());
-    let submit = login_box(|w| w.submit_button_id());
-    let error = login_box(|w| w.error_label_id());
+    // Boxes as laid out with the error line shown (the form moves up).
+    let shown = support::login_in_error_state();
+    let error_box = |id: fn(&LoginWindow) -> WidgetId| {
+        shown.ui().bounds(id(&shown)).unwrap().to_px_snapped(1.0)
+    };
+    let password = error_box(|w| w.password_input_id());
+    let submit = error_box(|w| w.submit_button_id());
+    let error = error_box(|w| w.error_label_id());
     fill_form(&mut h);
     h.app.key(Role::Login, Key::Enter, Modifiers::default());
     h.until("the error text under the form", |app| {

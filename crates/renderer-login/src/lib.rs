@@ -143,6 +143,7 @@ impl LoginWindow {
             submit,
             error,
         };
+        window.set_error("");
         window.apply_state();
         ok(window.ui.focus(window.email));
         window
@@ -280,8 +281,11 @@ impl LoginWindow {
         self.apply_state();
     }
 
+    /// Shows `text` under the form, or hides the line when it is empty so
+    /// the form stays centred as in the original.
     fn set_error(&mut self, text: &str) {
         ok(self.ui.set_text(self.error, text));
+        ok(self.ui.set_visible(self.error, !text.is_empty()));
     }
 
     /// Brings the inputs and the button in line with the state and the

@@ -302,6 +302,42 @@ pub fn login_centre(id: impl Fn(&LoginWindow) -> WidgetId) -> (f32, f32) {
     (r.x + r.w / 2.0, r.y + r.h / 2.0)
 }
 
+/// The Login Window as it looks after a refused sign-in (the error line is
+/// shown, which moves the form), driven through its real input handling.
+pub fn login_in_error_state() -> LoginWindow {
+    use workshop_common::client::LoginWindowClient;
+    use workshop_common::protocol::{RendererToBroker, Reply};
+    use workshop_common::user::LoginError;
+    let mut w = LoginWindow::new();
+    let mut c = LoginWindowClient::new(Duration::from_secs(10));
+    w.ui_mut().layout(&mut TextSystem::new());
+    let key = |key| workshop_ui::Event::Key {
+        key,
+        modifiers: workshop_ui::Modifiers::default(),
+    };
+    w.handle(&workshop_ui::Event::Text("bruce@wayne.com".into()), &mut c);
+    w.handle(&key(workshop_ui::Key::Tab), &mut c);
+    w.handle(&workshop_ui::Event::Text("wrong".into()), &mut c);
+    w.handle(&key(workshop_ui::Key::Enter), &mut c);
+    let sent = c.take_outgoing(std::time::Instant::now());
+    let Some(RendererToBroker::Invoke { id, .. }) = sent.first() else {
+        panic!("the form did not submit: {sent:?}")
+    };
+    let outcome = c
+        .complete(*id, Reply::SubmitLogin(Err(LoginError::Rejected)))
+        .unwrap();
+    w.on_outcome(outcome);
+    w.ui_mut().layout(&mut TextSystem::new());
+    w
+}
+
+/// Centre of a Login Window widget after a refused sign-in, logical pixels.
+pub fn login_error_centre(id: impl Fn(&LoginWindow) -> WidgetId) -> (f32, f32) {
+    let w = login_in_error_state();
+    let r = w.ui().bounds(id(&w)).unwrap();
+    (r.x + r.w / 2.0, r.y + r.h / 2.0)
+}
+
 /// Counts pixels in `role`'s window that differ from the background within
 /// a logical rectangle.
 pub fn ink(app: &HeadlessApp, role: Role, x: u32, y: u32, w: u32, h: u32) -> usize {
