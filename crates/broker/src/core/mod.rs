@@ -18,7 +18,7 @@ pub mod router;
 pub mod supervisor;
 mod windows;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,9 @@ use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
 pub use events::{Confinement, Effect, Event, Gone, RendererEvent, SurfaceSpec, WindowEvent};
 pub use router::{BadMessage, Fault};
 pub use supervisor::{ExitKind, GoneReason};
+
+/// How many `render-process-gone` records the core keeps for inspection.
+pub const GONE_KEPT: usize = 256;
 
 /// Logical size of both windows (DESIGN, "The look").
 pub const WINDOW_LOGICAL_SIZE: (u32, u32) = (400, 400);
@@ -181,7 +184,7 @@ pub struct Broker {
     quitting: bool,
     effects: Vec<Effect>,
     audit: AuditTrail,
-    gone: Vec<Gone>,
+    gone: VecDeque<Gone>,
 }
 
 impl Broker {
@@ -195,7 +198,7 @@ impl Broker {
             quitting: false,
             effects: Vec::new(),
             audit: AuditTrail::default(),
-            gone: Vec::new(),
+            gone: VecDeque::new(),
         }
     }
 
@@ -229,8 +232,9 @@ impl Broker {
         &self.audit
     }
 
-    /// Every renderer that has gone, with why, oldest first.
-    pub fn gone(&self) -> &[Gone] {
+    /// The most recent renderers that have gone ([`GONE_KEPT`] at most),
+    /// with why, oldest first.
+    pub fn gone(&self) -> &VecDeque<Gone> {
         &self.gone
     }
 

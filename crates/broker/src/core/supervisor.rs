@@ -134,7 +134,10 @@ impl Broker {
             Some(ExitKind::Signal(s)) => format!("signal {s}"),
             None => "not started".to_owned(),
         };
-        self.gone.push(super::Gone {
+        if self.gone.len() == super::GONE_KEPT {
+            self.gone.pop_front();
+        }
+        self.gone.push_back(super::Gone {
             role,
             generation,
             reason,

@@ -810,7 +810,7 @@ fn a_closing_renderer_that_sends_a_bad_message_is_killed_at_once() {
         Role::Login,
         RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)),
     );
-    assert_eq!(t.core.gone().last().unwrap().reason, GoneReason::BadMessage);
+    assert_eq!(t.core.gone().back().unwrap().reason, GoneReason::BadMessage);
 }
 
 #[test]

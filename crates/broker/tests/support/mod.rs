@@ -39,6 +39,9 @@ pub struct Options {
     pub every_spawn_args: BTreeMap<Role, Vec<String>>,
     pub scale: f32,
     pub tweak: Box<dyn FnOnce(&mut AppConfig)>,
+    /// Keep every log line for assertions (off for the leak soak, where the
+    /// growing capture would be the only thing growing).
+    pub capture_logs: bool,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             every_spawn_args: BTreeMap::new(),
             scale: 1.0,
             tweak: Box::new(|_| {}),
+            capture_logs: true,
         }
     }
 }
@@ -80,11 +84,13 @@ pub struct Harness {
 }
 
 #[derive(Clone)]
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
+struct LogWriter(Arc<Mutex<Vec<u8>>>, bool);
 
 impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        if self.1 {
+            self.0.lock().unwrap().extend_from_slice(buf);
+        }
         std::io::stderr().write_all(buf)?;
         Ok(buf.len())
     }
@@ -97,7 +103,7 @@ impl Harness {
     /// Starts a broker; the Main Window opens.
     pub fn start(opts: Options) -> Harness {
         let broker_log = Arc::new(Mutex::new(Vec::new()));
-        let writer = LogWriter(broker_log.clone());
+        let writer = LogWriter(broker_log.clone(), opts.capture_logs);
         let subscriber = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
@@ -114,12 +120,14 @@ impl Harness {
         config.host.first_spawn_args = opts.first_spawn_args;
         config.host.every_spawn_args = opts.every_spawn_args;
         config.host.log_filter = "info".to_owned();
-        config.host.stderr_sink = Some(Arc::new(move |role, generation, line: &str| {
-            sink_log
-                .lock()
-                .unwrap()
-                .push((role, generation, line.to_owned()));
-        }));
+        if opts.capture_logs {
+            config.host.stderr_sink = Some(Arc::new(move |role, generation, line: &str| {
+                sink_log
+                    .lock()
+                    .unwrap()
+                    .push((role, generation, line.to_owned()));
+            }));
+        }
         (opts.tweak)(&mut config);
         let app = app::start_headless(config, opts.scale);
         Harness {
