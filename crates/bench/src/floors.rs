@@ -456,6 +456,22 @@ pub fn shm_handoff(
     Ok((frames as f64 / secs, samples))
 }
 
+/// Allocating a `width × height` surface as the broker does
+/// (`IpcSharedMemory::from_byte(0, ..)`: memfd, size, map, zero-fill), `n`
+/// times.
+pub fn surface_alloc(width: u32, height: u32, n: usize) -> Vec<u64> {
+    let len = width as usize * height as usize * 4;
+    (0..n)
+        .map(|_| {
+            let t0 = Instant::now();
+            let shm = ipc_channel::ipc::IpcSharedMemory::from_byte(0, len);
+            let t = ns_between(t0, Instant::now());
+            drop(shm);
+            t
+        })
+        .collect()
+}
+
 /// Starting this executable and waiting for it to exit, `n` times.
 pub fn spawn_exit(n: usize) -> Result<Vec<u64>, BenchError> {
     let mut samples = Vec::with_capacity(n);

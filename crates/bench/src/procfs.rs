@@ -2,8 +2,9 @@
 //!
 //! RSS counts every resident page a process maps, shared or not; PSS
 //! divides each shared page by the number of processes mapping it, so the
-//! PSS of all processes adds up to what they really cost together. Both
-//! come from `/proc/PID/smaps_rollup` (kernel ≥ 4.14), in KiB.
+//! PSS of all processes adds up to what they really cost together; USS
+//! counts only the pages no other process maps (what exiting would free).
+//! All come from `/proc/PID/smaps_rollup` (kernel ≥ 4.14), in KiB.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,8 @@ pub struct Memory {
     pub pss_file: u64,
     /// PSS of shared memory (surfaces).
     pub pss_shmem: u64,
+    /// Private pages (USS): what exiting would free.
+    pub uss: u64,
 }
 
 /// Reads `/proc/PID/smaps_rollup`.
@@ -46,6 +49,7 @@ pub fn memory(pid: u32) -> Result<Memory, BenchError> {
         pss_anon: get("Pss_Anon"),
         pss_file: get("Pss_File"),
         pss_shmem: get("Pss_Shmem"),
+        uss: get("Private_Clean") + get("Private_Dirty"),
     })
 }
 

@@ -26,9 +26,10 @@ pub const IDLE: Duration = Duration::from_secs(2);
 /// Prints one memory row.
 pub fn row(what: &str, pid: u32, m: &Memory) {
     println!(
-        "| {what} | {pid} | **{}** | **{}** | {} | {} | {} |",
+        "| {what} | {pid} | **{}** | **{}** | {} | {} | {} | {} |",
         mib(m.rss),
         mib(m.pss),
+        mib(m.uss),
         mib(m.pss_anon),
         mib(m.pss_file),
         mib(m.pss_shmem)
@@ -37,8 +38,8 @@ pub fn row(what: &str, pid: u32, m: &Memory) {
 
 /// The table header for [`row`].
 pub fn header() {
-    println!("| process | pid | RSS | PSS | PSS anon | PSS file | PSS shmem |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| process | pid | RSS | PSS | USS | PSS anon | PSS file | PSS shmem |");
+    println!("|---|---|---|---|---|---|---|---|");
 }
 
 /// Runs the scenario.

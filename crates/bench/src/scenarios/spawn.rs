@@ -181,7 +181,7 @@ pub fn run(opts: &Options, capture: &Capture) -> Result<(), BenchError> {
     super::heading("Spawn to first frame (headless)");
     println!(
         "Login Window: {runs} openings in one broker (click \"Let's check it out!\", \
-         first frame, close, repeat). Main Window: {main_runs} fresh brokers \
+         first frame, close, 250 ms pause, repeat). Main Window: {main_runs} fresh brokers \
          (`Event::Start`). Stages are consecutive, except the first two, which \
          overlap (the second includes the first). The second stage and the \
          renderer-side ones come from the renderer's own monotonic marks."
@@ -196,6 +196,15 @@ pub fn run(opts: &Options, capture: &Capture) -> Result<(), BenchError> {
             Ns(floor.p50),
             Ns(floor.p10),
             Ns(floor.p90)
+        );
+        let alloc = Latency::of(&floors::surface_alloc(400, 400, runs.max(20)))
+            .ok_or_else(|| BenchError::Setup("no floor samples".into()))?;
+        println!(
+            "\nPart of the `Bootstrap` → surface stage: allocating a 400×400 surface as \
+             the broker does (`IpcSharedMemory::from_byte`): p50 **{}** (p10 {}, p90 {}).",
+            Ns(alloc.p50),
+            Ns(alloc.p10),
+            Ns(alloc.p90)
         );
         for sandbox in [
             SandboxMode::Strict,
@@ -218,6 +227,19 @@ pub fn run(opts: &Options, capture: &Capture) -> Result<(), BenchError> {
         }
     }
     Ok(())
+}
+
+/// Pause before each measured spawn: the previous renderer's teardown
+/// (the kernel frees its namespaces asynchronously) is not part of the
+/// next spawn.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Keeps the loop turning for [`SETTLE`].
+fn settle(h: &mut Harness) {
+    let until = std::time::Instant::now() + SETTLE;
+    while std::time::Instant::now() < until {
+        h.app.pump_once(std::time::Duration::from_millis(20));
+    }
 }
 
 fn options(place: Placement, sandbox: SandboxMode) -> HarnessOptions {
@@ -244,6 +266,7 @@ fn login_spawns(
     h.close_login()?;
     let mut out = Vec::with_capacity(runs);
     for _ in 0..runs {
+        settle(&mut h);
         capture.clear();
         h.click_check()?;
         let timeline = h.wait_report(Role::Login, "timeline")?;
@@ -260,6 +283,7 @@ fn main_spawn(
     capture: &Capture,
     clock: &Clock,
 ) -> Result<Sample, BenchError> {
+    std::thread::sleep(SETTLE);
     capture.clear();
     let mut h = Harness::start(&options(place, sandbox))?;
     let timeline = h.wait_report(Role::Main, "timeline")?;

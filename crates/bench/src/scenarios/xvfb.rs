@@ -44,6 +44,8 @@ use crate::stats::{ns_between, Latency, Ns};
 use crate::{BenchError, Options};
 
 const WAIT: Duration = Duration::from_secs(30);
+/// Pause before each run.
+const SETTLE: Duration = Duration::from_secs(1);
 const RUST_LOG: &str = "info,workshop::audit=debug,workshop_broker::host::spawn=debug";
 
 /// One log line: when the bench read it, and its JSON.
@@ -102,18 +104,22 @@ fn wall_now_ns() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
+/// Runs `xdotool`, retrying a few times: a display that is busy tearing
+/// down the previous run's client can refuse a connection for a moment.
 fn xdo(args: &[&str]) -> Result<String, BenchError> {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .map_err(|e| BenchError::io("xdotool", e))?;
-    if !out.status.success() {
-        return Err(BenchError::Setup(format!(
-            "xdotool {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+    let mut last = String::new();
+    for _ in 0..5 {
+        let out = Command::new("xdotool")
+            .args(args)
+            .output()
+            .map_err(|e| BenchError::io("xdotool", e))?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        last = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        std::thread::sleep(Duration::from_millis(200));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Err(BenchError::Setup(format!("xdotool {args:?}: {last}")))
 }
 
 /// A running `workshop` and its log.
@@ -410,6 +416,9 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
                 if let [x, y] = corner.as_slice() {
                     xdo(&["mousemove", "--sync", x, y])?;
                 }
+                // Let the previous run's teardown finish (the kernel frees
+                // a renderer's namespaces asynchronously, on these cores).
+                std::thread::sleep(SETTLE);
                 let mut run = Run::start(&workshop, flags)?;
                 let ack =
                     run.wait_line("Main FrameAck", |l| l.is_audit("out", "FrameAck", "main"))?;
