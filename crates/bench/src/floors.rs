@@ -405,7 +405,7 @@ impl Drop for Mapping {
     }
 }
 
-/// The bare hand-off of `frames` full `width × height` 0RGB buffers:
+/// The bare hand-off of `frames` full `width × height × 4`-byte buffers:
 /// returns frames per second and per-frame samples (ack sent → notify
 /// received, plus the copy out when `copy`).
 pub fn shm_handoff(

@@ -4,29 +4,51 @@
 //! The copy is the broker's only contact with renderer-written pixels. The
 //! rectangle was clamped to the surface by the router; it is clamped again
 //! here against both buffers, so no rectangle can index out of bounds. The
-//! bytes are treated as opaque 0RGB pixels: a hostile renderer that keeps
-//! writing during the copy only tears its own window.
+//! surface holds premultiplied RGBA8 (what the renderer's widget kit paints);
+//! window content is painted over an opaque background, so its colour bytes
+//! are the straight colour and the copy converts them to softbuffer's
+//! `0x00RRGGBB` by dropping alpha. Whatever bytes a hostile renderer writes,
+//! or keeps writing during the copy, only make garbage or tearing in its own
+//! window.
 
 use std::path::Path;
 
 use workshop_common::geometry::PxRect;
 
-/// Copies `damage` from `src` (a `width × height` surface of little-endian
-/// `u32` 0RGB pixels as bytes) into `dst` (the same size, as `u32`s).
+/// Copies `damage` from `src` (a `width × height` RGBA8 surface) into `dst`
+/// (the same size, 0RGB `u32`s), converting as it goes.
 pub fn copy_damage(src: &[u8], dst: &mut [u32], width: u32, height: u32, damage: PxRect) {
     let r = damage.clamp_to(width, height);
     let w = width as usize;
     if src.len() < w * height as usize * 4 || dst.len() < w * height as usize {
         return;
     }
+    // The surface is a page-aligned mapping, so viewing it as u32s costs
+    // nothing; an unaligned `src` (only in tests) takes the byte path.
+    // SAFETY: any 4 bytes are a valid u32; `align_to` only reinterprets.
+    let (prefix, words, _) = unsafe { src.align_to::<u32>() };
     for row in r.y as usize..(r.y + r.height) as usize {
         let start = row * w + r.x as usize;
         let end = start + r.width as usize;
-        let src_row = &src[start * 4..end * 4];
-        for (d, s) in dst[start..end].iter_mut().zip(src_row.chunks_exact(4)) {
-            *d = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        if prefix.is_empty() {
+            for (d, &v) in dst[start..end].iter_mut().zip(&words[start..end]) {
+                *d = rgba_to_0rgb(v);
+            }
+        } else {
+            let src_row = &src[start * 4..end * 4];
+            for (d, s) in dst[start..end].iter_mut().zip(src_row.chunks_exact(4)) {
+                *d = rgba_to_0rgb(u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+            }
         }
     }
+}
+
+/// Bytes R, G, B, A read as a little-endian `u32` (`0xAABBGGRR`) to
+/// `0x00RRGGBB`. Shifts and masks only, so the loops above vectorize with
+/// the baseline instruction set.
+#[inline(always)]
+fn rgba_to_0rgb(v: u32) -> u32 {
+    ((v & 0xFF) << 16) | (v & 0xFF00) | ((v >> 16) & 0xFF)
 }
 
 /// Writes 0RGB pixels as an RGB PNG.
@@ -56,7 +78,8 @@ mod tests {
         let (w, h) = (4u32, 3u32);
         let mut src = vec![0u8; (w * h * 4) as usize];
         for (i, px) in src.chunks_exact_mut(4).enumerate() {
-            px.copy_from_slice(&(i as u32 + 1).to_le_bytes());
+            // RGBA with blue = i + 1, alpha 255.
+            px.copy_from_slice(&[0, 0, i as u8 + 1, 255]);
         }
         let mut dst = vec![0u32; (w * h) as usize];
         copy_damage(
@@ -72,6 +95,29 @@ mod tests {
             },
         );
         assert_eq!(dst, vec![0, 0, 0, 0, 0, 0, 7, 8, 0, 0, 11, 12]);
+    }
+
+    #[test]
+    fn aligned_and_unaligned_sources_agree() {
+        let (w, h) = (5u32, 3u32);
+        let mut backing = vec![0u8; (w * h * 4) as usize + 1];
+        for (i, b) in backing.iter_mut().enumerate() {
+            *b = (i * 7) as u8;
+        }
+        let n = (w * h * 4) as usize;
+        let mut a = vec![0u32; (w * h) as usize];
+        let mut b = vec![0u32; (w * h) as usize];
+        // One of the two views is misaligned for u32.
+        let mut src_a = backing[..n].to_vec();
+        src_a.copy_from_slice(&backing[1..=n]);
+        copy_damage(&src_a, &mut a, w, h, PxRect::full(w, h));
+        copy_damage(&backing[1..=n], &mut b, w, h, PxRect::full(w, h));
+        assert_eq!(a, b);
+        let px = &backing[1..5];
+        assert_eq!(
+            b[0],
+            (u32::from(px[0]) << 16) | (u32::from(px[1]) << 8) | u32::from(px[2])
+        );
     }
 
     #[test]

@@ -277,7 +277,14 @@ pub(crate) fn paint(rt: &mut Runtime) -> Result<bool, RuntimeError> {
         let _ = ui.paint(&mut surface.canvas, parts.text);
     }
     let (width, height) = (surface.width, surface.height);
-    surface.publish(workshop_ui::PxRect::new(0, 0, width, height))?;
+    if !repaint {
+        // One full write pass over the shared surface, like the bare
+        // hand-off's write of its buffer.
+        let bounds = surface.canvas.bounds();
+        surface
+            .canvas
+            .fill_px_rect(bounds, workshop_ui::theme::BACKGROUND);
+    }
     *parts.frame_in_flight = true;
     let generation = surface.generation;
     rt.send(&RendererToBroker::FrameReady {

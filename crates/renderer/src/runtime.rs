@@ -330,7 +330,6 @@ impl Runtime {
         else {
             return Ok(());
         };
-        surface.publish(damage)?;
         let msg = RendererToBroker::FrameReady {
             surface: surface.generation,
             damage: PxRect {

@@ -1,15 +1,15 @@
-//! The surface the renderer paints into: the broker's shared memory plus a
-//! local canvas.
+//! The surface the renderer paints into: the broker's shared memory itself.
 //!
-//! The widget kit paints into a private RGBA canvas; only the damaged
-//! rectangle is converted into the shared 0RGB buffer, and only while no
-//! frame is in flight (the broker reads the buffer between `FrameReady` and
-//! `FrameAck`).
+//! The widget kit paints straight into the shared buffer (premultiplied
+//! RGBA8, tiny-skia's layout), only while no frame is in flight: the broker
+//! reads the buffer between `FrameReady` and `FrameAck`, converting the
+//! damaged rectangle to the window's pixel format as it copies. No private
+//! canvas, no second pass over the pixels.
 
 use ipc_channel::ipc::IpcSharedMemory;
 use thiserror::Error;
 use workshop_transport::surface::{surface_bytes, SurfaceHandle};
-use workshop_ui::{Canvas, PxRect};
+use workshop_ui::{Canvas, PixelStore};
 
 /// Why a surface from the broker cannot be used.
 #[derive(Debug, Error)]
@@ -32,12 +32,27 @@ pub enum SurfaceError {
         /// Height.
         height: u32,
     },
-    /// The mapping is not aligned for `u32` pixels.
-    #[error("surface mapping not aligned")]
-    Unaligned,
     /// The canvas could not be created.
     #[error("canvas: {0}")]
     Canvas(String),
+}
+
+/// The shared memory as the widget kit's pixel store.
+struct SharedPixels(IpcSharedMemory);
+
+impl PixelStore for SharedPixels {
+    fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: this is the only handle to the mapping in this process
+        // (the surface handle was moved in, never cloned), so no other
+        // reference to these bytes exists while this one lives. The broker
+        // reads them only between our FrameReady and its FrameAck, and the
+        // runtime never paints while a frame is in flight.
+        unsafe { self.0.deref_mut() }
+    }
 }
 
 /// The current surface.
@@ -50,8 +65,7 @@ pub struct Surface {
     pub height: u32,
     /// Scale factor.
     pub scale: f32,
-    shm: IpcSharedMemory,
-    /// What the widgets paint into.
+    /// What the widgets paint into: the shared memory.
     pub canvas: Canvas,
 }
 
@@ -66,7 +80,7 @@ impl std::fmt::Debug for Surface {
 }
 
 impl Surface {
-    /// Checks `handle` against the announced size and builds the canvas.
+    /// Checks `handle` against the announced size and paints into it.
     pub fn new(
         handle: SurfaceHandle,
         width: u32,
@@ -83,31 +97,14 @@ impl Surface {
             });
         }
         let canvas =
-            Canvas::new(width, height, scale).map_err(|e| SurfaceError::Canvas(e.to_string()))?;
+            Canvas::with_store(Box::new(SharedPixels(handle.pixels)), width, height, scale)
+                .map_err(|e| SurfaceError::Canvas(e.to_string()))?;
         Ok(Surface {
             generation: handle.generation,
             width,
             height,
             scale,
-            shm: handle.pixels,
             canvas,
         })
-    }
-
-    /// Copies `damage` of the canvas into the shared buffer.
-    pub fn publish(&mut self, damage: PxRect) -> Result<(), SurfaceError> {
-        // SAFETY: by the frame protocol the broker does not read this
-        // memory until we send FrameReady, and we never write it while a
-        // frame is in flight (the runtime checks before painting); this is
-        // the only mutable view of it in this process.
-        let bytes = unsafe { self.shm.deref_mut() };
-        // SAFETY: any bit pattern is a valid u32; the mapping is page
-        // aligned, which the empty prefix check below confirms.
-        let (prefix, pixels, _) = unsafe { bytes.align_to_mut::<u32>() };
-        if !prefix.is_empty() {
-            return Err(SurfaceError::Unaligned);
-        }
-        self.canvas.copy_to_0rgb(damage, pixels, self.width);
-        Ok(())
     }
 }

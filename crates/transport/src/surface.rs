@@ -1,15 +1,17 @@
 //! The shared-memory surface handle, sent broker → renderer on ipc-channel.
 //!
-//! The broker allocates each window's pixels (`width × height` 0RGB `u32`s,
-//! softbuffer's layout) and sends the handle; the renderer paints into it
-//! and announces damage on the control socket. Only the broker ever sends
+//! The broker allocates each window's pixels (`width × height × 4` bytes of
+//! premultiplied RGBA8, the widget kit's layout) and sends the handle; the
+//! renderer paints straight into it and announces damage on the control
+//! socket; the broker converts the damaged rectangle to softbuffer's 0RGB
+//! as it copies it out. Only the broker ever sends
 //! on this channel, so the renderer's ipc-channel `recv` trusts its sender,
 //! which is the only way ipc-channel's receive path is safe to use.
 
 use ipc_channel::ipc::IpcSharedMemory;
 use serde::{Deserialize, Serialize};
 
-/// Bytes per pixel of a surface (one `u32`, `0x00RRGGBB`).
+/// Bytes per pixel of a surface (RGBA8).
 pub const BYTES_PER_PIXEL: usize = 4;
 
 /// A surface's pixels and the generation that names it in control messages.

@@ -1,9 +1,11 @@
-//! The surface widgets paint on, and its conversion to the frame format.
+//! The surface widgets paint on.
 //!
-//! Painting happens in a tiny-skia RGBA pixmap (premultiplied) at physical
-//! resolution; the window's shared-memory frame is softbuffer's `0x00RRGGBB`
-//! `u32` layout. [`Canvas::copy_to_0rgb`] is the one bridge between the two,
-//! and it copies only the damaged rectangle.
+//! Painting happens in tiny-skia's premultiplied RGBA8 layout at physical
+//! resolution, either in memory the canvas owns ([`Canvas::new`]: tests,
+//! the broker's own pages) or straight into memory someone else owns
+//! ([`Canvas::with_store`]: a renderer paints into the shared-memory surface
+//! the broker presents from, with no private copy). [`Canvas::copy_to_0rgb`]
+//! converts a rectangle to softbuffer's `0x00RRGGBB` `u32` layout.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,13 +16,39 @@ use crate::UiError;
 /// Largest HiDPI scale accepted by [`Canvas::new`].
 pub const MAX_SCALE: f32 = 8.0;
 
+/// Pixel memory a canvas can paint into without owning it: exactly
+/// `width × height × 4` bytes of premultiplied RGBA8, row by row.
+pub trait PixelStore: Send {
+    /// The bytes, for reading.
+    fn bytes(&self) -> &[u8];
+    /// The bytes, for painting.
+    fn bytes_mut(&mut self) -> &mut [u8];
+}
+
+enum Storage {
+    Owned(tiny_skia::Pixmap),
+    Store {
+        store: Box<dyn PixelStore>,
+        width: u32,
+        height: u32,
+    },
+}
+
 /// A physical-pixel RGBA pixmap plus the HiDPI scale that maps logical
 /// coordinates onto it (`physical = logical × scale`).
 pub struct Canvas {
-    pixmap: tiny_skia::Pixmap,
+    storage: Storage,
     scale: f32,
     /// Unique per canvas, so a `Ui` notices it is painting on a new one.
     id: u64,
+}
+
+fn check_scale(scale: f32) -> Result<(), UiError> {
+    if scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE {
+        Ok(())
+    } else {
+        Err(UiError::InvalidScale(scale))
+    }
 }
 
 /// Source of [`Canvas`] identities.
@@ -42,16 +70,67 @@ impl Canvas {
     /// Fails for a zero or absurdly large size and for a scale that is not a
     /// finite number in `(0, MAX_SCALE]`.
     pub fn new(width_px: u32, height_px: u32, scale: f32) -> Result<Canvas, UiError> {
-        if !(scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE) {
-            return Err(UiError::InvalidScale(scale));
-        }
+        check_scale(scale)?;
         let pixmap =
             tiny_skia::Pixmap::new(width_px, height_px).ok_or(UiError::InvalidCanvasSize {
                 width: width_px,
                 height: height_px,
             })?;
-        let id = NEXT_CANVAS_ID.fetch_add(1, Ordering::Relaxed);
-        Ok(Canvas { pixmap, scale, id })
+        Ok(Canvas {
+            storage: Storage::Owned(pixmap),
+            scale,
+            id: NEXT_CANVAS_ID.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+
+    /// A canvas of `width_px × height_px` that paints into `store`, which
+    /// must hold exactly `width_px × height_px × 4` bytes (its current
+    /// contents are kept).
+    pub fn with_store(
+        store: Box<dyn PixelStore>,
+        width_px: u32,
+        height_px: u32,
+        scale: f32,
+    ) -> Result<Canvas, UiError> {
+        check_scale(scale)?;
+        let bad_size = UiError::InvalidCanvasSize {
+            width: width_px,
+            height: height_px,
+        };
+        let expected = (width_px as usize)
+            .checked_mul(height_px as usize)
+            .and_then(|n| n.checked_mul(4))
+            .ok_or(bad_size.clone())?;
+        if expected == 0 || store.bytes().len() != expected {
+            return Err(bad_size);
+        }
+        // tiny-skia's own limits (it must accept the size to paint on it).
+        tiny_skia::PixmapRef::from_bytes(store.bytes(), width_px, height_px).ok_or(bad_size)?;
+        Ok(Canvas {
+            storage: Storage::Store {
+                store,
+                width: width_px,
+                height: height_px,
+            },
+            scale,
+            id: NEXT_CANVAS_ID.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+
+    /// The pixel bytes (premultiplied RGBA8).
+    pub fn data(&self) -> &[u8] {
+        match &self.storage {
+            Storage::Owned(p) => p.data(),
+            Storage::Store { store, .. } => store.bytes(),
+        }
+    }
+
+    /// The pixel bytes, for painting.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        match &mut self.storage {
+            Storage::Owned(p) => p.data_mut(),
+            Storage::Store { store, .. } => store.bytes_mut(),
+        }
     }
 
     /// This canvas's identity (unique within the process).
@@ -61,12 +140,18 @@ impl Canvas {
 
     /// Width in physical pixels.
     pub fn width_px(&self) -> u32 {
-        self.pixmap.width()
+        match &self.storage {
+            Storage::Owned(p) => p.width(),
+            Storage::Store { width, .. } => *width,
+        }
     }
 
     /// Height in physical pixels.
     pub fn height_px(&self) -> u32 {
-        self.pixmap.height()
+        match &self.storage {
+            Storage::Owned(p) => p.height(),
+            Storage::Store { height, .. } => *height,
+        }
     }
 
     /// The HiDPI scale (physical pixels per logical pixel).
@@ -79,21 +164,33 @@ impl Canvas {
         PxRect::new(0, 0, self.width_px(), self.height_px())
     }
 
-    /// Direct access to the underlying pixmap, for custom painting.
-    pub fn pixmap_mut(&mut self) -> &mut tiny_skia::Pixmap {
-        &mut self.pixmap
-    }
-
-    /// Read access to the underlying pixmap.
-    pub fn pixmap(&self) -> &tiny_skia::Pixmap {
-        &self.pixmap
+    /// The pixels as a tiny-skia pixmap, for custom painting. `None` only
+    /// if a [`PixelStore`] changed its length since the canvas was made.
+    pub fn pixmap_mut(&mut self) -> Option<tiny_skia::PixmapMut<'_>> {
+        match &mut self.storage {
+            Storage::Owned(p) => Some(p.as_mut()),
+            Storage::Store {
+                store,
+                width,
+                height,
+            } => tiny_skia::PixmapMut::from_bytes(store.bytes_mut(), *width, *height),
+        }
     }
 
     /// The colour at a physical pixel as `0x00RRGGBB` (un-premultiplied), or
     /// `None` outside the canvas. Meant for tests and debugging.
     pub fn pixel_0rgb(&self, x: u32, y: u32) -> Option<u32> {
-        let p = self.pixmap.pixel(x, y)?.demultiply();
-        Some((u32::from(p.red()) << 16) | (u32::from(p.green()) << 8) | u32::from(p.blue()))
+        if x >= self.width_px() || y >= self.height_px() {
+            return None;
+        }
+        let i = (y as usize * self.width_px() as usize + x as usize) * 4;
+        let px = self.data().get(i..i + 4)?;
+        let (r, g, b, a) = (px[0], px[1], px[2], px[3]);
+        Some(if a == 255 {
+            (u32::from(r) << 16) | (u32::from(g) << 8) | u32::from(b)
+        } else {
+            unpremultiply_0rgb(r, g, b, a)
+        })
     }
 
     /// Fills a rectangle (clamped to the canvas) with an opaque colour,
@@ -105,12 +202,21 @@ impl Canvas {
             return;
         }
         let px = [color.r, color.g, color.b, 255];
+        let word = u32::from_ne_bytes(px);
         let stride = w as usize * 4;
-        let data = self.pixmap.data_mut();
+        let data = self.data_mut();
         for y in r.y..r.bottom() {
             let start = y as usize * stride + r.x as usize * 4;
             let end = start + r.width as usize * 4;
-            if let Some(row) = data.get_mut(start..end) {
+            let Some(row) = data.get_mut(start..end) else {
+                continue;
+            };
+            // SAFETY: any 4 bytes are a valid u32; `align_to_mut` only
+            // reinterprets, and the unaligned ends are filled bytewise.
+            let (head, words, tail) = unsafe { row.align_to_mut::<u32>() };
+            if head.is_empty() && tail.is_empty() {
+                words.fill(word);
+            } else {
                 for chunk in row.chunks_exact_mut(4) {
                     chunk.copy_from_slice(&px);
                 }
@@ -136,7 +242,7 @@ impl Canvas {
         if r.is_empty() {
             return;
         }
-        let src = self.pixmap.data();
+        let src = self.data();
         let src_stride = self.width_px() as usize * 4;
         let n = r.width as usize;
         for y in r.y..r.bottom() {
@@ -169,10 +275,15 @@ impl Canvas {
     /// The whole canvas as straight (un-premultiplied) RGBA8 bytes, row by
     /// row, for writing PNGs in tests and examples.
     pub fn to_rgba_image(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.pixmap.data().len());
-        for p in self.pixmap.pixels() {
-            let c = p.demultiply();
-            out.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+        let mut out = Vec::with_capacity(self.data().len());
+        for px in self.data().chunks_exact(4) {
+            let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3])
+                .map(|c| c.demultiply());
+            match c {
+                Some(c) => out.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]),
+                // Not valid premultiplied data (a colour above its alpha).
+                None => out.extend_from_slice(px),
+            }
         }
         out
     }
@@ -246,5 +357,46 @@ mod tests {
         let img = c.to_rgba_image();
         assert_eq!(&img[..4], &[0xf9, 0xf9, 0xf9, 0xff]);
         assert_eq!(&img[4..], &[0, 0, 0, 0]);
+    }
+
+    struct VecStore(Vec<u8>);
+
+    impl PixelStore for VecStore {
+        fn bytes(&self) -> &[u8] {
+            &self.0
+        }
+        fn bytes_mut(&mut self) -> &mut [u8] {
+            &mut self.0
+        }
+    }
+
+    #[test]
+    fn a_store_canvas_paints_like_an_owned_one() {
+        let mut owned = Canvas::new(40, 30, 1.0).unwrap();
+        let mut stored =
+            Canvas::with_store(Box::new(VecStore(vec![0; 40 * 30 * 4])), 40, 30, 1.0).unwrap();
+        for c in [&mut owned, &mut stored] {
+            c.fill_px_rect(PxRect::new(0, 0, 40, 30), crate::theme::BACKGROUND);
+            crate::draw::fill_box(
+                c,
+                crate::draw::PxBox {
+                    x0: 5.5,
+                    y0: 5.5,
+                    x1: 20.0,
+                    y1: 12.0,
+                },
+                crate::theme::BLUE,
+            );
+        }
+        assert_eq!(owned.data(), stored.data());
+        assert_eq!(stored.pixel_0rgb(0, 0), Some(0xF9F9F9));
+    }
+
+    #[test]
+    fn a_store_of_the_wrong_size_is_refused() {
+        for len in [0, 40 * 30 * 4 - 1, 40 * 30 * 4 + 4] {
+            assert!(Canvas::with_store(Box::new(VecStore(vec![0; len])), 40, 30, 1.0).is_err());
+        }
+        assert!(Canvas::with_store(Box::new(VecStore(vec![])), 0, 0, 1.0).is_err());
     }
 }

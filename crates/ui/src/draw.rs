@@ -69,9 +69,9 @@ fn paint_of(color: Color) -> Paint<'static> {
 }
 
 fn fill(canvas: &mut Canvas, path: &Path, rule: FillRule, color: Color) {
-    canvas
-        .pixmap_mut()
-        .fill_path(path, &paint_of(color), rule, Transform::identity(), None);
+    if let Some(mut pixmap) = canvas.pixmap_mut() {
+        pixmap.fill_path(path, &paint_of(color), rule, Transform::identity(), None);
+    }
 }
 
 /// Fills a rounded rectangle.
@@ -107,9 +107,10 @@ pub(crate) fn fill_box(canvas: &mut Canvas, b: PxBox, color: Color) {
     if !b.is_drawable() || color.a == 0 {
         return;
     }
-    if let Some(rect) = tiny_skia::Rect::from_ltrb(b.x0, b.y0, b.x1, b.y1) {
-        canvas
-            .pixmap_mut()
-            .fill_rect(rect, &paint_of(color), Transform::identity(), None);
+    if let (Some(rect), Some(mut pixmap)) = (
+        tiny_skia::Rect::from_ltrb(b.x0, b.y0, b.x1, b.y1),
+        canvas.pixmap_mut(),
+    ) {
+        pixmap.fill_rect(rect, &paint_of(color), Transform::identity(), None);
     }
 }

@@ -47,7 +47,7 @@ pub mod theme;
 mod ui;
 mod widget;
 
-pub use canvas::{Canvas, MAX_SCALE};
+pub use canvas::{Canvas, PixelStore, MAX_SCALE};
 pub use edit::{MASK_CHAR, MAX_INPUT_LEN};
 pub use event::{CursorIcon, Event, Key, Modifiers, UiAction};
 pub use geom::{PxRect, Rect};

@@ -317,7 +317,7 @@ impl TextSystem {
             return;
         }
         let stride = cw as usize * 4;
-        let data = canvas.pixmap_mut().data_mut();
+        let data = canvas.data_mut();
         let clip_x0 = i64::from(clip.x);
         let clip_y0 = i64::from(clip.y);
         let clip_x1 = i64::from(clip.right());

@@ -1,10 +1,10 @@
 //! Full-window frames per second through shared memory.
 //!
 //! Workshop: a Main Window renderer in `--bench=frames:N` mode. For each
-//! frame it converts its whole canvas into the shared 0RGB surface (what
-//! `Surface::publish` does for the damaged rectangle of a real frame), sends
-//! `FrameReady` with full damage and waits for `FrameAck`; the broker reads
-//! it strictly, decodes and routes it, copies the whole surface into the
+//! frame it writes its whole shared surface (one background fill: the
+//! renderer paints straight into shared memory), sends `FrameReady` with
+//! full damage and waits for `FrameAck`; the broker reads it strictly,
+//! decodes and routes it, converts-and-copies the whole surface into the
 //! window (headless: into memory, as the desktop shell copies into its
 //! softbuffer backing) and acks. `repaint:N` also re-lays-out and repaints
 //! the whole widget tree each frame. 1600×1200 is reached with a real
