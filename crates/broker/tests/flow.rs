@@ -208,3 +208,45 @@ fn a_corrupt_settings_file_is_kept_aside_and_reported() {
         b"{\"version\":1,\"windows\":{"
     );
 }
+
+#[test]
+fn the_window_managers_close_button_on_main_quits() {
+    let mut h = Harness::start(Options::default());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    h.app.close_requested(Role::Main);
+    h.until("quit", |app| app.has_quit());
+    assert!(h.app.backend().window(Role::Main).is_none());
+    assert!(h.app.backend().window(Role::Login).is_none());
+    assert_eq!(h.broker_log_count("Closing Application"), 1);
+}
+
+#[test]
+fn the_cursor_follows_what_is_under_the_pointer() {
+    use workshop_common::input::CursorIcon;
+    let mut h = Harness::start(Options::default());
+    h.wait_main_initialized();
+    let (x, y) = support::main_centre(None, |w| w.check_button_id());
+    h.app.hover(Role::Main, x, y);
+    h.until("hand over the button", |app| {
+        app.backend()
+            .window(Role::Main)
+            .is_some_and(|w| w.cursor == CursorIcon::Pointer)
+    });
+    h.app.hover(Role::Main, 5.0, 5.0);
+    h.until("arrow off it", |app| {
+        app.backend()
+            .window(Role::Main)
+            .is_some_and(|w| w.cursor == CursorIcon::Default)
+    });
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let (x, y) = support::login_centre(|w| w.email_input_id());
+    h.app.hover(Role::Login, x, y);
+    h.until("I-beam over the email field", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.cursor == CursorIcon::Text)
+    });
+}
