@@ -10,14 +10,21 @@
 //! - [`router::run`] (target `router`): bytes → a script of renderer
 //!   messages, timer ticks, window and lifecycle events driven into a real
 //!   [`workshop_broker::core::Broker`], with the invariants checked after
-//!   every step.
+//!   every step by [`router_model::Driver`].
+//!
+//! [`router_model`] (the `Driver`, every invariant, the "broker bug" watch)
+//! is not in this directory: it is `crates/broker/tests/router_model/`,
+//! included here by `#[path]`, and the stable property test
+//! `crates/broker/tests/router_proptest.rs` uses the same file. One copy of
+//! the checker, two ways of feeding it.
 //!
 //! Both are plain functions so the stable test suite of this crate can replay
 //! the seed corpus and every saved crash (`cargo test` in `fuzz/`).
 
-pub mod bugwatch;
 pub mod codec_check;
 pub mod router;
+#[path = "../../crates/broker/tests/router_model/mod.rs"]
+pub mod router_model;
 pub mod samples;
 pub mod seeds;
 

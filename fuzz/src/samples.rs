@@ -3,34 +3,15 @@
 
 use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
-use workshop_common::protocol::{Request, RequestId};
 use workshop_common::sandbox_report::{
     Layer, LayerState, LayerStatus, Probe, ProbeOutcome, ProbeResult, SandboxMode, SandboxReport,
 };
 use workshop_common::validate::MAX_SERVER_PATH_BYTES;
-use workshop_common::{RendererToBroker, Role, Secret, PROTOCOL_VERSION};
+use workshop_common::{RendererToBroker, Role, PROTOCOL_VERSION};
 
-/// The bootstrap directory the router harness gives each role's renderer.
-pub fn bootstrap_dir(role: Role) -> &'static str {
-    match role {
-        Role::Main => "/tmp/wf/m",
-        Role::Login => "/tmp/wf/l",
-    }
-}
-
-/// A bootstrap server path the router accepts for `role`.
-pub fn server_path(role: Role) -> String {
-    format!("{}/.tmpA/socket", bootstrap_dir(role))
-}
-
-/// A `Hello` the router accepts for `role` (sandbox disabled).
-pub fn hello(role: Role) -> RendererToBroker {
-    RendererToBroker::Hello {
-        protocol_version: PROTOCOL_VERSION,
-        role,
-        sandbox: SandboxReport::disabled(),
-    }
-}
+/// The harness's bootstrap directories, server paths, `Hello` and sign-in
+/// invoke: defined once in the router model, shared with the proptest.
+pub use crate::router_model::{bootstrap_dir, hello, server_path, submit};
 
 /// A fully confined report with every layer `state` and every probe denied.
 pub fn confined_report(mode: SandboxMode, state: LayerState) -> SandboxReport {
@@ -51,17 +32,6 @@ pub fn confined_report(mode: SandboxMode, state: LayerState) -> SandboxReport {
                 outcome: ProbeOutcome::Denied { errno: 1 },
             })
             .collect(),
-    }
-}
-
-/// A sign-in invoke.
-pub fn submit(id: u64, email: &str, password: &str) -> RendererToBroker {
-    RendererToBroker::Invoke {
-        id: RequestId(id),
-        request: Request::SubmitLogin {
-            email: email.to_owned(),
-            password: Secret::new(password.to_owned()),
-        },
     }
 }
 

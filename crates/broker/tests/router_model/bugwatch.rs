@@ -3,8 +3,8 @@
 //! `Broker::handle` drops any `Effect::Send` the push table forbids and logs
 //! `broker bug: ...` at ERROR. The effects the harness sees are therefore
 //! always allowed; this subscriber makes the *attempt* visible too, so the
-//! router target can assert that the core never even tries to send a
-//! message a role may not receive.
+//! router model (`Driver::step`, invariant 2) can assert that the core never
+//! even tries to send a message a role may not receive.
 
 use std::cell::Cell;
 use std::fmt;
