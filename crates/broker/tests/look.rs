@@ -24,15 +24,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use support::pixels::{
+    border_probe, channels, fill_probe, inner, is_dark, login_box, main_box, read_png,
+};
 use support::{Harness, Options};
 use workshop_broker::auth::{RejectAll, SimulatedApi};
 use workshop_common::input::{Key, Modifiers};
-use workshop_common::user::User;
 use workshop_common::Role;
 use workshop_renderer_login::LoginWindow;
-use workshop_renderer_main::MainWindow;
 use workshop_ui::theme::{self, Color};
-use workshop_ui::{PxRect, TextSystem, WidgetId};
+use workshop_ui::{PxRect, WidgetId};
 
 /// Largest per-channel difference (0..=255) that still counts as equal.
 const CHANNEL_TOLERANCE: u8 = 8;
@@ -399,37 +400,12 @@ fn count(
 // ---------------------------------------------------------------------------
 // Geometry, from the same layout code the renderers run
 
-/// Physical box of a Main Window widget in `user`'s view at `scale`.
-fn main_box(user: Option<&User>, id: impl Fn(&MainWindow) -> WidgetId, scale: f32) -> PxRect {
-    let mut w = MainWindow::new();
-    w.show_initial_state(user);
-    w.ui_mut().layout(&mut TextSystem::new());
-    w.ui().bounds(id(&w)).unwrap().to_px_snapped(scale)
-}
-
-/// Physical box of a Login Window widget at scale 1.
-fn login_box(id: impl Fn(&LoginWindow) -> WidgetId) -> PxRect {
-    let mut w = LoginWindow::new();
-    w.ui_mut().layout(&mut TextSystem::new());
-    w.ui().bounds(id(&w)).unwrap().to_px_snapped(1.0)
-}
-
 /// Centre of a scale-1 box, logical pixels.
 fn centre(r: PxRect) -> (f32, f32) {
     (
         r.x as f32 + r.width as f32 / 2.0,
         r.y as f32 + r.height as f32 / 2.0,
     )
-}
-
-/// A pixel of a button's left border, halfway down (clear of the corners).
-fn border_probe(r: PxRect) -> (u32, u32) {
-    (r.x + 1, r.y + r.height / 2)
-}
-
-/// A pixel inside a button, left of its centred label.
-fn fill_probe(r: PxRect) -> (u32, u32) {
-    (r.x + 12, r.y + r.height / 2)
 }
 
 /// A pixel of an input's 1 px top border, halfway across.
@@ -442,17 +418,6 @@ fn right_probe(r: PxRect) -> (u32, u32) {
     (r.x + r.width - 6, r.y + r.height / 2)
 }
 
-/// The inside of a button or input where its text goes: clear of the
-/// borders and of the rounded corners (radius ≤ 10 at scale 1).
-fn inner(r: PxRect) -> PxRect {
-    PxRect {
-        x: r.x + 12,
-        y: r.y + 4,
-        width: r.width - 24,
-        height: r.height - 8,
-    }
-}
-
 /// The whole window.
 fn whole(look: &Look) -> PxRect {
     PxRect {
@@ -463,21 +428,12 @@ fn whole(look: &Look) -> PxRect {
     }
 }
 
-fn channels(p: u32) -> [u8; 3] {
-    [(p >> 16) as u8, (p >> 8) as u8, p as u8]
-}
-
 /// Every channel within `tol` of `c`.
 fn near(p: u32, c: Color, tol: u8) -> bool {
     channels(p)
         .iter()
         .zip([c.r, c.g, c.b])
         .all(|(a, b)| a.abs_diff(b) <= tol)
-}
-
-/// Text-black ink (glyph cores), not any of the palette's colours.
-fn is_dark(p: u32) -> bool {
-    channels(p).iter().all(|&c| c < 90)
 }
 
 /// How many columns of `r` hold any pixel other than the Submit fill and
@@ -639,24 +595,4 @@ fn reference_dir() -> PathBuf {
 
 fn write_png(path: &Path, pixels: &[u32], width: u32, height: u32) {
     workshop_broker::present::write_png(path, pixels, width, height).unwrap();
-}
-
-/// Reads an 8-bit RGB or RGBA PNG as 0RGB pixels.
-fn read_png(path: &Path) -> Option<(u32, u32, Vec<u32>)> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).ok()?;
-    let step = match info.color_type {
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        _ => return None,
-    };
-    let pixels = buf[..info.buffer_size()]
-        .chunks_exact(step)
-        .map(|c| (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]))
-        .collect();
-    Some((info.width, info.height, pixels))
 }

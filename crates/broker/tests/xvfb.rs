@@ -24,6 +24,8 @@
 
 mod support;
 
+use support::pixels::{border_probe, fill_probe, inner, is_dark, login_box, main_box, read_png};
+
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -31,10 +33,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use workshop_renderer_login::LoginWindow;
-use workshop_renderer_main::MainWindow;
 use workshop_ui::theme::{self, Color};
-use workshop_ui::{PxRect, TextSystem, WidgetId};
+use workshop_ui::PxRect;
 
 /// How long any one condition may take before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
@@ -65,8 +65,8 @@ fn main_window_maps_at_its_place_with_the_design() {
         (200, 200, 400, 400),
         "Main Window geometry"
     );
-    let check = main_box(None, |w| w.check_button_id());
-    let close = main_box(None, |w| w.close_button_id());
+    let check = main_box(None, |w| w.check_button_id(), 1.0);
+    let close = main_box(None, |w| w.close_button_id(), 1.0);
     let shot = app.wait_for_reference(&main, "main-signed-out", None);
     shot.exact((1, 1), theme::BACKGROUND, "background, top left");
     shot.exact((398, 398), theme::BACKGROUND, "background, bottom right");
@@ -77,7 +77,7 @@ fn main_window_maps_at_its_place_with_the_design() {
         "check button not filled",
     );
     shot.exact(border_probe(close), theme::RED, "Close border");
-    let heading = main_box(None, |w| w.heading_id());
+    let heading = main_box(None, |w| w.heading_id(), 1.0);
     let ink = shot.count(heading, is_dark);
     assert!(ink > 700, "heading: {ink} black pixels");
 }
@@ -87,7 +87,7 @@ fn main_window_maps_at_its_place_with_the_design() {
 fn clicking_the_real_button_opens_the_login_window() {
     let app = App::start(2000);
     let main = app.window(MAIN);
-    let check = main_box(None, |w| w.check_button_id());
+    let check = main_box(None, |w| w.check_button_id(), 1.0);
     app.wait_for(&main, "the check button", |s| {
         s.at(border_probe(check)) == theme::BLUE.to_0rgb()
     });
@@ -150,9 +150,9 @@ fn the_whole_flow_with_real_windows() {
     let mut app = App::start(4000);
     let main = app.window(MAIN);
     let user = support::bruce(EMAIL);
-    let check = main_box(None, |w| w.check_button_id());
-    let welcome = main_box(Some(&user), |w| w.welcome_id());
-    let logout = main_box(Some(&user), |w| w.logout_button_id());
+    let check = main_box(None, |w| w.check_button_id(), 1.0);
+    let welcome = main_box(Some(&user), |w| w.welcome_id(), 1.0);
+    let logout = main_box(Some(&user), |w| w.logout_button_id(), 1.0);
     let shot = app.wait_for_reference(&main, "main-signed-out", None);
     save(&shot, "main-window.png");
 
@@ -334,7 +334,7 @@ impl App {
     /// Starts at the signed-out Main Window and opens the Login Window.
     fn open_login(&self) -> Win {
         let main = self.window(MAIN);
-        let check = main_box(None, |w| w.check_button_id());
+        let check = main_box(None, |w| w.check_button_id(), 1.0);
         self.wait_for(&main, "the check button", |s| {
             s.at(border_probe(check)) == theme::BLUE.to_0rgb()
         });
@@ -646,66 +646,3 @@ impl Shot {
 
 // ---------------------------------------------------------------------------
 // Geometry, from the same layout code the renderers run (scale 1)
-
-fn main_box(
-    user: Option<&workshop_common::user::User>,
-    id: impl Fn(&MainWindow) -> WidgetId,
-) -> PxRect {
-    let mut w = MainWindow::new();
-    w.show_initial_state(user);
-    w.ui_mut().layout(&mut TextSystem::new());
-    w.ui().bounds(id(&w)).unwrap().to_px_snapped(1.0)
-}
-
-fn login_box(id: impl Fn(&LoginWindow) -> WidgetId) -> PxRect {
-    let mut w = LoginWindow::new();
-    w.ui_mut().layout(&mut TextSystem::new());
-    w.ui().bounds(id(&w)).unwrap().to_px_snapped(1.0)
-}
-
-/// A pixel of a button's left border, halfway down.
-fn border_probe(r: PxRect) -> (u32, u32) {
-    (r.x + 1, r.y + r.height / 2)
-}
-
-/// A pixel inside a button, left of its centred label.
-fn fill_probe(r: PxRect) -> (u32, u32) {
-    (r.x + 12, r.y + r.height / 2)
-}
-
-/// Where a button's or input's text goes, clear of borders and corners.
-fn inner(r: PxRect) -> PxRect {
-    PxRect {
-        x: r.x + 12,
-        y: r.y + 4,
-        width: r.width - 24,
-        height: r.height - 8,
-    }
-}
-
-/// Reads an 8-bit RGB or RGBA PNG as 0RGB pixels.
-fn read_png(path: &Path) -> Option<(u32, u32, Vec<u32>)> {
-    let file = File::open(path).ok()?;
-    let mut decoder = png::Decoder::new(BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).ok()?;
-    let step = match info.color_type {
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        _ => return None,
-    };
-    let pixels = buf[..info.buffer_size()]
-        .chunks_exact(step)
-        .map(|c| (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]))
-        .collect();
-    Some((info.width, info.height, pixels))
-}
-
-/// Text-black ink (glyph cores).
-fn is_dark(p: u32) -> bool {
-    [(p >> 16) as u8, (p >> 8) as u8, p as u8]
-        .iter()
-        .all(|&c| c < 90)
-}

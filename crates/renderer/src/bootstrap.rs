@@ -133,9 +133,8 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
 }
 
 fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
-    const NAMESPACES: [Layer; 6] = Layer::NAMESPACES;
     if args.sandbox == SandboxMode::Disabled {
-        return NAMESPACES
+        return Layer::NAMESPACES
             .iter()
             .map(|&layer| LayerStatus {
                 layer,
@@ -148,7 +147,7 @@ fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
         Ok(parent) => workshop_sandbox::namespaces_status(&parent),
         Err(e) => {
             tracing::warn!(error = %e, "broker namespaces unknown; cannot check ours");
-            NAMESPACES
+            Layer::NAMESPACES
                 .iter()
                 .map(|&layer| LayerStatus {
                     layer,

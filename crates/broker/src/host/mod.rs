@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use ipc_channel::ipc::{IpcSender, IpcSharedMemory};
 use thiserror::Error;
-use workshop_common::codec::{self, CodecError};
+use workshop_common::codec;
 use workshop_common::sandbox_report::SandboxMode;
 use workshop_common::{BrokerToRenderer, Role};
 use workshop_transport::control::{ControlSocket, SendError, Sent};
@@ -408,9 +408,4 @@ fn wait_pidfd(pidfd: &OwnedFd, timeout: Duration) -> bool {
     };
     let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
     matches!(poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
-}
-
-/// For the reader: turns a codec error into a fault.
-pub(crate) fn undecodable(e: CodecError) -> crate::core::Fault {
-    crate::core::Fault::Undecodable(e)
 }

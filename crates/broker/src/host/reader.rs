@@ -66,7 +66,7 @@ fn run(
                         pid,
                     },
                     Err(e) => RendererEvent::Fault {
-                        fault: super::undecodable(e),
+                        fault: Fault::Undecodable(e),
                         size: len,
                         pid: Some(pid),
                     },

@@ -5,6 +5,8 @@
 //! when something is broken.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod pixels;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
