@@ -26,6 +26,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
+use crate::renderer::{password_len_for, THREE_BYTE_IDS_FROM};
 use ipc_channel::ipc::{self, IpcBytesReceiver, IpcBytesSender, IpcOneShotServer, IpcSender};
 use rustix::net::SocketType;
 use rustix::net::{recv, send, socketpair, AddressFamily, RecvFlags, SendFlags, SocketFlags};
@@ -34,7 +35,6 @@ use workshop_common::input::CursorIcon;
 use workshop_common::protocol::{BrokerToRenderer, RendererToBroker, Reply, Request, RequestId};
 use workshop_common::user::LoginError;
 use workshop_common::Secret;
-use workshop_renderer::bench::{password_len_for, THREE_BYTE_IDS_FROM};
 use workshop_transport::control::{self, ControlSocket, Received, Strict};
 
 use crate::place::{pin_current_thread, Placement};

@@ -4,8 +4,8 @@
 //! does (`app::start_headless`: same core, hosts, router, codec, audit,
 //! sandbox), with three differences, all stated in docs/BENCHMARKS.md:
 //!
-//! * renderers are this executable (built with the renderer's `bench`
-//!   feature), told what to measure with `--bench=...` and where to run
+//! * renderers are this executable (the renderer runtime with the bench's
+//!   hooks, `renderer.rs`), told what to measure with `--bench=...` and where to run
 //!   with `--bench-cpu=N`;
 //! * the per-renderer rate limits (`CoreConfig::message_rate`,
 //!   `frame_rate`) are raised out of the way: the product's 4 000 messages
@@ -99,7 +99,7 @@ pub fn app_config(opts: &Options, lines: &Lines) -> Result<AppConfig, BenchError
     config.auth = Arc::new(SimulatedApi {
         delay: Duration::from_millis(10),
     });
-    config.host.log_filter = "warn,workshop_renderer::bench=info".to_owned();
+    config.host.log_filter = "warn,workshop_bench::renderer=info".to_owned();
     config
         .host
         .every_spawn_args
@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn bench_lines_parse() {
         let f =
-            parse_bench_line(" INFO workshop_renderer::bench: BENCH kind=invoke size=16 n=3 done");
+            parse_bench_line(" INFO workshop_bench::renderer: BENCH kind=invoke size=16 n=3 done");
         let f = f.unwrap_or_default();
         assert_eq!(f.get("kind").map(String::as_str), Some("invoke"));
         assert_eq!(f.get("size").map(String::as_str), Some("16"));

@@ -9,12 +9,11 @@
 //!
 //! One executable, three roles, like `workshop` itself:
 //!
-//! * `workshop-bench --type=renderer ...` is a renderer
-//!   (`workshop_renderer::main`, built with the renderer's `bench` feature:
-//!   `--bench=PLAN` measures its side of the protocol, see
-//!   `workshop_renderer::bench`). The broker under test spawns renderers
-//!   from this executable, so the product `workshop` never contains the
-//!   bench modes;
+//! * `workshop-bench --type=renderer ...` is a renderer: the product
+//!   runtime with the bench's hooks attached ([`renderer`]: `--bench=PLAN`
+//!   measures its side of the protocol). The broker under test spawns
+//!   renderers from this executable, so the product `workshop` never
+//!   contains the bench modes;
 //! * `workshop-bench --type=helper KIND ...` is the peer process of a
 //!   floor ([`floors`]);
 //! * anything else is the bench: one scenario per subcommand
@@ -25,6 +24,7 @@ mod floors;
 mod harness;
 mod place;
 mod procfs;
+mod renderer;
 mod scenarios;
 mod stats;
 
@@ -144,7 +144,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if workshop_renderer::is_renderer_invocation(&args) {
-        return workshop_renderer::main(&args);
+        return renderer::main(&args);
     }
     if args.get(1).is_some_and(|a| a == "--type=helper") {
         return ExitCode::from(floors::helper_main(&args).clamp(0, 255) as u8);

@@ -26,7 +26,7 @@ fn the_whole_flow() {
         auth: Arc::new(SimulatedApi {
             delay: Duration::from_millis(400),
         }),
-        ..Options::default()
+        ..support::options()
     });
     // "Initializing..." then the signed-out view.
     h.wait_main_initialized();
@@ -78,7 +78,7 @@ fn a_failing_authenticator_keeps_the_login_window() {
         auth: Arc::new(RejectAll {
             delay: Duration::from_millis(10),
         }),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     h.click_check();
@@ -98,7 +98,7 @@ fn closing_the_login_window_while_pending_is_clean() {
         auth: Arc::new(SimulatedApi {
             delay: Duration::from_millis(300),
         }),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     h.click_check();
@@ -127,7 +127,7 @@ fn positions_persist_per_display() {
     let path = dir.path().to_path_buf();
     let mut h = Harness::start(Options {
         tweak: Box::new(move |c| c.user_data_dir = Some(path)),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     // A drag: several moves, one write after it settles.
@@ -149,7 +149,7 @@ fn positions_persist_per_display() {
     let path = dir.path().to_path_buf();
     let h = Harness::start(Options {
         tweak: Box::new(move |c| c.user_data_dir = Some(path)),
-        ..Options::default()
+        ..support::options()
     });
     let w = h.app.backend().window(Role::Main).unwrap();
     assert_eq!((w.position.x, w.position.y), (320, 230));
@@ -172,7 +172,7 @@ fn positions_persist_per_display() {
     let path = dir.path().to_path_buf();
     let h = Harness::start(Options {
         tweak: Box::new(move |c| c.user_data_dir = Some(path)),
-        ..Options::default()
+        ..support::options()
     });
     let w = h.app.backend().window(Role::Main).unwrap();
     assert_eq!((w.position.x, w.position.y), (200, 200));
@@ -189,7 +189,7 @@ fn a_corrupt_settings_file_is_kept_aside_and_reported() {
     let path = dir.path().to_path_buf();
     let mut h = Harness::start(Options {
         tweak: Box::new(move |c| c.user_data_dir = Some(path)),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     assert!(h.broker_log().contains("settings.json was corrupt"));
@@ -211,7 +211,7 @@ fn a_corrupt_settings_file_is_kept_aside_and_reported() {
 
 #[test]
 fn the_window_managers_close_button_on_main_quits() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     h.wait_main_initialized();
     h.click_check();
     h.wait_ready(Role::Login);
@@ -225,7 +225,7 @@ fn the_window_managers_close_button_on_main_quits() {
 #[test]
 fn the_cursor_follows_what_is_under_the_pointer() {
     use workshop_common::input::CursorIcon;
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     h.wait_main_initialized();
     let (x, y) = support::main_centre(None, |w| w.check_button_id());
     h.app.hover(Role::Main, x, y);

@@ -1,5 +1,6 @@
-//! The foundation, end to end with real renderer processes: the handshake,
-//! each messaging pattern, and a renderer misbehaving at the protocol level.
+//! The foundation, end to end with real renderer processes: the handshake
+//! and each messaging pattern. (A renderer misbehaving at the protocol level
+//! is the compromised renderer's suite: `crates/compromised/tests`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -15,7 +16,7 @@ use workshop_common::Role;
 
 #[test]
 fn handshake_completes_and_both_sides_are_audited() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     h.wait_main_initialized();
     let core = h.app.driver().core();
     let main = core.window(Role::Main).unwrap();
@@ -49,7 +50,7 @@ fn handshake_completes_and_both_sides_are_audited() {
 
 #[test]
 fn send_opens_the_login_window_once() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     h.wait_main_initialized();
     h.click_check();
     let login = h.wait_ready(Role::Login);
@@ -67,7 +68,7 @@ fn send_opens_the_login_window_once() {
 
 #[test]
 fn invoke_replies_and_the_user_is_pushed_to_main() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     h.wait_main_initialized();
     h.click_check();
     h.wait_ready(Role::Login);
@@ -107,7 +108,7 @@ fn invoke_error_is_shown_and_the_window_stays() {
         auth: Arc::new(RejectAll {
             delay: Duration::from_millis(20),
         }),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     h.click_check();
@@ -141,7 +142,7 @@ fn invoke_times_out_on_the_renderer_side_and_a_late_reply_is_dropped() {
             delay: Duration::from_millis(1500),
         }),
         invoke_timeout: Duration::from_millis(200),
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     h.click_check();
@@ -163,68 +164,4 @@ fn invoke_times_out_on_the_renderer_side_and_a_late_reply_is_dropped() {
             .iter()
             .any(|(r, _, l)| *r == Role::Login && l.contains("reply to no pending request"))
     });
-}
-
-#[test]
-fn wrong_protocol_version_is_refused() {
-    let mut h = Harness::start(Options::default().misbehave(Role::Main, "wrong-version"));
-    let reason = h.wait_gone(Role::Main, 1);
-    assert_eq!(reason, GoneReason::BadMessage);
-    let refused = h
-        .app
-        .driver()
-        .core()
-        .audit()
-        .recent()
-        .find(|e| matches!(e.verdict, Verdict::Refused(_)))
-        .cloned()
-        .unwrap();
-    assert_eq!(refused.kind, "Hello");
-    assert!(h.broker_log().contains("another protocol version"));
-    // Replaced by a well-behaved renderer.
-    h.wait_main_initialized();
-}
-
-#[test]
-fn a_forbidden_message_kills_only_its_renderer() {
-    let mut h = Harness::start(Options::default().misbehave(Role::Login, "forbidden"));
-    h.wait_main_initialized();
-    h.click_check();
-    h.until("login window opened", |app| {
-        app.driver().core().window(Role::Login).is_some()
-    });
-    let login = h.generation(Role::Login).unwrap();
-    assert_eq!(h.wait_gone(Role::Login, login), GoneReason::BadMessage);
-    assert!(h
-        .broker_log()
-        .contains("login may not send OpenLoginWindow"));
-    h.assert_responsive(Role::Main);
-    // The Login Window got a fresh, well-behaved renderer.
-    let again = h.wait_ready(Role::Login);
-    assert!(again > login);
-}
-
-#[test]
-fn undecodable_bytes_kill_the_renderer() {
-    let mut h = Harness::start(Options::default().misbehave(Role::Main, "undecodable"));
-    assert_eq!(h.wait_gone(Role::Main, 1), GoneReason::BadMessage);
-    let refused = h
-        .app
-        .driver()
-        .core()
-        .audit()
-        .recent()
-        .find(|e| matches!(e.verdict, Verdict::Refused(_)))
-        .cloned()
-        .unwrap();
-    assert_eq!(refused.kind, "undecodable");
-    h.wait_main_initialized();
-}
-
-#[test]
-fn a_message_over_the_limit_kills_the_renderer() {
-    let mut h = Harness::start(Options::default().misbehave(Role::Main, "oversized"));
-    assert_eq!(h.wait_gone(Role::Main, 1), GoneReason::BadMessage);
-    assert!(h.broker_log().contains("over the limit"));
-    h.wait_main_initialized();
 }

@@ -48,7 +48,7 @@ const PASSWORD: &str = "hunter2";
 
 #[test]
 fn main_signed_out_and_check_button_hovered() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     let check = main_box(None, |w| w.check_button_id(), 1.0);
     let close = main_box(None, |w| w.close_button_id(), 1.0);
     wait_pixel(&mut h, Role::Main, border_probe(check), theme::BLUE);
@@ -97,7 +97,7 @@ fn main_signed_out_and_check_button_hovered() {
 
 #[test]
 fn main_signed_in_and_logout_hovered() {
-    let mut h = Harness::start(Options::default());
+    let mut h = Harness::start(support::options());
     let check = main_box(None, |w| w.check_button_id(), 1.0);
     wait_pixel(&mut h, Role::Main, border_probe(check), theme::BLUE);
     h.click_check();
@@ -142,7 +142,7 @@ fn main_signed_in_and_logout_hovered() {
 
 #[test]
 fn login_empty_filled_and_submit_hovered() {
-    let mut h = open_login(Options::default());
+    let mut h = open_login(support::options());
     let email = login_box(|w| w.email_input_id());
     let password = login_box(|w| w.password_input_id());
     let submit = login_box(|w| w.submit_button_id());
@@ -214,7 +214,7 @@ fn login_pending_shows_loading() {
         auth: Arc::new(SimulatedApi {
             delay: Duration::from_secs(60),
         }),
-        ..Options::default()
+        ..support::options()
     });
     let email = login_box(|w| w.email_input_id());
     let password = login_box(|w| w.password_input_id());
@@ -264,7 +264,7 @@ fn login_error_is_shown_under_the_form() {
         auth: Arc::new(RejectAll {
             delay: Duration::from_millis(20),
         }),
-        ..Options::default()
+        ..support::options()
     });
     // Boxes as laid out with the error line shown (the form moves up).
     let shown = support::login_in_error_state();
@@ -305,7 +305,7 @@ fn main_signed_out_at_scale_2() {
     let scale = 2.0;
     let mut h = Harness::start(Options {
         scale,
-        ..Options::default()
+        ..support::options()
     });
     let check = main_box(None, |w| w.check_button_id(), scale);
     let close = main_box(None, |w| w.close_button_id(), scale);

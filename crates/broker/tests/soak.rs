@@ -34,7 +34,7 @@ fn soak_spawn_kill_cycles_leak_nothing() {
     let mut h = Harness::start(Options {
         tweak: Box::new(|c| c.core.crash_limit = usize::MAX),
         capture_logs: false,
-        ..Options::default()
+        ..support::options()
     });
     h.wait_main_initialized();
     let kill_one = |h: &mut Harness| {

@@ -1,11 +1,11 @@
 //! The renderer's command line, as the broker writes it.
 //!
 //! `--type=renderer --role=main|login --ipc-fd=3 --sandbox=MODE
-//! --invoke-timeout-ms=N --log-filter=F --parent-ns=...`
-//! (and, only in builds with the `hostile` feature, `--misbehave=CASE`; only
-//! with the `bench` feature, `--bench=PLAN` and `--bench-cpu=N`).
-//! Anything else is refused, so a release renderer cannot be talked into a
-//! test behaviour.
+//! --invoke-timeout-ms=N --log-filter=F --parent-ns=... --broker-pid=N`.
+//! Anything else is refused, so the product renderer cannot be talked into
+//! a test behaviour: test and bench renderers are other executables that
+//! take their own options off the line before they call this parser (see
+//! `hooks.rs`).
 
 use std::time::Duration;
 
@@ -30,12 +30,6 @@ pub struct RendererArgs {
     pub parent_ns: String,
     /// The broker's pid (for the signal probe).
     pub broker_pid: u32,
-    /// Test-only misbehaviour.
-    pub misbehave: Option<String>,
-    /// Bench-only measurement plan (`crate::bench`).
-    pub bench: Option<String>,
-    /// Bench-only CPU to pin this process to.
-    pub bench_cpu: Option<usize>,
 }
 
 /// A renderer command line that cannot be run.
@@ -47,7 +41,8 @@ pub enum ArgsError {
     /// A required option is missing.
     #[error("missing {0}")]
     Missing(&'static str),
-    /// An option is unknown (or only exists in test builds).
+    /// An option is unknown (test and bench options included: only their
+    /// own executables know them).
     #[error("unknown option '{0}'")]
     Unknown(String),
     /// An option's value does not parse.
@@ -69,9 +64,6 @@ impl RendererArgs {
         let mut log_filter = "info".to_owned();
         let mut parent_ns = String::new();
         let mut broker_pid = 0;
-        let mut misbehave = None;
-        let mut bench = None;
-        let mut bench_cpu = None;
         for arg in it {
             let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
             match name {
@@ -95,15 +87,6 @@ impl RendererArgs {
                         .parse()
                         .map_err(|_| ArgsError::Invalid("--broker-pid"))?
                 }
-                "--misbehave" if cfg!(feature = "hostile") => misbehave = Some(value.to_owned()),
-                "--bench" if cfg!(feature = "bench") => bench = Some(value.to_owned()),
-                "--bench-cpu" if cfg!(feature = "bench") => {
-                    bench_cpu = Some(
-                        value
-                            .parse()
-                            .map_err(|_| ArgsError::Invalid("--bench-cpu"))?,
-                    )
-                }
                 _ => return Err(ArgsError::Unknown(arg.clone())),
             }
         }
@@ -115,9 +98,6 @@ impl RendererArgs {
             log_filter,
             parent_ns,
             broker_pid,
-            misbehave,
-            bench,
-            bench_cpu,
         })
     }
 }
@@ -170,9 +150,8 @@ mod tests {
         );
     }
 
-    #[cfg(not(feature = "hostile"))]
     #[test]
-    fn misbehaviour_is_not_in_release_builds() {
+    fn misbehaviour_is_not_in_the_product_renderer() {
         assert_eq!(
             RendererArgs::parse(&args(&[
                 "--type=renderer",
@@ -184,9 +163,8 @@ mod tests {
         );
     }
 
-    #[cfg(not(feature = "bench"))]
     #[test]
-    fn bench_modes_are_not_in_release_builds() {
+    fn bench_modes_are_not_in_the_product_renderer() {
         for extra in ["--bench=invoke:10:16", "--bench-cpu=1"] {
             assert_eq!(
                 RendererArgs::parse(&args(&[

@@ -27,6 +27,7 @@ use workshop_transport::control::{ControlSocket, InheritError};
 use workshop_transport::surface::SurfaceHandle;
 
 use crate::args::RendererArgs;
+use crate::hooks::Hooks;
 use crate::runtime::{Runtime, RuntimeError};
 
 /// Why the renderer could not start. One variant per step.
@@ -57,8 +58,9 @@ pub enum BootstrapError {
     Runtime(#[from] RuntimeError),
 }
 
-/// Runs the renderer to completion.
-pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
+/// Runs the renderer to completion, with `hooks` attached (the product
+/// passes [`crate::hooks::NoHooks`]).
+pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapError> {
     // 1. The control socket.
     if args.ipc_fd < 3 {
         return Err(BootstrapError::ControlSocket {
@@ -81,7 +83,7 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
     let namespace_layers = namespace_layers(&args);
 
     // 3. Content.
-    let mut runtime = Runtime::new(&args, control);
+    let mut runtime = Runtime::new(&args, control, hooks);
 
     // 4. Surface server, Bootstrap, first surface.
     let (server, name) =
@@ -94,11 +96,13 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
         .map_err(|e| BootstrapError::AcceptSurface(e.to_string()))?;
     runtime.adopt_surface_channel(surfaces, first);
 
-    #[cfg(feature = "hostile")]
-    crate::hostile::before_lockdown(&args, &mut runtime);
+    runtime.with_hooks(|hooks, rt| hooks.before_lockdown(rt));
 
     // 5. Lockdown.
-    let lockdown_layers = lockdown(&args)?;
+    let lockdown_layers = runtime
+        .with_hooks(|hooks, _| hooks.lockdown(args.sandbox))
+        .unwrap_or_else(|| workshop_sandbox::lockdown(args.sandbox))
+        .map_err(BootstrapError::Lockdown)?;
 
     // 6. Probes.
     let probes = probes(&args);
@@ -125,8 +129,7 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
         role: args.role,
         sandbox: report,
     };
-    #[cfg(feature = "hostile")]
-    let hello = crate::hostile::rewrite_hello(&args, hello);
+    let hello = runtime.with_hooks(|hooks, _| hooks.rewrite_hello(hello));
     runtime.send(&hello)?;
     runtime.run()?;
     Ok(())
@@ -159,17 +162,6 @@ fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
                 .collect()
         }
     }
-}
-
-fn lockdown(args: &RendererArgs) -> Result<Vec<LayerStatus>, BootstrapError> {
-    #[cfg(feature = "hostile")]
-    if let Some(knobs) = crate::hostile::lockdown_knobs(args) {
-        // Test-only: lock down as best effort without one layer and report
-        // it honestly, so the broker's refusal can be tested.
-        return workshop_sandbox::lockdown_with(SandboxMode::Enforce, &knobs)
-            .map_err(BootstrapError::Lockdown);
-    }
-    workshop_sandbox::lockdown(args.sandbox).map_err(BootstrapError::Lockdown)
 }
 
 fn probes(args: &RendererArgs) -> Vec<ProbeResult> {

@@ -10,28 +10,30 @@
 //! ([`content`]).
 
 pub mod args;
-#[cfg(feature = "bench")]
-pub mod bench;
 pub mod bootstrap;
 pub mod content;
-#[cfg(feature = "hostile")]
-pub mod hostile;
+pub mod hooks;
 pub mod runtime;
 pub mod surface;
 
 use std::process::ExitCode;
 
 pub use args::RendererArgs;
+pub use hooks::{Hooks, Milestone, NoHooks};
 
 /// Whether `args` (including the program name) start a renderer.
 pub fn is_renderer_invocation(args: &[String]) -> bool {
     args.get(1).is_some_and(|a| a == "--type=renderer")
 }
 
-/// The renderer's entry point.
+/// The product renderer's entry point.
 pub fn main(args: &[String]) -> ExitCode {
-    #[cfg(feature = "bench")]
-    bench::mark(bench::Mark::Entry);
+    main_with(args, Box::new(NoHooks))
+}
+
+/// The entry point with `hooks` attached: only test and bench executables
+/// pass anything but [`NoHooks`] (see [`hooks`]).
+pub fn main_with(args: &[String], hooks: Box<dyn Hooks>) -> ExitCode {
     let parsed = match RendererArgs::parse(args.get(1..).unwrap_or_default()) {
         Ok(a) => a,
         Err(e) => {
@@ -41,9 +43,7 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     workshop_logging::init_renderer(&parsed.log_filter);
-    #[cfg(feature = "bench")]
-    bench::pin(&parsed);
-    match bootstrap::run(parsed) {
+    match bootstrap::run(parsed, hooks) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "renderer stopped");

@@ -22,6 +22,7 @@ use workshop_ui::TextSystem;
 
 use crate::args::RendererArgs;
 use crate::content::Content;
+use crate::hooks::{Hooks, Milestone, NoHooks};
 use crate::surface::{Surface, SurfaceError};
 
 /// Why the loop stopped with an error.
@@ -61,10 +62,20 @@ pub struct Runtime {
     pointer: (f32, f32),
     recv_buf: Vec<u8>,
     send_buf: Vec<u8>,
-    #[cfg(feature = "hostile")]
-    pub(crate) misbehave: Option<String>,
-    #[cfg(feature = "bench")]
-    bench: crate::bench::Bench,
+    hooks: Box<dyn Hooks>,
+}
+
+/// What a hook that paints on its own needs of the runtime at once.
+#[derive(Debug)]
+pub struct Parts<'a> {
+    /// The current surface, if any.
+    pub surface: Option<&'a mut Surface>,
+    /// The window content and its client.
+    pub content: &'a mut Content,
+    /// The text system.
+    pub text: &'a mut TextSystem,
+    /// Whether a frame awaits the broker's `FrameAck`.
+    pub frame_in_flight: &'a mut bool,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -78,8 +89,8 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     /// The runtime for `args.role`, before the surface channel exists.
-    pub fn new(args: &RendererArgs, control: ControlSocket) -> Runtime {
-        let runtime = Runtime {
+    pub fn new(args: &RendererArgs, control: ControlSocket, hooks: Box<dyn Hooks>) -> Runtime {
+        let mut runtime = Runtime {
             role: args.role,
             control,
             surfaces: None,
@@ -92,47 +103,46 @@ impl Runtime {
             pointer: (0.0, 0.0),
             recv_buf: vec![0; MAX_MESSAGE_BYTES],
             send_buf: Vec::with_capacity(256),
-            #[cfg(feature = "hostile")]
-            misbehave: args.misbehave.clone(),
-            #[cfg(feature = "bench")]
-            bench: crate::bench::Bench::new(args),
+            hooks,
         };
-        #[cfg(feature = "bench")]
-        crate::bench::mark(crate::bench::Mark::ContentBuilt);
+        runtime.hooks.reached(Milestone::ContentBuilt);
         runtime
+    }
+
+    /// Runs `f` with the hooks and the runtime both borrowed (the hooks are
+    /// lent out for the call; a nested call sees [`NoHooks`]).
+    pub(crate) fn with_hooks<R>(&mut self, f: impl FnOnce(&mut dyn Hooks, &mut Runtime) -> R) -> R {
+        let mut hooks: Box<dyn Hooks> = std::mem::replace(&mut self.hooks, Box::new(NoHooks));
+        let result = f(hooks.as_mut(), self);
+        self.hooks = hooks;
+        result
     }
 
     /// Takes the surface channel the broker connected, with its first handle.
     pub fn adopt_surface_channel(&mut self, rx: IpcReceiver<SurfaceHandle>, first: SurfaceHandle) {
         self.surfaces = Some(rx);
         self.handles.push_back(first);
-        #[cfg(feature = "bench")]
-        crate::bench::mark(crate::bench::Mark::SurfaceAdopted);
+        self.hooks.reached(Milestone::SurfaceAdopted);
     }
 
-    /// The control socket (the hostile test module writes raw datagrams).
-    #[cfg(feature = "hostile")]
-    pub(crate) fn control(&self) -> &ControlSocket {
+    /// The control socket (hooks write raw datagrams or receive on it).
+    pub fn control(&self) -> &ControlSocket {
         &self.control
     }
 
     /// The window role.
-    #[cfg(feature = "hostile")]
-    pub(crate) fn role(&self) -> Role {
+    pub fn role(&self) -> Role {
         self.role
     }
 
     /// The current surface generation, if any.
-    #[cfg(feature = "hostile")]
-    pub(crate) fn surface_generation(&self) -> Option<u32> {
+    pub fn surface_generation(&self) -> Option<u32> {
         self.surface.as_ref().map(|s| s.generation)
     }
 
-    /// What the bench modes need of the runtime at once.
-    #[cfg(feature = "bench")]
-    pub(crate) fn bench_parts(&mut self) -> crate::bench::Parts<'_> {
-        crate::bench::Parts {
-            bench: &mut self.bench,
+    /// The parts a painting hook needs at once.
+    pub fn parts(&mut self) -> Parts<'_> {
+        Parts {
             surface: self.surface.as_mut(),
             content: &mut self.content,
             text: &mut self.text,
@@ -140,22 +150,14 @@ impl Runtime {
         }
     }
 
-    /// The control socket (the bench's invoke loop receives on it).
-    #[cfg(feature = "bench")]
-    pub(crate) fn bench_control(&self) -> &ControlSocket {
-        &self.control
-    }
-
-    /// Handles a broker message that arrived inside a bench loop.
-    #[cfg(feature = "bench")]
-    pub(crate) fn bench_handle(&mut self, msg: BrokerToRenderer) -> Result<bool, RuntimeError> {
+    /// Handles one broker message as the loop would; false means exit.
+    pub fn handle_message(&mut self, msg: BrokerToRenderer) -> Result<bool, RuntimeError> {
         self.handle(msg)
     }
 
     /// Encodes and sends one message.
     pub fn send(&mut self, msg: &RendererToBroker) -> Result<(), RuntimeError> {
-        #[cfg(feature = "bench")]
-        crate::bench::on_send(msg);
+        self.hooks.on_send(msg);
         codec::encode_into(msg, &mut self.send_buf).map_err(RuntimeError::Encode)?;
         let result = self.control.send(&self.send_buf);
         // Login requests carry the password: do not leave it in the buffer.
@@ -200,10 +202,8 @@ impl Runtime {
         match msg {
             BrokerToRenderer::Welcome => {
                 tracing::debug!(role = self.role.as_str(), "handshake accepted");
-                #[cfg(feature = "bench")]
-                crate::bench::mark(crate::bench::Mark::Welcome);
-                #[cfg(feature = "hostile")]
-                crate::hostile::after_welcome(self)?;
+                self.hooks.reached(Milestone::Welcome);
+                self.with_hooks(|hooks, rt| hooks.after_welcome(rt))?;
             }
             BrokerToRenderer::Surface {
                 generation,
@@ -213,22 +213,17 @@ impl Runtime {
             } => self.new_surface(generation, width, height, scale)?,
             BrokerToRenderer::FrameAck => {
                 self.frame_in_flight = false;
-                #[cfg(feature = "hostile")]
-                crate::hostile::after_frame_ack(self)?;
-                #[cfg(feature = "bench")]
-                crate::bench::after_frame_ack(self)?;
+                self.hooks.reached(Milestone::FrameAck);
+                self.with_hooks(|hooks, rt| hooks.after_frame_ack(rt))?;
             }
             BrokerToRenderer::Input(event) => {
-                #[cfg(feature = "hostile")]
-                crate::hostile::on_input(self, &event)?;
+                self.with_hooks(|hooks, rt| hooks.on_input(rt, &event))?;
                 self.input(event)
             }
             BrokerToRenderer::Ping { nonce } => {
-                #[cfg(feature = "hostile")]
-                if crate::hostile::ignore_ping(self) {
-                    return Ok(true);
+                if self.hooks.answer_ping() {
+                    self.send(&RendererToBroker::Pong { nonce })?;
                 }
-                self.send(&RendererToBroker::Pong { nonce })?;
             }
             BrokerToRenderer::Shutdown => return Ok(false),
             push @ (BrokerToRenderer::InitialState { .. }
@@ -313,8 +308,7 @@ impl Runtime {
     }
 
     fn paint(&mut self) -> Result<(), RuntimeError> {
-        #[cfg(feature = "bench")]
-        if crate::bench::paint(self)? {
+        if self.with_hooks(|hooks, rt| hooks.paint(rt))? {
             return Ok(());
         }
         if self.frame_in_flight {

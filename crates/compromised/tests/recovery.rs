@@ -39,7 +39,7 @@ fn welcome_ink_in(app: &workshop_broker::shell::headless::HeadlessApp) -> usize 
 /// The Main renderer dies as `case` (triggered by Ctrl+K after sign-in) and
 /// comes back signed in.
 fn main_comes_back_signed_in(case: &str, expected: GoneReason, exit: ExitKind) {
-    let mut h = signed_in(Options::default().misbehave(Role::Main, &format!("{case}-on-key")));
+    let mut h = signed_in(support::options().misbehave(Role::Main, &format!("{case}-on-key")));
     let first = h.generation(Role::Main).unwrap();
     h.until("welcome shown", |app| welcome_ink_in(app) > 50);
     h.app.key(Role::Main, Key::Char('k'), CTRL);
@@ -86,7 +86,7 @@ fn unexpected_exit_code_is_recovered() {
 
 #[test]
 fn sigkill_from_outside_is_recovered_with_state() {
-    let mut h = signed_in(Options::default());
+    let mut h = signed_in(support::options());
     let first = h.generation(Role::Main).unwrap();
     let pid = h
         .app
@@ -108,7 +108,7 @@ fn sigkill_from_outside_is_recovered_with_state() {
 
 #[test]
 fn repeated_crashes_stop_and_show_the_error_page_with_retry() {
-    let mut opts = Options::default();
+    let mut opts = support::options();
     opts.every_spawn_args
         .insert(Role::Login, vec!["--misbehave=segv".into()]);
     let mut h = Harness::start(opts);

@@ -1,13 +1,15 @@
-//! Benchmark modes: a renderer that measures its own side of the protocol.
+//! The bench renderer: a renderer that measures its own side of the
+//! protocol, attached to the renderer runtime through its hooks.
 //!
-//! Compiled only with the `bench` feature, which only the `workshop-bench`
-//! crate enables (its binary is its own renderer executable); the product
-//! `workshop` never has it, and a renderer without it refuses `--bench` and
-//! `--bench-cpu` (see `args.rs`). Timed assertions have no place in tests;
-//! figures come from running `workshop-bench` by hand (docs/BENCHMARKS.md).
+//! `workshop-bench --type=renderer ...` runs [`main`]: it takes its own
+//! options (`--bench=PLAN`, `--bench-cpu=N`) off the command line and hands
+//! the rest to `workshop_renderer::main_with` with [`BenchHooks`]. The
+//! product `workshop` contains none of this (its renderer refuses both
+//! options, which `.ci/run` checks). Timed assertions have no place in
+//! tests; figures come from running `workshop-bench` by hand
+//! (docs/BENCHMARKS.md).
 //!
-//! What it adds, all behind `#[cfg(feature = "bench")]` hooks in `lib.rs`
-//! and `runtime.rs`:
+//! What it adds:
 //!
 //! * **timeline marks**: `CLOCK_MONOTONIC` nanoseconds at process entry,
 //!   content built, `Bootstrap` sent, surface adopted, `Hello` sent,
@@ -25,15 +27,15 @@
 //!     to reply decoded and matched.
 //!   - `flood:N`: `N` `SetCursor` messages back to back (blocking sends, so
 //!     the broker's consumption sets the pace).
-//!   - `frames:N`: for every surface, `N` full-surface frames: convert the
-//!     whole canvas into the shared buffer, `FrameReady` with full damage,
-//!     wait for `FrameAck`, repeat. `repaint:N` also re-lays-out and
-//!     repaints the whole widget tree each frame.
+//!   - `frames:N`: for every surface, `N` full-surface frames: fill the
+//!     whole shared buffer, `FrameReady` with full damage, wait for
+//!     `FrameAck`, repeat. `repaint:N` also re-lays-out and repaints the
+//!     whole widget tree each frame.
 //!
 //! Results go to stderr as `BENCH ...` log lines (the broker relays them;
 //! the bench reads them from `HostConfig::stderr_sink`), samples in
 //! nanoseconds, at most [`SAMPLES_PER_LINE`] per line so no line is cut by
-//! the relay's 4 KiB limit.
+//! the relay's line limit.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,13 +47,10 @@ use workshop_common::input::CursorIcon;
 use workshop_common::protocol::{BrokerToRenderer, RendererToBroker, Request, RequestId};
 use workshop_common::user::{LoginError, MAX_PASSWORD_BYTES};
 use workshop_common::Secret;
+use workshop_renderer::content::Content;
+use workshop_renderer::runtime::{Runtime, RuntimeError};
+use workshop_renderer::{Hooks, Milestone};
 use workshop_transport::control::{ControlSocket, Received};
-use workshop_ui::TextSystem;
-
-use crate::args::RendererArgs;
-use crate::content::Content;
-use crate::runtime::{Runtime, RuntimeError};
-use crate::surface::Surface;
 
 /// Samples per `BENCH` line (≤ 10 digits and a comma each: well under the
 /// relay's 4 KiB line limit).
@@ -115,22 +114,35 @@ pub fn mark(mark: Mark) {
     );
 }
 
-/// Hook for [`Runtime::send`]: marks the handshake messages and the first
-/// frame.
-pub fn on_send(msg: &RendererToBroker) {
-    match msg {
-        RendererToBroker::Bootstrap { .. } => mark(Mark::BootstrapSent),
-        RendererToBroker::Hello { .. } => mark(Mark::HelloSent),
-        RendererToBroker::FrameReady { .. } => mark(Mark::FirstFrameReady),
-        _ => {}
+/// The bench renderer's entry point (`args` include the program name).
+pub fn main(args: &[String]) -> std::process::ExitCode {
+    mark(Mark::Entry);
+    let mut plan = None;
+    let mut cpu = None;
+    let mut rest = Vec::with_capacity(args.len());
+    for arg in args {
+        if let Some(spec) = arg.strip_prefix("--bench=") {
+            plan = Some(spec.to_owned());
+        } else if let Some(n) = arg.strip_prefix("--bench-cpu=") {
+            match n.parse() {
+                Ok(n) => cpu = Some(n),
+                Err(_) => {
+                    eprintln!("workshop-bench renderer: invalid value for --bench-cpu");
+                    return std::process::ExitCode::from(2);
+                }
+            }
+        } else {
+            rest.push(arg.clone());
+        }
     }
+    if let Some(cpu) = cpu {
+        pin(cpu);
+    }
+    workshop_renderer::main_with(&rest, Box::new(BenchHooks::new(plan.as_deref())))
 }
 
-/// Pins this process to `--bench-cpu`, if given. Runs before lockdown.
-pub fn pin(args: &RendererArgs) {
-    let Some(cpu) = args.bench_cpu else {
-        return;
-    };
+/// Pins this process to `cpu`. Runs before lockdown.
+fn pin(cpu: usize) {
     let mut set = rustix::thread::CpuSet::new();
     set.set(cpu);
     if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
@@ -203,35 +215,26 @@ struct FrameRun {
     done: bool,
 }
 
-/// The bench state a runtime carries.
+/// The bench renderer's hooks.
 #[derive(Debug)]
-pub struct Bench {
+pub struct BenchHooks {
     plan: Option<Plan>,
     timeline_reported: bool,
     started: bool,
     frames: FrameRun,
 }
 
-/// What [`paint`] and [`run_invoke`] need of the runtime at once.
-pub(crate) struct Parts<'a> {
-    pub(crate) bench: &'a mut Bench,
-    pub(crate) surface: Option<&'a mut Surface>,
-    pub(crate) content: &'a mut Content,
-    pub(crate) text: &'a mut TextSystem,
-    pub(crate) frame_in_flight: &'a mut bool,
-}
-
-impl Bench {
-    /// The state for `args` (inert without `--bench`).
-    pub fn new(args: &RendererArgs) -> Bench {
-        let plan = args.bench.as_deref().and_then(|spec| {
+impl BenchHooks {
+    /// The state for `--bench=spec` (inert without it).
+    pub fn new(spec: Option<&str>) -> BenchHooks {
+        let plan = spec.and_then(|spec| {
             let plan = Plan::parse(spec);
             if plan.is_none() {
                 tracing::error!(spec, "BENCH kind=error what=plan");
             }
             plan
         });
-        Bench {
+        BenchHooks {
             plan,
             timeline_reported: false,
             started: false,
@@ -240,18 +243,45 @@ impl Bench {
     }
 }
 
-/// Hook at the top of the runtime's `paint`: in a frames plan, paints the
-/// bench's frame instead of the content's. Returns whether it did (or a
-/// frame is in flight).
-pub(crate) fn paint(rt: &mut Runtime) -> Result<bool, RuntimeError> {
-    let parts = rt.bench_parts();
-    let Some(Plan::Frames { n, repaint }) = parts.bench.plan else {
+impl Hooks for BenchHooks {
+    fn reached(&mut self, milestone: Milestone) {
+        match milestone {
+            Milestone::ContentBuilt => mark(Mark::ContentBuilt),
+            Milestone::SurfaceAdopted => mark(Mark::SurfaceAdopted),
+            Milestone::Welcome => mark(Mark::Welcome),
+            Milestone::FrameAck => mark(Mark::FirstFrameAck),
+        }
+    }
+
+    fn on_send(&mut self, msg: &RendererToBroker) {
+        match msg {
+            RendererToBroker::Bootstrap { .. } => mark(Mark::BootstrapSent),
+            RendererToBroker::Hello { .. } => mark(Mark::HelloSent),
+            RendererToBroker::FrameReady { .. } => mark(Mark::FirstFrameReady),
+            _ => {}
+        }
+    }
+
+    fn paint(&mut self, rt: &mut Runtime) -> Result<bool, RuntimeError> {
+        paint(self, rt)
+    }
+
+    fn after_frame_ack(&mut self, rt: &mut Runtime) -> Result<(), RuntimeError> {
+        after_frame_ack(self, rt)
+    }
+}
+
+/// In a frames plan, paints the bench's frame instead of the content's.
+/// Returns whether it did (or a frame is in flight).
+fn paint(bench: &mut BenchHooks, rt: &mut Runtime) -> Result<bool, RuntimeError> {
+    let Some(Plan::Frames { n, repaint }) = bench.plan else {
         return Ok(false);
     };
+    let parts = rt.parts();
     let Some(surface) = parts.surface else {
         return Ok(false);
     };
-    let run = &mut parts.bench.frames;
+    let run = &mut bench.frames;
     if run.generation != surface.generation {
         *run = FrameRun {
             generation: surface.generation,
@@ -287,6 +317,9 @@ pub(crate) fn paint(rt: &mut Runtime) -> Result<bool, RuntimeError> {
     }
     *parts.frame_in_flight = true;
     let generation = surface.generation;
+    // The runtime lends its hooks out for this call, so `on_send` does not
+    // see this message: mark it here.
+    mark(Mark::FirstFrameReady);
     rt.send(&RendererToBroker::FrameReady {
         surface: generation,
         damage: PxRect::full(width, height),
@@ -294,13 +327,10 @@ pub(crate) fn paint(rt: &mut Runtime) -> Result<bool, RuntimeError> {
     Ok(true)
 }
 
-/// Hook on every `FrameAck`: the timeline, frame samples, and the one-shot
+/// On every `FrameAck`: the timeline, frame samples, and the one-shot
 /// plans (which start once the window is up).
-pub(crate) fn after_frame_ack(rt: &mut Runtime) -> Result<(), RuntimeError> {
+fn after_frame_ack(bench: &mut BenchHooks, rt: &mut Runtime) -> Result<(), RuntimeError> {
     let now = Instant::now();
-    mark(Mark::FirstFrameAck);
-    let parts = rt.bench_parts();
-    let bench = parts.bench;
     if bench.plan.is_none() {
         return Ok(());
     }
@@ -323,10 +353,8 @@ pub(crate) fn after_frame_ack(rt: &mut Runtime) -> Result<(), RuntimeError> {
                 if run.sent == warm + n && !run.done {
                     run.done = true;
                     let elapsed = run.measured_from.map_or(Duration::ZERO, |t| now - t);
-                    let (width, height) = parts
-                        .surface
-                        .as_ref()
-                        .map_or((0, 0), |s| (s.width, s.height));
+                    let (width, height) =
+                        rt.parts().surface.map_or((0, 0), |s| (s.width, s.height));
                     let kind = if repaint { "repaint" } else { "frames" };
                     let head = format!(
                         "kind={kind} width={width} height={height} n={n} elapsed_ns={}",
@@ -424,7 +452,7 @@ fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), Runtime
         let mut i = 0usize;
         while samples.len() < n {
             // Queue the invoke through the Login Window's own client.
-            let queued = match rt.bench_parts().content {
+            let queued = match rt.parts().content {
                 Content::Login(_, client) => {
                     client.invoke_submit_login("x".to_owned(), Secret::new(password.clone()))
                 }
@@ -441,14 +469,14 @@ fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), Runtime
                 fail("invoke-too-many");
                 return Ok(());
             }
-            let outgoing = rt.bench_parts().content.take_outgoing(Instant::now());
+            let outgoing = rt.parts().content.take_outgoing(Instant::now());
             let start = Instant::now();
             for msg in &outgoing {
                 rt.send(msg)?;
             }
             // Wait for the reply; answer pings meanwhile.
             loop {
-                let len = match rt.bench_control().recv_timeout(&mut buf, None) {
+                let len = match rt.control().recv_timeout(&mut buf, None) {
                     Ok(Received::Message(len)) => len,
                     Ok(Received::Closed | Received::Timeout) => return Ok(()),
                     Err(e) => return Err(RuntimeError::Recv(e)),
@@ -458,7 +486,7 @@ fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), Runtime
                 match msg {
                     BrokerToRenderer::Reply { id: got, reply } if got == id => {
                         reply_bytes = len;
-                        let outcome = match rt.bench_parts().content {
+                        let outcome = match rt.parts().content {
                             Content::Login(_, client) => client.complete(got, reply),
                             Content::Main(..) => None,
                         };
@@ -478,7 +506,7 @@ fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), Runtime
                         rt.send(&RendererToBroker::Pong { nonce })?;
                     }
                     other => {
-                        if !rt.bench_handle(other)? {
+                        if !rt.handle_message(other)? {
                             return Ok(());
                         }
                     }
@@ -526,7 +554,7 @@ fn run_flood(rt: &mut Runtime, n: usize) -> Result<(), RuntimeError> {
 /// Handles whatever the broker sent meanwhile, without waiting.
 fn answer_pings(rt: &mut Runtime, buf: &mut [u8]) -> Result<(), RuntimeError> {
     loop {
-        let control: &ControlSocket = rt.bench_control();
+        let control: &ControlSocket = rt.control();
         match control.recv_timeout(buf, Some(Duration::ZERO)) {
             Ok(Received::Message(len)) => {
                 let msg: BrokerToRenderer =
@@ -536,7 +564,7 @@ fn answer_pings(rt: &mut Runtime, buf: &mut [u8]) -> Result<(), RuntimeError> {
                         rt.send(&RendererToBroker::Pong { nonce })?
                     }
                     other => {
-                        rt.bench_handle(other)?;
+                        rt.handle_message(other)?;
                     }
                 }
             }

@@ -1,5 +1,5 @@
 //! A broker no renderer can take down: each abuse case is performed by a
-//! real renderer process (the `hostile` test feature), and each test asserts
+//! real compromised renderer process (`workshop-compromised`), and each test asserts
 //! that the broker lives, the offender is gone (or, where the abuse is
 //! harmless by construction, contained), and the other window still serves
 //! input and frames.
@@ -17,7 +17,7 @@ use workshop_common::Role;
 /// Opens both windows with the first Login renderer misbehaving as `case`;
 /// returns the harness and that renderer's generation.
 fn login_misbehaving(case: &str, tweak: impl FnOnce(Options) -> Options) -> (Harness, u32) {
-    let mut h = Harness::start(tweak(Options::default().misbehave(Role::Login, case)));
+    let mut h = Harness::start(tweak(support::options().misbehave(Role::Login, case)));
     h.wait_main_initialized();
     h.click_check();
     h.until("login window opened", |app| {

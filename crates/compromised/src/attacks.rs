@@ -1,0 +1,454 @@
+//! The attacks: each case is something a compromised renderer could do,
+//! run from inside the real renderer runtime after the real lockdown (or,
+//! for the handshake cases, in place of an honest step). The tests in
+//! `tests/` assert that each costs the broker that renderer and nothing
+//! else.
+
+use std::io::IoSlice;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::net::{sendmsg, SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+use workshop_common::codec;
+use workshop_common::geometry::PxRect;
+use workshop_common::input::CursorIcon;
+use workshop_common::input::InputEvent;
+use workshop_common::protocol::{BrokerToRenderer, Request, RequestId};
+use workshop_common::sandbox_report::{LayerStatus, SandboxMode};
+use workshop_common::{RendererToBroker, Role, Secret, PROTOCOL_VERSION};
+use workshop_renderer::runtime::{Runtime, RuntimeError};
+use workshop_renderer::Hooks;
+use workshop_transport::control::Received;
+
+/// Sends raw bytes, bypassing every sender-side check.
+fn raw(rt: &Runtime, bytes: &[u8]) {
+    let _ = rustix::net::send(rt.control(), bytes, SendFlags::NOSIGNAL);
+}
+
+/// Sends raw bytes with descriptors attached.
+fn raw_with_fds(rt: &Runtime, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
+    let mut space = vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(253))];
+    let mut anc = SendAncillaryBuffer::new(&mut space);
+    if !anc.push(SendAncillaryMessage::ScmRights(fds)) {
+        return false;
+    }
+    sendmsg(
+        rt.control(),
+        &[IoSlice::new(bytes)],
+        &mut anc,
+        SendFlags::NOSIGNAL,
+    )
+    .is_ok()
+}
+
+/// An ipc-channel first-fragment header: fragment size, then total size.
+fn ipc_header(fragment_size: usize, total_size: usize, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&fragment_size.to_ne_bytes());
+    v.extend_from_slice(&total_size.to_ne_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// The compromised renderer's hooks: `case` is the attack the test named.
+#[derive(Debug)]
+pub struct Attack {
+    case: Option<String>,
+}
+
+impl Attack {
+    /// The attack `case` (`None`: behave like the product renderer).
+    pub fn new(case: Option<String>) -> Attack {
+        Attack { case }
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.case.as_deref() == Some(name)
+    }
+}
+
+impl Hooks for Attack {
+    fn before_lockdown(&mut self, rt: &mut Runtime) {
+        if self.is("early-message") {
+            // A message the role may send, but not before its handshake.
+            let _ = rt.send(&RendererToBroker::SetCursor {
+                cursor: CursorIcon::Pointer,
+            });
+        }
+    }
+
+    fn lockdown(
+        &mut self,
+        _mode: SandboxMode,
+    ) -> Option<Result<Vec<LayerStatus>, workshop_sandbox::LockdownError>> {
+        // Lock down as best effort without one layer and report it honestly,
+        // so that the broker's refusal can be tested.
+        let layer = self.case.as_deref()?.strip_prefix("skip-layer=")?;
+        let layer = workshop_common::sandbox_report::Layer::ALL
+            .into_iter()
+            .find(|l| l.name() == layer)?;
+        let knobs = workshop_sandbox::Knobs { skip: Some(layer) };
+        Some(workshop_sandbox::lockdown_with(
+            SandboxMode::Enforce,
+            &knobs,
+        ))
+    }
+
+    fn rewrite_hello(&mut self, hello: RendererToBroker) -> RendererToBroker {
+        match (self.case.as_deref(), hello) {
+            (Some("wrong-version"), RendererToBroker::Hello { role, sandbox, .. }) => {
+                RendererToBroker::Hello {
+                    protocol_version: PROTOCOL_VERSION + 1,
+                    role,
+                    sandbox,
+                }
+            }
+            (
+                Some("wrong-role"),
+                RendererToBroker::Hello {
+                    protocol_version,
+                    role,
+                    sandbox,
+                },
+            ) => {
+                let other = match role {
+                    Role::Main => Role::Login,
+                    Role::Login => Role::Main,
+                };
+                RendererToBroker::Hello {
+                    protocol_version,
+                    role: other,
+                    sandbox,
+                }
+            }
+            (_, hello) => hello,
+        }
+    }
+
+    fn answer_ping(&mut self) -> bool {
+        !self.is("no-pong")
+    }
+
+    fn after_frame_ack(&mut self, rt: &mut Runtime) -> Result<(), RuntimeError> {
+        if self.is("damage-outside") {
+            if let Some(surface) = rt.surface_generation() {
+                self.case = None;
+                rt.send(&RendererToBroker::FrameReady {
+                    surface,
+                    damage: PxRect {
+                        x: u32::MAX - 5,
+                        y: 3,
+                        width: u32::MAX,
+                        height: u32::MAX,
+                    },
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_input(&mut self, rt: &mut Runtime, event: &InputEvent) -> Result<(), RuntimeError> {
+        // A deferred case (`CASE-on-key`) fires when its trigger arrives.
+        if !is_trigger(event) {
+            return Ok(());
+        }
+        let Some(name) = self.case.clone() else {
+            return Ok(());
+        };
+        if let Some(case) = name.strip_suffix("-on-key") {
+            run(rt, case)?;
+        }
+        Ok(())
+    }
+
+    fn after_welcome(&mut self, rt: &mut Runtime) -> Result<(), RuntimeError> {
+        // Everything else fires right after the handshake is accepted.
+        let Some(name) = self.case.clone() else {
+            return Ok(());
+        };
+        if name.ends_with("-on-key") {
+            return Ok(());
+        }
+        run(rt, &name)
+    }
+}
+
+/// The key that fires a deferred case (`CASE-on-key`): Ctrl+K.
+pub fn is_trigger(event: &InputEvent) -> bool {
+    matches!(
+        event,
+        InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers { ctrl: true, .. },
+        }
+    )
+}
+
+fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
+    let login = |id: u64| RendererToBroker::Invoke {
+        id: RequestId(id),
+        request: Request::SubmitLogin {
+            email: "bruce@wayne.com".into(),
+            password: Secret::new("pw".into()),
+        },
+    };
+    match name {
+        "undecodable" => raw(rt, &[0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03]),
+        "truncated" => {
+            if let Ok(bytes) = codec::encode(&login(1)) {
+                raw(rt, &bytes[..bytes.len() - 3]);
+            }
+        }
+        "unknown-variant" => raw(rt, &[0x7f, 0x00]),
+        "oversized" => raw(rt, &vec![0u8; codec::MAX_MESSAGE_BYTES + 4096]),
+        "empty" => raw(rt, &[]),
+        "forbidden" => match rt.role() {
+            Role::Main => rt.send(&login(1))?,
+            Role::Login => rt.send(&RendererToBroker::OpenLoginWindow)?,
+        },
+        "reused-id" => {
+            rt.send(&login(5))?;
+            rt.send(&login(5))?;
+        }
+        "absurd-id" => rt.send(&login(0))?,
+        "too-many-in-flight" => {
+            rt.send(&login(1))?;
+            rt.send(&login(2))?;
+        }
+        "reply-to-nothing" => rt.send(&RendererToBroker::Pong { nonce: 987_654_321 })?,
+        "bootstrap-again" => rt.send(&RendererToBroker::Bootstrap {
+            server: "/tmp/x/socket".into(),
+        })?,
+        "flood" => loop {
+            // Blocks once the broker's queue is full; the broker kills us.
+            rt.send(&RendererToBroker::SetCursor {
+                cursor: CursorIcon::Pointer,
+            })?;
+        },
+        "frame-flood" => {
+            let surface = rt.surface_generation().unwrap_or(1);
+            loop {
+                rt.send(&RendererToBroker::FrameReady {
+                    surface,
+                    damage: PxRect::full(1, 1),
+                })?;
+            }
+        }
+        "unknown-surface" => rt.send(&RendererToBroker::FrameReady {
+            surface: 999,
+            damage: PxRect::full(1, 1),
+        })?,
+        "hang" => loop {
+            // Stops reading and answering: the broker's pings and its
+            // queue toward us go unanswered.
+            std::thread::park();
+        },
+        "forged-total-size" => {
+            let header = ipc_header(16 + 4, usize::MAX / 2, &[1, 2, 3, 4]);
+            let fd = rt.control().as_fd();
+            raw_with_fds(rt, &header, &[fd]);
+        }
+        "mismatched-size" => raw(rt, &ipc_header(4096, 1 << 20, &[9; 8])),
+        "fragment-never-delivers" => {
+            if let Ok((keep, send)) = rustix::net::socketpair(
+                rustix::net::AddressFamily::UNIX,
+                rustix::net::SocketType::SEQPACKET,
+                rustix::net::SocketFlags::CLOEXEC,
+                None,
+            ) {
+                let header = ipc_header(16 + 8, 1 << 30, &[0; 8]);
+                raw_with_fds(rt, &header, &[send.as_fd()]);
+                // Hold the other end open forever and never write to it.
+                std::mem::forget(keep);
+            }
+        }
+        "max-fds" => {
+            // As many descriptors as this process may hold (253 at most per
+            // message), in message after message.
+            let mut fds: Vec<OwnedFd> = Vec::new();
+            while fds.len() < 253 {
+                match rt.control().as_fd().try_clone_to_owned() {
+                    Ok(fd) => fds.push(fd),
+                    Err(_) => break,
+                }
+            }
+            let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|f| f.as_fd()).collect();
+            for _ in 0..1000 {
+                if !raw_with_fds(rt, b"fds", &borrowed) {
+                    break;
+                }
+            }
+        }
+        "segv" => {
+            // SAFETY: deliberately invalid: this test case exists to crash
+            // the renderer with a real SIGSEGV.
+            unsafe { std::ptr::null_mut::<u8>().write_volatile(1) };
+        }
+        "abort" => std::process::abort(),
+        "surface-never-read" => surface_never_read(rt)?,
+        "stderr-no-newline" => stderr_no_newline(),
+        "log-flood" => log_flood(),
+        "log-spoof" => log_spoof(),
+        "thread-bomb" => thread_bomb(),
+        "path-probe" => path_probe(),
+        "exit-clean" => std::process::exit(0),
+        "exit-code" => std::process::exit(3),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Answers pings and claims every surface the broker announces with a
+/// `FrameReady`, but never reads the surface channel: each surface the
+/// broker sends stays unread in that socket, pinning its shared memory.
+fn surface_never_read(rt: &mut Runtime) -> Result<(), RuntimeError> {
+    let mut buf = vec![0u8; codec::MAX_MESSAGE_BYTES];
+    loop {
+        let len = match rt.control().recv_timeout(&mut buf, None) {
+            Ok(Received::Message(len)) => len,
+            Ok(Received::Closed | Received::Timeout) => return Ok(()),
+            Err(e) => return Err(RuntimeError::Recv(e)),
+        };
+        match codec::decode::<BrokerToRenderer>(&buf[..len]) {
+            Ok(BrokerToRenderer::Ping { nonce }) => rt.send(&RendererToBroker::Pong { nonce })?,
+            Ok(BrokerToRenderer::Surface { generation, .. }) => {
+                rt.send(&RendererToBroker::FrameReady {
+                    surface: generation,
+                    damage: PxRect::full(1, 1),
+                })?
+            }
+            Ok(BrokerToRenderer::Shutdown) => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+/// Writes to stderr until the write fails or `total` bytes are written.
+fn write_stderr(chunk: &[u8], total: usize) {
+    // SAFETY: fd 2 is this process's stderr (the broker's relay pipe),
+    // open for the whole life of the process; it is only borrowed here.
+    let stderr = unsafe { BorrowedFd::borrow_raw(2) };
+    let mut written = 0;
+    while written < total {
+        match rustix::io::write(stderr, chunk) {
+            Ok(n) if n > 0 => written += n,
+            _ => return,
+        }
+    }
+}
+
+/// 256 MiB on stderr without a newline.
+fn stderr_no_newline() {
+    write_stderr(&[b'x'; 64 * 1024], 256 << 20);
+}
+
+/// Short lines as fast as the pipe takes them, up to 64 MiB.
+fn log_flood() {
+    write_stderr(
+        &b" INFO workshop_renderer: flood line\n".repeat(1024),
+        64 << 20,
+    );
+}
+
+/// Lines that try to pass for the broker's own or hide what they say.
+pub const SPOOF_LINES: [&str; 5] = [
+    " INFO workshop: bidi \u{202E}dlrow olleh\n",
+    "\u{1b}[2K\r[BROKER] INFO workshop: escape-forged line\n",
+    "line-separator\u{2028}[BROKER] INFO workshop: separator-forged line\n",
+    " INFO padded",
+    "[BROKER] INFO workshop::audit: prefix-forged line\n",
+];
+
+fn log_spoof() {
+    for (i, line) in SPOOF_LINES.iter().enumerate() {
+        if i == 3 {
+            // Padding to push the rest onto its own visual line.
+            let padded = format!(
+                "{line}{}[BROKER] INFO workshop: padding-forged line\n",
+                " ".repeat(500)
+            );
+            write_stderr(padded.as_bytes(), padded.len());
+        } else {
+            write_stderr(line.as_bytes(), line.len());
+        }
+    }
+    tracing::info!("log-spoof done");
+}
+
+/// Most threads the bomb tries (enough to exceed any sane limit, few
+/// enough that an unconfined run cannot hurt the machine).
+pub const THREAD_BOMB_TRIES: usize = 2000;
+
+/// Starts parked threads until the kernel refuses or the tries run out,
+/// and reports how many it got. The threads stay parked.
+fn thread_bomb() {
+    let mut created = 0usize;
+    let mut error = String::from("none");
+    for _ in 0..THREAD_BOMB_TRIES {
+        match std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| loop {
+                std::thread::park();
+            }) {
+            Ok(_) => created += 1,
+            Err(e) => {
+                error = e
+                    .raw_os_error()
+                    .map_or_else(|| e.to_string(), |n| n.to_string());
+                break;
+            }
+        }
+    }
+    tracing::info!("thread-bomb created={created} errno={error}");
+}
+
+/// Host paths a renderer must not learn anything about, and one that
+/// exists nowhere: the answers must all be the same.
+pub const PROBED_PATHS: [&str; 7] = [
+    "/etc/passwd",
+    "/etc/shadow",
+    "/proc/self",
+    "/proc/1/status",
+    "/tmp/.X11-unix",
+    "/tmp",
+    "/nonexistent-workshop-probe",
+];
+
+/// `newfstatat(AT_FDCWD, path, AT_EMPTY_PATH)` (the flag does not make a
+/// path empty) on each probed path and on `$TMPDIR` (the bootstrap
+/// directory), reported as `path-probe PATH=RESULT`.
+fn path_probe() {
+    let tmpdir = std::env::var("TMPDIR").unwrap_or_default();
+    let mut paths: Vec<String> = PROBED_PATHS.iter().map(|p| (*p).to_owned()).collect();
+    if !tmpdir.is_empty() {
+        paths.push(tmpdir);
+    }
+    for path in paths {
+        let result = match std::ffi::CString::new(path.clone()) {
+            Ok(c) => {
+                let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
+                // SAFETY: `c` is a valid NUL-terminated path and `st` a
+                // writable buffer of the size newfstatat fills.
+                let rc = unsafe {
+                    libc::syscall(
+                        libc::SYS_newfstatat,
+                        libc::AT_FDCWD,
+                        c.as_ptr(),
+                        st.as_mut_ptr(),
+                        libc::AT_EMPTY_PATH,
+                    )
+                };
+                if rc == 0 {
+                    "found".to_owned()
+                } else {
+                    format!(
+                        "errno{}",
+                        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+                    )
+                }
+            }
+            Err(_) => "invalid".to_owned(),
+        };
+        tracing::info!("path-probe {path}={result}");
+    }
+}

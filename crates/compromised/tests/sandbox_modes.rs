@@ -1,0 +1,46 @@
+//! The broker judges a renderer by the mode it runs in: one that locks down
+//! without a layer is refused under `--sandbox=strict`, and accepted (with a
+//! loud log line) under the default `enforce`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::{Harness, Options};
+use workshop_broker::core::{GoneReason, Stage};
+use workshop_common::sandbox_report::{Layer, LayerState, SandboxMode};
+use workshop_common::Role;
+
+#[test]
+fn strict_mode_refuses_a_renderer_missing_a_layer() {
+    let mut h = Harness::start(Options {
+        sandbox: SandboxMode::Strict,
+        ..support::options().misbehave(Role::Main, "skip-layer=landlock")
+    });
+    let gone = h.wait_gone_full(Role::Main, 1);
+    assert_eq!(gone.reason, GoneReason::Refused);
+    let log = h.broker_log();
+    assert!(
+        log.contains("renderer less confined than the mode requires"),
+        "{log}"
+    );
+    assert!(log.contains("landlock"));
+    // The replacement (no knob) is accepted.
+    h.wait_main_initialized();
+}
+
+#[test]
+fn enforce_mode_runs_without_an_unavailable_layer_and_says_so() {
+    let mut h = Harness::start(Options {
+        sandbox: SandboxMode::Enforce,
+        ..support::options().misbehave(Role::Main, "skip-layer=landlock")
+    });
+    h.wait_main_initialized();
+    assert_eq!(h.generation(Role::Main), Some(1), "accepted, not replaced");
+    assert!(h.broker_log().contains("SANDBOX LAYER MISSING"));
+    let w = h.app.driver().core().window(Role::Main).unwrap();
+    assert_eq!(w.renderer.stage, Stage::Ready);
+    assert!(matches!(
+        w.renderer.report.as_ref().unwrap().layer(Layer::Landlock),
+        Some(LayerState::Unavailable { .. })
+    ));
+}
