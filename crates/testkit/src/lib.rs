@@ -379,3 +379,53 @@ pub fn bruce(email: &str) -> User {
         email: email.into(),
     }
 }
+
+/// Aborts the test process if it is still running after `limit`: a test
+/// whose broker event loop hangs (the attack it runs succeeded) then fails
+/// with a message instead of hanging the suite. Dropping the guard disarms
+/// it.
+pub fn watchdog(what: &str, limit: Duration) -> Watchdog {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let what = what.to_owned();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+            eprintln!("watchdog: {what} still running after {limit:?}: the broker hung");
+            std::process::abort();
+        }
+    });
+    Watchdog(tx)
+}
+
+/// Disarms the [`watchdog`] when dropped (the channel closes, so the
+/// watchdog's wait ends before its limit).
+pub struct Watchdog(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+/// This process's resident set in KiB (`VmRSS`): the broker's, since the
+/// harness runs the broker in the test process.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Every file under `dir` with its size and modification time, to show a
+/// test changed nothing on disk.
+pub fn disk_snapshot(dir: &std::path::Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            out.push((entry.path(), meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
