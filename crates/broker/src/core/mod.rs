@@ -288,19 +288,7 @@ impl Broker {
             Event::Tick => self.tick(now),
         }
         let mut effects = std::mem::take(&mut self.effects);
-        // The push table is the last gate on everything the broker says: a
-        // bug elsewhere in the core cannot send the user to the Login
-        // Window's process.
-        effects.retain(|e| match e {
-            Effect::Send { role, msg, .. } => {
-                let ok = workshop_common::capability::broker_may_send(*role, msg.kind());
-                if !ok {
-                    tracing::error!(role = role.as_str(), kind = ?msg.kind(), "broker bug: message not allowed to this role; not sent");
-                }
-                ok
-            }
-            _ => true,
-        });
+        effects.retain(push_allowed);
         effects
     }
 
@@ -392,6 +380,38 @@ impl Broker {
                 self.kill(now, role, GoneReason::Unresponsive);
             }
         }
+    }
+}
+
+/// The push table is the last gate on everything the broker says: a bug
+/// elsewhere in the core cannot send the user to the Login Window's
+/// process. Every effect is named, so a new one cannot compile until it is
+/// decided whether it carries a message to a renderer.
+fn push_allowed(effect: &Effect) -> bool {
+    match effect {
+        Effect::Send { role, msg, .. } => {
+            let ok = workshop_common::capability::broker_may_send(*role, msg.kind());
+            if !ok {
+                tracing::error!(role = role.as_str(), kind = ?msg.kind(), "broker bug: message not allowed to this role; not sent");
+            }
+            ok
+        }
+        // Shared memory only; its `Surface` message goes through `Send`.
+        Effect::SendSurface { .. }
+        // Window, process and authenticator effects: nothing reaches a
+        // renderer's content.
+        | Effect::OpenWindow { .. }
+        | Effect::CloseWindow { .. }
+        | Effect::RaiseWindow { .. }
+        | Effect::SetTitle { .. }
+        | Effect::SetCursor { .. }
+        | Effect::ShowCrashed { .. }
+        | Effect::Spawn { .. }
+        | Effect::Present { .. }
+        | Effect::Inspect { .. }
+        | Effect::Kill { .. }
+        | Effect::Authenticate { .. }
+        | Effect::Quit => true,
     }
 }
 

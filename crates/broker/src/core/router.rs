@@ -50,6 +50,14 @@ pub enum Fault {
     /// It was empty.
     #[error("empty datagram")]
     Empty,
+    /// It carried a control message of an unknown type.
+    #[error("unknown control message (level {level}, type {kind})")]
+    UnknownControl {
+        /// Its `cmsg_level`.
+        level: i32,
+        /// Its `cmsg_type`.
+        kind: i32,
+    },
     /// The codec refused it.
     #[error("{0}")]
     Undecodable(CodecError),
