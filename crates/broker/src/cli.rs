@@ -17,20 +17,7 @@ use workshop_common::sandbox_report::SandboxMode;
 
 use workshop_logging::{self as logging, LogFormat};
 
-/// Options of the app itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunOptions {
-    /// `--user-data-dir`; default `$XDG_CONFIG_HOME/workshop`.
-    pub user_data_dir: Option<PathBuf>,
-    /// `--auth-delay-ms`.
-    pub auth_delay: Duration,
-    /// `--sandbox` / `--no-sandbox`.
-    pub sandbox: SandboxMode,
-    /// `--log-format`.
-    pub log_format: LogFormat,
-    /// `--headless`: windows in memory, no display needed.
-    pub headless: bool,
-}
+use crate::run::RunOptions;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,10 +25,9 @@ use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
 use super::crash_page::CrashPage;
-use super::{Driver, Flow, WindowBackend};
-use crate::app::{self, AppConfig};
+use super::{default_position, Driver, Flow, WindowBackend};
 use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
-use crate::queue::EventReceiver;
+use crate::queue::{EventReceiver, Wake};
 use crate::settings::{Display, Placement};
 
 /// Why the desktop shell could not run.
@@ -57,16 +56,10 @@ pub enum UserEvent {
     Wake,
 }
 
-/// Default top-left corner of each window, logical pixels (DESIGN).
-pub fn default_position(role: Role) -> (i32, i32) {
-    match role {
-        Role::Main => (200, 200),
-        Role::Login => (650, 200),
-    }
-}
-
-/// Runs the app on the desktop until it quits.
-pub fn run(config: AppConfig) -> Result<(), DesktopError> {
+/// Runs the app on the desktop until it quits. `build` wires the driver
+/// once the event loop exists (its wake function posts to the loop); the
+/// caller ([`crate::app::run_desktop`]) knows how.
+pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), DesktopError> {
     let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
     let wayland = std::env::var("WAYLAND_DISPLAY")
         .ok()
@@ -85,7 +78,7 @@ pub fn run(config: AppConfig) -> Result<(), DesktopError> {
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
     });
-    let (driver, events) = app::build(config, wake);
+    let (driver, events) = build(wake);
     let mut shell = DesktopShell {
         driver,
         events,

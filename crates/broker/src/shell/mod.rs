@@ -25,6 +25,15 @@ use crate::host::{Delivery, Hosts};
 use crate::queue::EventSender;
 use crate::settings::{self, Display, Keeper, Placement};
 
+/// Default top-left corner of each window, logical pixels (DESIGN). Both
+/// shells place a window here when no saved position applies.
+pub fn default_position(role: Role) -> (i32, i32) {
+    match role {
+        Role::Main => (200, 200),
+        Role::Login => (650, 200),
+    }
+}
+
 /// What a window system must offer the broker.
 pub trait WindowBackend {
     /// Creates window `role` at `position` (outer top-left, physical
