@@ -22,10 +22,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use workshop_common::geometry::Position;
 use workshop_common::sandbox_report::SandboxMode;
 use workshop_common::user::User;
-use workshop_common::{BrokerToRenderer, Role};
+use workshop_common::Role;
 
 use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
 pub use events::{Confinement, Effect, Event, Gone, RendererEvent, SurfaceSpec, WindowEvent};
@@ -135,13 +134,7 @@ pub struct RendererState {
     pub bootstrap_dir: Option<PathBuf>,
     /// The sandbox report from `Hello`.
     pub report: Option<workshop_common::sandbox_report::SandboxReport>,
-    /// The newest surface whose handle was sent.
-    pub surface_sent: Option<SurfaceSpec>,
-    /// The newest surface the renderer has painted into.
-    pub surface_adopted: Option<u32>,
-    /// A resize is waiting for the renderer to adopt the previous surface.
-    pub surface_pending: bool,
-    /// Router bookkeeping (rate limits, invokes, pings).
+    /// Router bookkeeping (rate limits, surfaces, invokes, pings).
     pub proto: router::ProtocolState,
     /// When a Dying renderer gets SIGKILL if it has not exited.
     pub kill_at: Option<Instant>,
@@ -170,8 +163,6 @@ pub struct WindowState {
     pub crashes: supervisor::CrashHistory,
     /// Respawning stopped; the broker's error page is shown.
     pub crashed_out: bool,
-    /// Last position reported by the backend.
-    pub position: Option<Position>,
 }
 
 /// The broker's state machine.
@@ -307,7 +298,7 @@ impl Broker {
             | Stage::AwaitingBootstrap
             | Stage::AwaitingHello
             | Stage::Verifying => Some(r.spawned_at + self.config.handshake_timeout),
-            Stage::Ready => Some(r.proto.ping_deadline(&self.config)),
+            Stage::Ready => Some(r.proto.deadline(&self.config)),
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         }
     }
@@ -333,51 +324,13 @@ impl Broker {
                         self.kill(now, role, GoneReason::LaunchFailed);
                     }
                 }
-                Stage::Ready => self.ping_tick(now, role),
+                Stage::Ready => self.liveness_tick(now, role),
                 Stage::Dying(_) | Stage::Disconnected => {
                     if w.renderer.kill_at.is_some_and(|t| now >= t) {
                         w.renderer.kill_at = None;
                         self.effects.push(Effect::Kill { role, generation });
                     }
                 }
-            }
-        }
-    }
-
-    fn ping_tick(&mut self, now: Instant, role: Role) {
-        let config = self.config.clone();
-        let Some(w) = self.windows.get_mut(&role) else {
-            return;
-        };
-        let generation = w.renderer.generation;
-        match w.renderer.proto.ping_due(now, &config) {
-            router::PingAction::Nothing => {}
-            router::PingAction::Send(nonce) => {
-                self.effects.push(Effect::Send {
-                    role,
-                    generation,
-                    msg: BrokerToRenderer::Ping { nonce },
-                });
-            }
-            router::PingAction::MarkUnresponsive => {
-                tracing::warn!(
-                    role = role.as_str(),
-                    generation,
-                    "renderer is not responding"
-                );
-                w.title = format!("{} (Not Responding)", role.window_title());
-                self.effects.push(Effect::SetTitle {
-                    role,
-                    title: w.title.clone(),
-                });
-            }
-            router::PingAction::Replace => {
-                tracing::warn!(
-                    role = role.as_str(),
-                    generation,
-                    "renderer silent for too long; replacing it"
-                );
-                self.kill(now, role, GoneReason::Unresponsive);
             }
         }
     }
@@ -424,9 +377,6 @@ impl RendererState {
             spawned_at: now,
             bootstrap_dir: None,
             report: None,
-            surface_sent: None,
-            surface_adopted: None,
-            surface_pending: false,
             proto: router::ProtocolState::new(now, config),
             kill_at: None,
             ready_at: None,
