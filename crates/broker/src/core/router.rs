@@ -222,7 +222,7 @@ impl Broker {
                 tracing::warn!(
                     role = role.as_str(),
                     generation,
-                    "renderer stopped reading its socket"
+                    "renderer stopped reading its socket or surface channel"
                 );
                 self.kill(now, role, GoneReason::Unresponsive);
             }

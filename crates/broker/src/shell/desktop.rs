@@ -391,11 +391,13 @@ impl DesktopWindow {
         if buffer.len() != self.backing.len() {
             return;
         }
-        // A buffer of unknown age must be filled whole.
+        // A buffer of unknown age must be filled whole. Otherwise `damage`
+        // is what `copy_damage` copied into the backing buffer, which has
+        // this window's size: it fits.
         let rect = if buffer.age() == 0 {
             PxRect::full(self.width, self.height)
         } else {
-            damage.clamp_to(self.width, self.height)
+            damage
         };
         let width = self.width as usize;
         for row in rect.y as usize..(rect.y + rect.height) as usize {
@@ -538,8 +540,8 @@ impl WindowBackend for Backend<'_> {
             // resize is in flight and this frame is for the old size.
             return;
         }
-        crate::present::copy_damage(pixels, &mut w.backing, width, height, damage);
-        w.present(damage);
+        let copied = crate::present::copy_damage(pixels, &mut w.backing, width, height, damage);
+        w.present(copied);
     }
 
     fn show_crashed(&mut self, role: Role) {

@@ -59,6 +59,44 @@ pub trait WindowBackend {
     fn show_crashed(&mut self, role: Role);
 }
 
+/// What the shell itself keeps up to date after the core has seen an
+/// event: the hosts it owns, the settings it owns.
+enum Chore {
+    /// Nothing.
+    None,
+    /// A renderer process was reaped: forget its host.
+    Reaped { role: Role, generation: u32 },
+    /// A window moved: remember where (settings.json).
+    Moved { role: Role },
+    /// Timers: the settings' debounced write.
+    Tick,
+}
+
+impl Chore {
+    fn of(event: &Event) -> Chore {
+        match event {
+            Event::Renderer {
+                role,
+                generation,
+                event: RendererEvent::Exited(_),
+            } => Chore::Reaped {
+                role: *role,
+                generation: *generation,
+            },
+            Event::Window {
+                role,
+                event: WindowEvent::Moved(_),
+            } => Chore::Moved { role: *role },
+            Event::Tick => Chore::Tick,
+            Event::Start
+            | Event::Renderer { .. }
+            | Event::Window { .. }
+            | Event::AuthFinished { .. }
+            | Event::SecondInstance => Chore::None,
+        }
+    }
+}
+
 /// Whether the loop goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -123,26 +161,26 @@ impl Driver {
         let mut pending = VecDeque::from([event]);
         while let Some(event) = pending.pop_front() {
             let now = Instant::now();
-            match &event {
-                Event::Renderer {
-                    role,
-                    generation,
-                    event: RendererEvent::Exited(_),
-                } => self.hosts.reaped(*role, *generation),
-                Event::Window {
-                    role,
-                    event: WindowEvent::Moved(_),
-                } => self.remember_placement(now, *role, backend),
-                Event::Tick => self.settings.tick(now),
-                _ => {}
-            }
+            let chore = Chore::of(&event);
+            // The core sees every event first; the shell's own bookkeeping
+            // follows, before the effects run.
             let effects = self.core.handle(now, event);
+            self.chore(now, chore, backend);
             self.execute(effects, backend, &mut pending);
         }
         if self.quit {
             Flow::Quit
         } else {
             Flow::Continue
+        }
+    }
+
+    fn chore(&mut self, now: Instant, chore: Chore, backend: &dyn WindowBackend) {
+        match chore {
+            Chore::None => {}
+            Chore::Reaped { role, generation } => self.hosts.reaped(role, generation),
+            Chore::Moved { role } => self.remember_placement(now, role, backend),
+            Chore::Tick => self.settings.tick(now),
         }
     }
 
