@@ -170,51 +170,28 @@ impl Broker {
         match event {
             RendererEvent::Exited(kind) => self.renderer_gone(now, role, generation, Some(kind)),
             RendererEvent::SpawnFailed { error } => {
-                tracing::error!(
-                    role = role.as_str(),
-                    generation,
-                    error = error.as_str(),
-                    "could not start renderer"
-                );
+                tracing::error!(role = role.as_str(), generation, error = %error, "could not start renderer");
                 self.renderer_gone(now, role, generation, None);
             }
             RendererEvent::Message { msg, size, pid } if current => {
                 self.message(now, role, msg, size, pid)
             }
             RendererEvent::Message { msg, size, pid } => {
-                self.audit.record(AuditEvent {
-                    direction: Direction::In,
-                    role,
-                    generation,
-                    pid: Some(pid),
-                    kind: msg.kind().name(),
-                    size,
-                    verdict: Verdict::Stale,
-                });
+                self.audit_replaced(role, generation, &msg, size, pid)
             }
             RendererEvent::Spawned { bootstrap_dir } if current => {
                 self.spawned(role, bootstrap_dir)
             }
-            RendererEvent::Fault { fault, size, pid } if current => {
-                let kind = match fault {
-                    Fault::Undecodable(_) => "undecodable",
-                    Fault::FdsAttached { .. }
-                    | Fault::TooLarge { .. }
-                    | Fault::ControlTruncated
-                    | Fault::MissingCredentials
-                    | Fault::Empty
-                    | Fault::UnknownControl { .. }
-                    | Fault::ReadFailed(_) => "malformed-datagram",
-                };
-                self.bad(now, role, kind, size, pid, BadMessage::Fault(fault));
-            }
+            RendererEvent::Fault { fault, size, pid } if current => self.bad(
+                now,
+                role,
+                fault.audit_kind(),
+                size,
+                pid,
+                BadMessage::Fault(fault),
+            ),
             RendererEvent::SurfaceFailed { error } if current => {
-                tracing::warn!(
-                    role = role.as_str(),
-                    generation,
-                    error = error.as_str(),
-                    "surface channel failed"
-                );
+                tracing::warn!(role = role.as_str(), generation, error = %error, "surface channel failed");
                 self.kill(now, role, GoneReason::LaunchFailed);
             }
             RendererEvent::Disconnected if current => self.disconnected(now, role),
@@ -235,6 +212,26 @@ impl Broker {
             | RendererEvent::Backlogged
             | RendererEvent::Inspected(_) => {}
         }
+    }
+
+    /// A message from a renderer since replaced: audited, nothing else.
+    fn audit_replaced(
+        &mut self,
+        role: Role,
+        generation: u32,
+        msg: &RendererToBroker,
+        size: usize,
+        pid: u32,
+    ) {
+        self.audit.record(AuditEvent {
+            direction: Direction::In,
+            role,
+            generation,
+            pid: Some(pid),
+            kind: msg.kind().name(),
+            size,
+            verdict: Verdict::Stale,
+        });
     }
 
     fn spawned(&mut self, role: Role, bootstrap_dir: std::path::PathBuf) {
@@ -369,5 +366,21 @@ impl Broker {
             .get(&role)
             .map(|w| w.renderer.generation)
             .unwrap_or(0)
+    }
+}
+
+impl Fault {
+    /// The kind the audit trail records for a refused datagram.
+    fn audit_kind(&self) -> &'static str {
+        match self {
+            Fault::Undecodable(_) => "undecodable",
+            Fault::FdsAttached { .. }
+            | Fault::TooLarge { .. }
+            | Fault::ControlTruncated
+            | Fault::MissingCredentials
+            | Fault::Empty
+            | Fault::UnknownControl { .. }
+            | Fault::ReadFailed(_) => "malformed-datagram",
+        }
     }
 }
