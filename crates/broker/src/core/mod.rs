@@ -10,8 +10,10 @@
 //!
 //! Sub-modules: [`events`] is the vocabulary (every input and output);
 //! [`router`] decides what a renderer message means and whether it is
-//! allowed; `windows` opens, closes and quits; [`supervisor`] decides what
-//! happens when a renderer goes.
+//! allowed (its gate, then the handshake, the protocol state or the app
+//! messages); `windows` opens, closes and quits; [`supervisor`] decides what
+//! happens when a renderer goes. The last step of [`Broker::handle`] is the
+//! push table ([`push_allowed`]).
 
 pub mod events;
 pub mod router;
