@@ -13,7 +13,7 @@
 //! allowed (its gate, then the handshake, the protocol state or the app
 //! messages); `windows` opens, closes and quits; [`supervisor`] decides what
 //! happens when a renderer goes. The last step of [`Broker::handle`] is the
-//! push table ([`push_allowed`]).
+//! push table (`push_allowed`).
 
 pub mod events;
 pub mod router;

@@ -4,13 +4,13 @@
 //!
 //! 1. the strict reader and the codec, in the receive thread (failures
 //!    arrive here as [`Fault`]s);
-//! 2. the [`gate`]: the renderer's rate limit, the capability table for the
+//! 2. the `gate`: the renderer's rate limit, the capability table for the
 //!    role the *broker* assigned to that channel (looked up once; the
 //!    verdict carries the entry to the stages after it), stateless
 //!    validation, the sender pid, and the protocol stage;
-//! 3. the message's own stage: the [`handshake`] (`Bootstrap`, `Hello`, the
-//!    broker's inspection, `Welcome`), the [`protocol`] state (surfaces and
-//!    frames, invokes, pings), or the [`app`] messages (what the user asked
+//! 3. the message's own stage: the `handshake` (`Bootstrap`, `Hello`, the
+//!    broker's inspection, `Welcome`), the `protocol` state (surfaces and
+//!    frames, invokes, pings), or the `app` messages (what the user asked
 //!    for).
 //!
 //! The first failure makes it a bad message: one audit event, the renderer
