@@ -17,6 +17,7 @@ use crate::core::{Broker, CoreConfig};
 use crate::host::{HostConfig, Hosts};
 use crate::queue::{event_queue, EventReceiver, Wake};
 use crate::settings::{Keeper, Loaded, Settings, SettingsStore};
+use crate::shell::desktop::DesktopError;
 use crate::shell::headless::{HeadlessApp, HeadlessBackend};
 use crate::shell::Driver;
 
@@ -111,6 +112,11 @@ fn load_settings(dir: Option<&std::path::Path>) -> Keeper {
             Keeper::new(None, Settings::default())
         }
     }
+}
+
+/// Runs the app on the desktop (winit + softbuffer) until it quits.
+pub fn run_desktop(config: AppConfig) -> Result<(), DesktopError> {
+    crate::shell::desktop::run(|wake| build(config, wake))
 }
 
 /// Builds and starts the headless app (windows in memory at `scale`).

@@ -17,20 +17,7 @@ use workshop_common::sandbox_report::SandboxMode;
 
 use workshop_logging::{self as logging, LogFormat};
 
-/// Options of the app itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunOptions {
-    /// `--user-data-dir`; default `$XDG_CONFIG_HOME/workshop`.
-    pub user_data_dir: Option<PathBuf>,
-    /// `--auth-delay-ms`.
-    pub auth_delay: Duration,
-    /// `--sandbox` / `--no-sandbox`.
-    pub sandbox: SandboxMode,
-    /// `--log-format`.
-    pub log_format: LogFormat,
-    /// `--headless`: windows in memory, no display needed.
-    pub headless: bool,
-}
+use crate::run::RunOptions;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,38 +84,41 @@ OPTIONS:
 
 /// Parses `args` (without the program name).
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
-    let mut it = args.iter().peekable();
-    match it.peek().map(|s| s.as_str()) {
-        Some(cmd @ ("capabilities" | "seccomp-policy")) => {
-            let command = if cmd == "capabilities" {
-                Command::Capabilities
-            } else {
-                Command::SeccompPolicy
-            };
-            it.next();
-            if let Some(extra) = it.next() {
-                return Err(CliError::UnknownOption(extra.clone()));
-            }
-            return Ok(command);
-        }
-        Some("sandbox-report") => {
-            it.next();
-            let mut json = false;
-            let mut sandbox = SandboxMode::Enforce;
-            for arg in it {
-                match arg.as_str() {
-                    "--json" => json = true,
-                    "--no-sandbox" => sandbox = SandboxMode::Disabled,
-                    other => match other.strip_prefix("--sandbox=") {
-                        Some(v) => sandbox = parse_mode(v)?,
-                        None => return Err(CliError::UnknownOption(other.to_owned())),
-                    },
-                }
-            }
-            return Ok(Command::SandboxReport { json, sandbox });
-        }
-        _ => {}
+    match args.first().map(|s| s.as_str()) {
+        Some("capabilities") => no_more(&args[1..], Command::Capabilities),
+        Some("seccomp-policy") => no_more(&args[1..], Command::SeccompPolicy),
+        Some("sandbox-report") => parse_sandbox_report(&args[1..]),
+        _ => parse_run(args),
     }
+}
+
+/// A subcommand that takes no arguments.
+fn no_more(rest: &[String], command: Command) -> Result<Command, CliError> {
+    match rest.first() {
+        Some(extra) => Err(CliError::UnknownOption(extra.clone())),
+        None => Ok(command),
+    }
+}
+
+fn parse_sandbox_report(rest: &[String]) -> Result<Command, CliError> {
+    let mut json = false;
+    let mut sandbox = SandboxMode::Enforce;
+    for arg in rest {
+        match arg.as_str() {
+            "--json" => json = true,
+            "--no-sandbox" => sandbox = SandboxMode::Disabled,
+            other => match other.strip_prefix("--sandbox=") {
+                Some(v) => sandbox = parse_mode(v)?,
+                None => return Err(CliError::UnknownOption(other.to_owned())),
+            },
+        }
+    }
+    Ok(Command::SandboxReport { json, sandbox })
+}
+
+/// The app's own options; `--name=value` and `--name value` both work.
+fn parse_run(args: &[String]) -> Result<Command, CliError> {
+    let mut it = args.iter();
     let mut opts = RunOptions {
         user_data_dir: None,
         auth_delay: Duration::from_millis(2000),
@@ -141,7 +131,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
             _ => (arg.as_str(), None),
         };
-        let mut value = |name: &str| -> Result<String, CliError> {
+        let mut value = || -> Result<String, CliError> {
             match &inline {
                 Some(v) => Ok(v.clone()),
                 None => it
@@ -153,31 +143,35 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         match name {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
-            "--user-data-dir" => opts.user_data_dir = Some(PathBuf::from(value(name)?)),
-            "--auth-delay-ms" => {
-                let v = value(name)?;
-                let ms: u64 = v.parse().map_err(|_| CliError::BadValue {
-                    option: name.to_owned(),
-                    value: v.clone(),
-                    expected: "milliseconds (0 or more)",
-                })?;
-                opts.auth_delay = Duration::from_millis(ms);
-            }
-            "--sandbox" => opts.sandbox = parse_mode(&value(name)?)?,
+            "--user-data-dir" => opts.user_data_dir = Some(PathBuf::from(value()?)),
+            "--auth-delay-ms" => opts.auth_delay = parse_millis(name, value()?)?,
+            "--sandbox" => opts.sandbox = parse_mode(&value()?)?,
             "--no-sandbox" => opts.sandbox = SandboxMode::Disabled,
-            "--log-format" => {
-                let v = value(name)?;
-                opts.log_format = LogFormat::parse(&v).ok_or(CliError::BadValue {
-                    option: name.to_owned(),
-                    value: v,
-                    expected: "text or json",
-                })?;
-            }
+            "--log-format" => opts.log_format = parse_log_format(name, value()?)?,
             "--headless" => opts.headless = true,
             _ => return Err(CliError::UnknownOption(arg.clone())),
         }
     }
     Ok(Command::Run(opts))
+}
+
+fn parse_millis(option: &str, v: String) -> Result<Duration, CliError> {
+    match v.parse::<u64>() {
+        Ok(ms) => Ok(Duration::from_millis(ms)),
+        Err(_) => Err(CliError::BadValue {
+            option: option.to_owned(),
+            value: v,
+            expected: "milliseconds (0 or more)",
+        }),
+    }
+}
+
+fn parse_log_format(option: &str, v: String) -> Result<LogFormat, CliError> {
+    LogFormat::parse(&v).ok_or(CliError::BadValue {
+        option: option.to_owned(),
+        value: v,
+        expected: "text or json",
+    })
 }
 
 fn parse_mode(v: &str) -> Result<SandboxMode, CliError> {

@@ -2,8 +2,10 @@
 //! window pixels to PNG.
 //!
 //! The copy is the broker's only contact with renderer-written pixels. The
-//! rectangle was clamped to the surface by the router; it is clamped again
-//! here against both buffers, so no rectangle can index out of bounds. The
+//! rectangle was clamped to the surface by the router (the one clamp of
+//! the protocol); [`copy_damage`] checks it again against both buffers as
+//! the deliberate last line of defence, so that no rectangle, whatever bug
+//! produced it, can index out of bounds here. The
 //! surface holds premultiplied RGBA8 (what the renderer's widget kit paints);
 //! window content is painted over an opaque background, so its colour bytes
 //! are the straight colour and the copy converts them to softbuffer's
@@ -16,12 +18,16 @@ use std::path::Path;
 use workshop_common::geometry::PxRect;
 
 /// Copies `damage` from `src` (a `width × height` RGBA8 surface) into `dst`
-/// (the same size, 0RGB `u32`s), converting as it goes.
-pub fn copy_damage(src: &[u8], dst: &mut [u32], width: u32, height: u32, damage: PxRect) {
+/// (the same size, 0RGB `u32`s), converting as it goes; returns the
+/// rectangle it copied (empty if the buffers are too small).
+pub fn copy_damage(src: &[u8], dst: &mut [u32], width: u32, height: u32, damage: PxRect) -> PxRect {
+    // Deliberate defence in depth, not a redundant copy of the router's
+    // clamp: this is the last check before renderer-chosen numbers index
+    // memory, and it is made against both buffers as they are now.
     let r = damage.clamp_to(width, height);
     let w = width as usize;
     if src.len() < w * height as usize * 4 || dst.len() < w * height as usize {
-        return;
+        return PxRect::full(0, 0);
     }
     // The surface is a page-aligned mapping, so viewing it as u32s costs
     // nothing; an unaligned `src` (only in tests) takes the byte path.
@@ -41,6 +47,7 @@ pub fn copy_damage(src: &[u8], dst: &mut [u32], width: u32, height: u32, damage:
             }
         }
     }
+    r
 }
 
 /// Bytes R, G, B, A read as a little-endian `u32` (`0xAABBGGRR`) to

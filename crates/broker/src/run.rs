@@ -1,14 +1,32 @@
-//! Running the app: from parsed options to a running event loop.
+//! Running the app: from its options ([`RunOptions`], which the command
+//! line fills in) to a running event loop.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use thiserror::Error;
 use workshop_common::sandbox_report::SandboxMode;
+use workshop_logging::LogFormat;
 
 use crate::app::{self, AppConfig};
 use crate::auth::SimulatedApi;
-use crate::cli::RunOptions;
 use crate::instance::{self, Instance};
+
+/// Options of the app itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// `--user-data-dir`; default `$XDG_CONFIG_HOME/workshop`.
+    pub user_data_dir: Option<PathBuf>,
+    /// `--auth-delay-ms`.
+    pub auth_delay: Duration,
+    /// `--sandbox` / `--no-sandbox`.
+    pub sandbox: SandboxMode,
+    /// `--log-format`.
+    pub log_format: LogFormat,
+    /// `--headless`: windows in memory, no display needed.
+    pub headless: bool,
+}
 
 /// Why the app could not run.
 #[derive(Debug, Error)]
@@ -75,5 +93,5 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
         app.run();
         return Ok(());
     }
-    crate::shell::desktop::run(config).map_err(|e| RunError::Desktop(e.to_string()))
+    app::run_desktop(config).map_err(|e| RunError::Desktop(e.to_string()))
 }

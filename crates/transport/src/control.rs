@@ -14,7 +14,9 @@
 //! * `SO_PASSCRED` makes the kernel attach the sender's pid to every
 //!   datagram; any other control message, in particular `SCM_RIGHTS`, is
 //!   refused and the descriptors it carried are closed on the spot
-//!   (`MSG_CMSG_CLOEXEC` keeps them out of any child spawned meanwhile);
+//!   (`MSG_CMSG_CLOEXEC` keeps them out of any child spawned meanwhile); a
+//!   control message of any type other than credentials and descriptors is
+//!   refused too ([`StrictError::UnknownControl`]);
 //! * truncated control data, a datagram without credentials and an empty
 //!   datagram are refused.
 //!
@@ -35,6 +37,12 @@ use rustix::net::{
 };
 use thiserror::Error;
 pub use workshop_common::codec::MAX_MESSAGE_BYTES;
+
+/// `SOL_SOCKET` and the two control message types the strict reader knows
+/// (`<linux/socket.h>`); any other type is refused.
+const SOL_SOCKET: i32 = 1;
+const SCM_RIGHTS: i32 = 1;
+const SCM_CREDENTIALS: i32 = 2;
 
 /// Room for the one credentials message we expect plus one descriptor, so
 /// that a datagram carrying descriptors is seen (and its descriptors closed)
@@ -66,6 +74,15 @@ pub enum StrictError {
     /// A zero-length datagram.
     #[error("empty datagram")]
     Empty,
+    /// A control message of a type the reader does not know (neither
+    /// credentials nor descriptors).
+    #[error("unknown control message (level {level}, type {kind})")]
+    UnknownControl {
+        /// Its `cmsg_level`.
+        level: i32,
+        /// Its `cmsg_type`.
+        kind: i32,
+    },
     /// The socket failed.
     #[error("receive failed: {0}")]
     Io(#[from] io::Error),
@@ -250,7 +267,9 @@ impl ControlSocket {
     /// it only if it is well-formed (see the module docs). `buf` must hold
     /// [`MAX_MESSAGE_BYTES`].
     pub fn recv_strict(&self, buf: &mut [u8; MAX_MESSAGE_BYTES]) -> Result<Strict, StrictError> {
-        let mut space = [MaybeUninit::<u8>::uninit(); CMSG_SPACE];
+        // Zeroed, so that after the kernel's write the headers can be walked
+        // without knowing `msg_controllen` (a zero `cmsg_len` ends the walk).
+        let mut space = [MaybeUninit::<u8>::new(0); CMSG_SPACE];
         let mut control = RecvAncillaryBuffer::new(&mut space);
         let msg = loop {
             let mut iov = [io::IoSliceMut::new(&mut buf[..])];
@@ -278,11 +297,18 @@ impl ControlSocket {
                 RecvAncillaryMessage::ScmRights(rights) => {
                     fds += rights.count();
                 }
-                _ => fds += 0,
+                // rustix's drain skips types it does not know and marks the
+                // enum non-exhaustive; unknown types are refused below from
+                // the raw headers, which see everything the kernel wrote.
+                _ => {}
             }
         }
+        drop(control);
         if fds > 0 {
             return Err(StrictError::FdsAttached { count: fds });
+        }
+        if let Some((level, kind)) = first_unknown_control(&initialized(&space)) {
+            return Err(StrictError::UnknownControl { level, kind });
         }
         if msg.flags.contains(ReturnFlags::CTRUNC) {
             return Err(StrictError::ControlTruncated);
@@ -305,6 +331,46 @@ impl ControlSocket {
         // Failure means it is already shut down or closed; either is fine.
         let _ = rustix::net::shutdown(&self.fd, rustix::net::Shutdown::Both);
     }
+}
+
+/// The control buffer's bytes. It was initialised to zeros before
+/// `recvmsg`, which only ever writes initialised bytes into it.
+fn initialized(space: &[MaybeUninit<u8>; CMSG_SPACE]) -> [u8; CMSG_SPACE] {
+    let mut out = [0u8; CMSG_SPACE];
+    for (o, b) in out.iter_mut().zip(space.iter()) {
+        // SAFETY: every element was written with `MaybeUninit::new(0)` when
+        // the buffer was created, and the kernel only overwrote some of them
+        // with bytes; none is uninitialised.
+        *o = unsafe { b.assume_init() };
+    }
+    out
+}
+
+/// Walks the `cmsghdr`s the kernel wrote into a zeroed control buffer and
+/// returns the level and type of the first one that is neither
+/// `SCM_CREDENTIALS` nor `SCM_RIGHTS`. Each header is `cmsg_len: usize`,
+/// `cmsg_level: i32`, `cmsg_type: i32`, and the next header starts at
+/// `cmsg_len` rounded up to `usize` alignment; a `cmsg_len` shorter than a
+/// header (the zeroed tail) ends the walk.
+fn first_unknown_control(raw: &[u8]) -> Option<(i32, i32)> {
+    const WORD: usize = std::mem::size_of::<usize>();
+    const HEADER: usize = WORD + 8;
+    let mut at = 0usize;
+    while let Some(header) = raw.get(at..at + HEADER) {
+        let (len, rest) = header.split_at(WORD);
+        let (level, kind) = rest.split_at(4);
+        let len = usize::from_ne_bytes(len.try_into().ok()?);
+        let level = i32::from_ne_bytes(level.try_into().ok()?);
+        let kind = i32::from_ne_bytes(kind.try_into().ok()?);
+        if len < HEADER {
+            return None;
+        }
+        if level != SOL_SOCKET || (kind != SCM_RIGHTS && kind != SCM_CREDENTIALS) {
+            return Some((level, kind));
+        }
+        at = at.checked_add(len.checked_next_multiple_of(WORD)?)?;
+    }
+    None
 }
 
 impl AsFd for ControlSocket {
@@ -370,6 +436,38 @@ mod tests {
             broker.recv_strict(&mut buf).unwrap(),
             Strict::Datagram { len: 2, .. }
         ));
+    }
+
+    /// One `cmsghdr` as the kernel lays it out, padded to `usize` alignment.
+    fn cmsg(level: i32, kind: i32, payload: &[u8]) -> Vec<u8> {
+        let word = std::mem::size_of::<usize>();
+        let len = word + 8 + payload.len();
+        let mut out = Vec::new();
+        out.extend_from_slice(&len.to_ne_bytes());
+        out.extend_from_slice(&level.to_ne_bytes());
+        out.extend_from_slice(&kind.to_ne_bytes());
+        out.extend_from_slice(payload);
+        out.resize(len.next_multiple_of(word), 0);
+        out
+    }
+
+    #[test]
+    fn a_control_message_of_an_unknown_type_is_refused() {
+        let creds = cmsg(SOL_SOCKET, SCM_CREDENTIALS, &[1; 12]);
+        let rights = cmsg(SOL_SOCKET, SCM_RIGHTS, &[2; 4]);
+        // SCM_PIDFD (4) and SCM_SECURITY (3) are what SO_PASSPIDFD and
+        // SO_PASSSEC would add; an unknown level is refused as well.
+        for (level, kind) in [(SOL_SOCKET, 4), (SOL_SOCKET, 3), (41, SCM_RIGHTS)] {
+            let mut raw = creds.clone();
+            raw.extend_from_slice(&cmsg(level, kind, &[3; 4]));
+            raw.resize(CMSG_SPACE.max(raw.len()) + 32, 0);
+            assert_eq!(first_unknown_control(&raw), Some((level, kind)));
+        }
+        let mut known = creds.clone();
+        known.extend_from_slice(&rights);
+        known.resize(CMSG_SPACE.max(known.len()) + 32, 0);
+        assert_eq!(first_unknown_control(&known), None);
+        assert_eq!(first_unknown_control(&[0; CMSG_SPACE]), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! renderer, and the renderer feeds them to [`crate::Ui::handle`], which
 //! answers with [`UiAction`]s and a [`CursorIcon`] to show.
 
-use crate::ui::WidgetId;
+use crate::id::WidgetId;
 
 /// Keyboard modifiers held during a key press.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@
 //! nested column is exactly as tall as its content.
 
 use crate::geom::Rect;
-use crate::ui::WidgetId;
+use crate::id::WidgetId;
 
 /// Padding around a column's content, CSS order (top, right, bottom, left).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -41,6 +41,7 @@ mod draw;
 mod edit;
 mod event;
 mod geom;
+mod id;
 mod layout;
 mod text;
 pub mod theme;
@@ -51,10 +52,11 @@ pub use canvas::{Canvas, PixelStore, MAX_SCALE};
 pub use edit::{MASK_CHAR, MAX_INPUT_LEN};
 pub use event::{CursorIcon, Event, Key, Modifiers, UiAction};
 pub use geom::{PxRect, Rect};
+pub use id::WidgetId;
 pub use layout::{Align, Column, Insets, Justify, Node};
 pub use text::{FontWeight, TextLayout, TextStyle, TextSystem, LINE_HEIGHT};
 pub use theme::Color;
-pub use ui::{Ui, WidgetId};
+pub use ui::Ui;
 pub use widget::{
     Button, ButtonStyle, InputStyle, Label, TextAlign, TextInput, WidgetKind, Width,
     DEFAULT_MAX_LEN,

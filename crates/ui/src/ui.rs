@@ -12,23 +12,12 @@ use crate::canvas::Canvas;
 use crate::edit::EditBuffer;
 use crate::event::{CursorIcon, Event, Key, Modifiers, UiAction};
 use crate::geom::{PxRect, Rect};
+use crate::id::WidgetId;
 use crate::layout::{self, Column};
 use crate::text::TextSystem;
 use crate::theme::{self, Color};
 use crate::widget::{Button, Entry, Kind, Label, Look, TextInput, WidgetKind};
 use crate::UiError;
-
-/// Names a widget inside one [`Ui`]. Ids are handed out by the `add_*`
-/// builders and stay valid for the life of that `Ui`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WidgetId(pub(crate) u32);
-
-impl WidgetId {
-    /// The id as a number (stable, dense, in creation order).
-    pub fn index(self) -> u32 {
-        self.0
-    }
-}
 
 /// A window's widget document. See the module docs for the life cycle.
 #[derive(Debug)]

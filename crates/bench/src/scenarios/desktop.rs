@@ -5,7 +5,7 @@
 //! loop through an `EventLoopProxy` (calloop's ping, an eventfd) and runs
 //! its `about_to_wait` bookkeeping on every wake-up: what users really get.
 //! This scenario runs the same broker configuration as the others in the
-//! desktop shell (`workshop_broker::shell::desktop::run`) on `DISPLAY`; a
+//! desktop shell (`workshop_broker::app::run_desktop`) on `DISPLAY`; a
 //! driver thread clicks "Let's check it out!" with `xdotool` once the Main
 //! Window is painted, waits for the Login Window renderer's invoke report,
 //! prints the table and exits the process (the renderers die with it, by
@@ -65,7 +65,7 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
             std::process::exit(code);
         })
         .map_err(|e| BenchError::io("driver thread", e))?;
-    workshop_broker::shell::desktop::run(config)
+    workshop_broker::app::run_desktop(config)
         .map_err(|e| BenchError::Setup(format!("desktop shell: {e}")))?;
     Err(BenchError::Setup("the desktop shell quit first".into()))
 }

@@ -92,7 +92,8 @@ pub enum RendererEvent {
     },
     /// The control socket reached end of stream.
     Disconnected,
-    /// The renderer's queue toward it is full: it is not reading.
+    /// The renderer is not reading: its control queue is full, or it framed
+    /// a surface it never took from its surface channel.
     Backlogged,
     /// What the broker saw from outside the renderer after the handshake.
     Inspected(Result<Confinement, String>),

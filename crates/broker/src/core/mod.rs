@@ -10,8 +10,10 @@
 //!
 //! Sub-modules: [`events`] is the vocabulary (every input and output);
 //! [`router`] decides what a renderer message means and whether it is
-//! allowed; `windows` opens, closes and quits; [`supervisor`] decides what
-//! happens when a renderer goes.
+//! allowed (its gate, then the handshake, the protocol state or the app
+//! messages); `windows` opens, closes and quits; [`supervisor`] decides what
+//! happens when a renderer goes. The last step of [`Broker::handle`] is the
+//! push table (`push_allowed`).
 
 pub mod events;
 pub mod router;
@@ -22,10 +24,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use workshop_common::geometry::Position;
 use workshop_common::sandbox_report::SandboxMode;
 use workshop_common::user::User;
-use workshop_common::{BrokerToRenderer, Role};
+use workshop_common::Role;
 
 use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
 pub use events::{Confinement, Effect, Event, Gone, RendererEvent, SurfaceSpec, WindowEvent};
@@ -135,13 +136,7 @@ pub struct RendererState {
     pub bootstrap_dir: Option<PathBuf>,
     /// The sandbox report from `Hello`.
     pub report: Option<workshop_common::sandbox_report::SandboxReport>,
-    /// The newest surface whose handle was sent.
-    pub surface_sent: Option<SurfaceSpec>,
-    /// The newest surface the renderer has painted into.
-    pub surface_adopted: Option<u32>,
-    /// A resize is waiting for the renderer to adopt the previous surface.
-    pub surface_pending: bool,
-    /// Router bookkeeping (rate limits, invokes, pings).
+    /// Router bookkeeping (rate limits, surfaces, invokes, pings).
     pub proto: router::ProtocolState,
     /// When a Dying renderer gets SIGKILL if it has not exited.
     pub kill_at: Option<Instant>,
@@ -170,8 +165,6 @@ pub struct WindowState {
     pub crashes: supervisor::CrashHistory,
     /// Respawning stopped; the broker's error page is shown.
     pub crashed_out: bool,
-    /// Last position reported by the backend.
-    pub position: Option<Position>,
 }
 
 /// The broker's state machine.
@@ -288,19 +281,7 @@ impl Broker {
             Event::Tick => self.tick(now),
         }
         let mut effects = std::mem::take(&mut self.effects);
-        // The push table is the last gate on everything the broker says: a
-        // bug elsewhere in the core cannot send the user to the Login
-        // Window's process.
-        effects.retain(|e| match e {
-            Effect::Send { role, msg, .. } => {
-                let ok = workshop_common::capability::broker_may_send(*role, msg.kind());
-                if !ok {
-                    tracing::error!(role = role.as_str(), kind = ?msg.kind(), "broker bug: message not allowed to this role; not sent");
-                }
-                ok
-            }
-            _ => true,
-        });
+        effects.retain(push_allowed);
         effects
     }
 
@@ -319,7 +300,7 @@ impl Broker {
             | Stage::AwaitingBootstrap
             | Stage::AwaitingHello
             | Stage::Verifying => Some(r.spawned_at + self.config.handshake_timeout),
-            Stage::Ready => Some(r.proto.ping_deadline(&self.config)),
+            Stage::Ready => Some(r.proto.deadline(&self.config)),
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         }
     }
@@ -345,7 +326,7 @@ impl Broker {
                         self.kill(now, role, GoneReason::LaunchFailed);
                     }
                 }
-                Stage::Ready => self.ping_tick(now, role),
+                Stage::Ready => self.liveness_tick(now, role),
                 Stage::Dying(_) | Stage::Disconnected => {
                     if w.renderer.kill_at.is_some_and(|t| now >= t) {
                         w.renderer.kill_at = None;
@@ -355,43 +336,37 @@ impl Broker {
             }
         }
     }
+}
 
-    fn ping_tick(&mut self, now: Instant, role: Role) {
-        let config = self.config.clone();
-        let Some(w) = self.windows.get_mut(&role) else {
-            return;
-        };
-        let generation = w.renderer.generation;
-        match w.renderer.proto.ping_due(now, &config) {
-            router::PingAction::Nothing => {}
-            router::PingAction::Send(nonce) => {
-                self.effects.push(Effect::Send {
-                    role,
-                    generation,
-                    msg: BrokerToRenderer::Ping { nonce },
-                });
+/// The push table is the last gate on everything the broker says: a bug
+/// elsewhere in the core cannot send the user to the Login Window's
+/// process. Every effect is named, so a new one cannot compile until it is
+/// decided whether it carries a message to a renderer.
+fn push_allowed(effect: &Effect) -> bool {
+    match effect {
+        Effect::Send { role, msg, .. } => {
+            let ok = workshop_common::capability::broker_may_send(*role, msg.kind());
+            if !ok {
+                tracing::error!(role = role.as_str(), kind = ?msg.kind(), "broker bug: message not allowed to this role; not sent");
             }
-            router::PingAction::MarkUnresponsive => {
-                tracing::warn!(
-                    role = role.as_str(),
-                    generation,
-                    "renderer is not responding"
-                );
-                w.title = format!("{} (Not Responding)", role.window_title());
-                self.effects.push(Effect::SetTitle {
-                    role,
-                    title: w.title.clone(),
-                });
-            }
-            router::PingAction::Replace => {
-                tracing::warn!(
-                    role = role.as_str(),
-                    generation,
-                    "renderer silent for too long; replacing it"
-                );
-                self.kill(now, role, GoneReason::Unresponsive);
-            }
+            ok
         }
+        // Shared memory only; its `Surface` message goes through `Send`.
+        Effect::SendSurface { .. }
+        // Window, process and authenticator effects: nothing reaches a
+        // renderer's content.
+        | Effect::OpenWindow { .. }
+        | Effect::CloseWindow { .. }
+        | Effect::RaiseWindow { .. }
+        | Effect::SetTitle { .. }
+        | Effect::SetCursor { .. }
+        | Effect::ShowCrashed { .. }
+        | Effect::Spawn { .. }
+        | Effect::Present { .. }
+        | Effect::Inspect { .. }
+        | Effect::Kill { .. }
+        | Effect::Authenticate { .. }
+        | Effect::Quit => true,
     }
 }
 
@@ -404,9 +379,6 @@ impl RendererState {
             spawned_at: now,
             bootstrap_dir: None,
             report: None,
-            surface_sent: None,
-            surface_adopted: None,
-            surface_pending: false,
             proto: router::ProtocolState::new(now, config),
             kill_at: None,
             ready_at: None,

@@ -103,8 +103,6 @@ impl Broker {
         generation: u32,
         exit: Option<ExitKind>,
     ) {
-        let limit = self.config.crash_limit;
-        let window = self.config.crash_window;
         let quitting = self.quitting;
         let Some(w) = self.windows.get_mut(&role) else {
             return;
@@ -112,44 +110,23 @@ impl Broker {
         if w.renderer.generation != generation {
             return;
         }
-        let reason = match (&w.renderer.stage, exit) {
-            (Stage::Dying(reason), _) => *reason,
-            (_, Some(kind)) => {
-                if w.renderer.ready_at.is_some() {
-                    GoneReason::from_exit(kind)
-                } else {
-                    // Died before its handshake completed.
-                    match GoneReason::from_exit(kind) {
-                        GoneReason::CleanExit | GoneReason::AbnormalExit(_) => {
-                            GoneReason::LaunchFailed
-                        }
-                        other => other,
-                    }
-                }
-            }
-            (_, None) => GoneReason::LaunchFailed,
-        };
-        let exit_text = match exit {
-            Some(ExitKind::Code(c)) => format!("exit code {c}"),
-            Some(ExitKind::Signal(s)) => format!("signal {s}"),
-            None => "not started".to_owned(),
-        };
-        if self.gone.len() == super::GONE_KEPT {
-            self.gone.pop_front();
-        }
-        self.gone.push_back(super::Gone {
+        let reason = classify(&w.renderer.stage, w.renderer.ready_at.is_some(), exit);
+        let gone = super::Gone {
             role,
             generation,
             reason,
             exit,
             bad_message: w.renderer.bad_message.take(),
-        });
-        if w.closing || quitting {
+        };
+        let ending = w.closing || quitting;
+        self.record_gone(gone);
+        let exit = exit_text(exit);
+        if ending {
             tracing::info!(
                 role = role.as_str(),
                 generation,
                 reason = reason.label(),
-                exit = exit_text.as_str(),
+                exit = exit.as_str(),
                 "renderer exited"
             );
             self.windows.remove(&role);
@@ -159,11 +136,29 @@ impl Broker {
             role = role.as_str(),
             generation,
             reason = reason.label(),
-            exit = exit_text.as_str(),
+            exit = exit.as_str(),
             "render-process-gone"
         );
+        self.respawn_or_give_up(now, role, reason);
+    }
+
+    fn record_gone(&mut self, gone: super::Gone) {
+        if self.gone.len() == super::GONE_KEPT {
+            self.gone.pop_front();
+        }
+        self.gone.push_back(gone);
+    }
+
+    /// A fresh renderer, unless the window's renderers keep dying: then the
+    /// broker's own error page.
+    fn respawn_or_give_up(&mut self, now: Instant, role: Role, reason: GoneReason) {
+        let (limit, window) = (self.config.crash_limit, self.config.crash_window);
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
         let recent = w.crashes.record(now, window);
-        if recent >= limit {
+        let give_up = recent >= limit;
+        if give_up {
             tracing::error!(
                 role = role.as_str(),
                 deaths = recent,
@@ -172,23 +167,43 @@ impl Broker {
             );
             w.crashed_out = true;
             w.renderer.stage = Stage::Dying(reason);
+        }
+        if give_up || w.title != role.window_title() {
             w.title = role.window_title().to_owned();
             self.effects.push(Effect::SetTitle {
                 role,
                 title: w.title.clone(),
             });
+        }
+        if give_up {
             self.effects.push(Effect::ShowCrashed { role });
             return;
         }
-        if w.title != role.window_title() {
-            w.title = role.window_title().to_owned();
-            self.effects.push(Effect::SetTitle {
-                role,
-                title: w.title.clone(),
-            });
-        }
         tracing::info!(role = role.as_str(), "restarting the renderer");
         self.respawn(now, role);
+    }
+}
+
+/// Why a renderer went: the broker's own reason if it was dying, else its
+/// exit status (a clean or failed exit before the handshake completed is a
+/// failed launch).
+fn classify(stage: &Stage, was_ready: bool, exit: Option<ExitKind>) -> GoneReason {
+    match (stage, exit) {
+        (Stage::Dying(reason), _) => *reason,
+        (_, Some(kind)) if was_ready => GoneReason::from_exit(kind),
+        (_, Some(kind)) => match GoneReason::from_exit(kind) {
+            GoneReason::CleanExit | GoneReason::AbnormalExit(_) => GoneReason::LaunchFailed,
+            other => other,
+        },
+        (_, None) => GoneReason::LaunchFailed,
+    }
+}
+
+fn exit_text(exit: Option<ExitKind>) -> String {
+    match exit {
+        Some(ExitKind::Code(c)) => format!("exit code {c}"),
+        Some(ExitKind::Signal(s)) => format!("signal {s}"),
+        None => "not started".to_owned(),
     }
 }
 

@@ -833,3 +833,202 @@ fn a_sign_in_for_a_renderer_killed_meanwhile_is_dropped() {
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(t.core.user(), None);
 }
+
+impl T {
+    fn resize(&mut self, role: Role, width: u32, height: u32) -> Vec<Effect> {
+        self.ev(Event::Window {
+            role,
+            event: WindowEvent::Resized {
+                width,
+                height,
+                scale: 1.0,
+            },
+        })
+    }
+
+    fn frame(&mut self, role: Role, surface: u32) -> Vec<Effect> {
+        self.msg(
+            role,
+            RendererToBroker::FrameReady {
+                surface,
+                damage: PxRect::full(1, 1),
+            },
+        )
+    }
+
+    fn surfaces_sent(fx: &[Effect]) -> Vec<SurfaceSpec> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::SendSurface { spec, .. } => Some(*spec),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Advances time to `until` in `step`s, answering every ping, and
+    /// returns every effect on the way.
+    fn answer_pings_until(&mut self, role: Role, until: Instant, step: Duration) -> Vec<Effect> {
+        let mut all = Vec::new();
+        while self.now < until {
+            self.now += step;
+            let fx = self.ev(Event::Tick);
+            let nonces: Vec<u64> = T::sends(&fx, role)
+                .iter()
+                .filter_map(|m| match m {
+                    BrokerToRenderer::Ping { nonce } => Some(*nonce),
+                    _ => None,
+                })
+                .collect();
+            all.extend(fx);
+            for nonce in nonces {
+                all.extend(self.msg(role, RendererToBroker::Pong { nonce }));
+            }
+        }
+        all
+    }
+}
+
+#[test]
+fn a_resize_storm_without_a_take_sends_one_surface_and_keeps_the_latest_size() {
+    let mut t = T::new();
+    t.start();
+    t.frame(Role::Main, 1);
+    let fx = t.resize(Role::Main, 500, 500);
+    let sent = T::surfaces_sent(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    assert_eq!((sent[0].generation, sent[0].width), (2, 500));
+
+    // The renderer never takes surface 2: however often the window is
+    // resized, nothing more goes out on its surface channel.
+    for i in 0..1000 {
+        let fx = t.resize(Role::Main, 300 + i % 400, 200 + i % 300);
+        assert!(T::surfaces_sent(&fx).is_empty(), "resize {i}: {fx:?}");
+        assert!(
+            !T::sends(&fx, Role::Main)
+                .iter()
+                .any(|m| matches!(m, BrokerToRenderer::Surface { .. })),
+            "resize {i}: {fx:?}"
+        );
+    }
+    let w = t.core.window(Role::Main).unwrap();
+    assert_eq!(w.size, (300 + 999 % 400, 200 + 999 % 300, 1.0));
+    assert!(w.renderer.proto.surfaces().held_since().is_some());
+    assert_eq!(w.renderer.proto.surfaces().current().unwrap().generation, 2);
+
+    // The take (its first frame for surface 2) sends the one latest size.
+    let fx = t.frame(Role::Main, 2);
+    let sent = T::surfaces_sent(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    assert_eq!(
+        (sent[0].generation, sent[0].width, sent[0].height),
+        (3, 300 + 999 % 400, 200 + 999 % 300)
+    );
+    assert!(T::sends(&fx, Role::Main)
+        .iter()
+        .any(|m| matches!(m, BrokerToRenderer::Surface { generation: 3, .. })));
+    // A second frame for the same surface is no second take.
+    t.frame(Role::Main, 3);
+    let fx = t.frame(Role::Main, 3);
+    assert!(T::surfaces_sent(&fx).is_empty(), "{fx:?}");
+}
+
+#[test]
+fn a_renderer_that_never_takes_its_surface_is_marked_unresponsive_then_replaced() {
+    let mut t = T::new();
+    t.start();
+    let config = t.core.config().clone();
+    let step = Duration::from_millis(250);
+    t.frame(Role::Main, 1);
+    t.resize(Role::Main, 500, 500);
+    // Surface 2 is never taken; the next size waits from now on.
+    t.resize(Role::Main, 600, 600);
+    let held = t.now;
+    assert_eq!(
+        t.core
+            .window(Role::Main)
+            .unwrap()
+            .renderer
+            .proto
+            .surfaces()
+            .held_since(),
+        Some(held)
+    );
+
+    // It answers every ping, yet: not responding once the size has waited
+    // `unresponsive_after` ...
+    let fx = t.answer_pings_until(Role::Main, held + config.unresponsive_after - step, step);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::SetTitle { .. })),
+        "{fx:?}"
+    );
+    let fx = t.answer_pings_until(Role::Main, held + config.unresponsive_after, step);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::SetTitle { title, .. } if title == "Main Window (Not Responding)"
+        )),
+        "{fx:?}"
+    );
+    // ... which its pongs do not undo, and replaced at `replace_after`.
+    let fx = t.answer_pings_until(Role::Main, held + config.replace_after - step, step);
+    assert!(!T::killed(&fx, Role::Main), "{fx:?}");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::SetTitle { .. })),
+        "{fx:?}"
+    );
+    let fx = t.answer_pings_until(Role::Main, held + config.replace_after, step);
+    assert!(T::killed(&fx, Role::Main), "{fx:?}");
+    assert_eq!(
+        t.core.window(Role::Main).unwrap().renderer.stage,
+        Stage::Dying(GoneReason::Unresponsive)
+    );
+    let fx = t.renderer(
+        Role::Main,
+        RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)),
+    );
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Spawn {
+                role: Role::Main,
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
+    assert_eq!(
+        t.core.gone().back().unwrap().reason,
+        GoneReason::Unresponsive
+    );
+}
+
+#[test]
+fn taking_the_surface_clears_the_mark_and_sends_the_held_size() {
+    let mut t = T::new();
+    t.start();
+    let config = t.core.config().clone();
+    t.frame(Role::Main, 1);
+    t.resize(Role::Main, 500, 500);
+    t.resize(Role::Main, 600, 600);
+    let held = t.now;
+    let step = Duration::from_millis(250);
+    t.answer_pings_until(Role::Main, held + config.unresponsive_after, step);
+    assert!(t
+        .core
+        .window(Role::Main)
+        .unwrap()
+        .renderer
+        .proto
+        .is_unresponsive());
+    let fx = t.frame(Role::Main, 2);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SetTitle { title, .. } if title == "Main Window")),
+        "{fx:?}"
+    );
+    let sent = T::surfaces_sent(&fx);
+    assert_eq!((sent.len(), sent[0].width), (1, 600), "{fx:?}");
+    // Nothing waits any more: no deadline kills it later.
+    let fx = t.answer_pings_until(Role::Main, held + 2 * config.replace_after, step);
+    assert!(!T::killed(&fx, Role::Main), "{fx:?}");
+}

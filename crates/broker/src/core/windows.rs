@@ -8,10 +8,7 @@ use workshop_common::user::{LoginError, User};
 use workshop_common::{BrokerToRenderer, Role};
 
 use super::supervisor::{CrashHistory, GoneReason};
-use super::{
-    Broker, Effect, RendererState, Stage, SurfaceSpec, WindowEvent, WindowState,
-    WINDOW_LOGICAL_SIZE,
-};
+use super::{Broker, Effect, RendererState, Stage, WindowEvent, WindowState, WINDOW_LOGICAL_SIZE};
 
 impl Broker {
     /// Opens window `role` and starts its renderer (or raises it).
@@ -43,7 +40,6 @@ impl Broker {
                 closing: false,
                 crashes: CrashHistory::default(),
                 crashed_out: false,
-                position: None,
             },
         );
         self.effects.push(Effect::OpenWindow { role });
@@ -130,13 +126,7 @@ impl Broker {
                     return;
                 }
                 w.size = (width, height, scale);
-                if w.renderer.stage == Stage::Ready {
-                    if w.renderer.surface_adopted == w.renderer.surface_sent.map(|s| s.generation) {
-                        self.send_new_surface(role);
-                    } else {
-                        w.renderer.surface_pending = true;
-                    }
-                }
+                self.surface_resized(now, role);
             }
             WindowEvent::Input(input) => {
                 if w.renderer.stage == Stage::Ready && !w.closing {
@@ -152,9 +142,9 @@ impl Broker {
                 Role::Main => self.quit(now),
                 Role::Login => self.close_window(now, role),
             },
-            WindowEvent::Moved(position) => {
-                w.position = Some(position);
-            }
+            // Placements are the shell's to keep (settings.json); nothing
+            // here depends on where a window is.
+            WindowEvent::Moved(_) => {}
             WindowEvent::Retry => {
                 if w.crashed_out {
                     tracing::info!(role = role.as_str(), "retrying a window that kept crashing");
@@ -164,40 +154,6 @@ impl Broker {
                 }
             }
         }
-    }
-
-    /// Allocates the next surface generation for `role` and sends it.
-    pub(super) fn send_new_surface(&mut self, role: Role) {
-        let Some(w) = self.windows.get_mut(&role) else {
-            return;
-        };
-        w.surface_generation += 1;
-        let (width, height, scale) = w.size;
-        let spec = SurfaceSpec {
-            generation: w.surface_generation,
-            width,
-            height,
-            scale,
-        };
-        let generation = w.renderer.generation;
-        w.renderer.surface_sent = Some(spec);
-        w.renderer.surface_pending = false;
-        self.effects.push(Effect::SendSurface {
-            role,
-            generation,
-            spec,
-            connect: None,
-        });
-        self.effects.push(Effect::Send {
-            role,
-            generation,
-            msg: BrokerToRenderer::Surface {
-                generation: spec.generation,
-                width,
-                height,
-                scale,
-            },
-        });
     }
 
     pub(super) fn auth_finished(

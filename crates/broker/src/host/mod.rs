@@ -103,6 +103,35 @@ pub enum HostError {
     Thread(std::io::Error),
 }
 
+/// The first pixel of every new surface until the renderer paints it:
+/// RGBA `FF FF FF 00`, which is not premultiplied (colour above alpha), so
+/// the widget kit never writes it. The core sends surface N+1 only after
+/// the first `FrameReady` for surface N, and a renderer paints a new
+/// surface whole before that frame; but `FrameReady { surface: N }` can be
+/// sent by a renderer that learnt N from the control socket and never read
+/// its surface channel. This pixel, still intact when surface N+1 is due,
+/// shows that: such a renderer never mapped surface N, so it cannot have
+/// overwritten it.
+pub const UNTAKEN: [u8; 4] = [0xFF, 0xFF, 0xFF, 0x00];
+
+/// Why a surface was not sent.
+#[derive(Debug)]
+enum SurfaceError {
+    /// Connecting, allocating or sending failed.
+    Failed(String),
+    /// The previous surface still holds [`UNTAKEN`].
+    NotTaken {
+        /// The previous surface's generation.
+        surface: u32,
+    },
+}
+
+impl From<String> for SurfaceError {
+    fn from(error: String) -> SurfaceError {
+        SurfaceError::Failed(error)
+    }
+}
+
 /// One running renderer.
 struct Host {
     generation: u32,
@@ -238,7 +267,9 @@ impl Hosts {
     }
 
     /// Allocates a surface, connecting the surface channel first when asked,
-    /// and sends its handle. Failures are reported as `SurfaceFailed`.
+    /// and sends its handle. Failures are reported as `SurfaceFailed`; a
+    /// renderer that never took the previous surface (see [`UNTAKEN`]) as
+    /// `Backlogged`, and nothing is sent.
     pub fn send_surface(
         &mut self,
         role: Role,
@@ -250,13 +281,24 @@ impl Hosts {
         let Some(host) = self.host(role, generation) else {
             return;
         };
-        if let Err(error) = host.send_surface(spec, connect) {
-            events.send(Event::Renderer {
-                role,
-                generation,
-                event: RendererEvent::SurfaceFailed { error },
-            });
-        }
+        let event = match host.send_surface(spec, connect) {
+            Ok(()) => return,
+            Err(SurfaceError::Failed(error)) => RendererEvent::SurfaceFailed { error },
+            Err(SurfaceError::NotTaken { surface }) => {
+                tracing::warn!(
+                    role = role.as_str(),
+                    generation,
+                    surface,
+                    "renderer framed a surface it never took from its channel"
+                );
+                RendererEvent::Backlogged
+            }
+        };
+        events.send(Event::Renderer {
+            role,
+            generation,
+            event,
+        });
     }
 
     /// The current surface of `role`'s renderer and its pixels.
@@ -362,7 +404,11 @@ impl Host {
         }
     }
 
-    fn send_surface(&mut self, spec: SurfaceSpec, connect: Option<PathBuf>) -> Result<(), String> {
+    fn send_surface(
+        &mut self,
+        spec: SurfaceSpec,
+        connect: Option<PathBuf>,
+    ) -> Result<(), SurfaceError> {
         if let Some(path) = connect {
             let name = path
                 .to_str()
@@ -375,11 +421,34 @@ impl Host {
             self.surfaces = Some(sender);
         }
         let Some(sender) = &self.surfaces else {
-            return Err("surface channel not connected".to_owned());
+            return Err("surface channel not connected".to_owned().into());
         };
+        if let Some((old, pixels)) = &self.surface {
+            if pixels.get(..UNTAKEN.len()) == Some(&UNTAKEN[..]) {
+                return Err(SurfaceError::NotTaken {
+                    surface: old.generation,
+                });
+            }
+        }
+        // The new surface supersedes the old one: unmap it before mapping
+        // the next, so a resize never holds two of them here. (The core
+        // presents only from the newest surface.)
+        self.surface = None;
         let bytes = surface_bytes(spec.width, spec.height)
             .ok_or_else(|| "surface size overflows".to_owned())?;
-        let shm = IpcSharedMemory::from_byte(0, bytes);
+        let mut shm = IpcSharedMemory::from_byte(0, bytes);
+        // SAFETY: `shm` was created just above and has not been cloned or
+        // sent: this is its only reader or writer.
+        let pixels = unsafe { shm.deref_mut() };
+        if let Some(first) = pixels.get_mut(..UNTAKEN.len()) {
+            first.copy_from_slice(&UNTAKEN);
+        }
+        // `IpcSender::send` is a blocking `sendmsg` on the event-loop thread.
+        // It cannot block here: the core sends a surface only once the
+        // renderer has framed the previous one (core/router/protocol.rs),
+        // and the check above refuses a frame claimed without taking it, so
+        // at most this one small message (a header and one descriptor) is
+        // ever in the channel's socket buffer.
         sender
             .send(SurfaceHandle {
                 generation: spec.generation,
@@ -408,4 +477,67 @@ fn wait_pidfd(pidfd: &OwnedFd, timeout: Duration) -> bool {
     };
     let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
     matches!(poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use ipc_channel::ipc::IpcOneShotServer;
+
+    /// A host whose surface channel leads to this test (the renderer's
+    /// side), and the first surface as the renderer received it.
+    fn connected() -> (
+        Host,
+        ipc_channel::ipc::IpcReceiver<SurfaceHandle>,
+        SurfaceHandle,
+    ) {
+        let (control, _peer) = workshop_transport::control::pair().unwrap();
+        let mut host = Host {
+            generation: 1,
+            condemned: Arc::new(AtomicBool::new(false)),
+            pidfd: std::fs::File::open("/dev/null").unwrap().into(),
+            control,
+            surfaces: None,
+            surface: None,
+            backlog: VecDeque::new(),
+            backlogged: false,
+            _bootstrap_dir: tempfile::TempDir::new().unwrap(),
+        };
+        let (server, name) = IpcOneShotServer::<SurfaceHandle>::new().unwrap();
+        let accept = std::thread::spawn(move || server.accept().unwrap());
+        host.send_surface(spec(1), Some(name.into())).unwrap();
+        let (rx, first) = accept.join().unwrap();
+        (host, rx, first)
+    }
+
+    fn spec(generation: u32) -> SurfaceSpec {
+        SurfaceSpec {
+            generation,
+            width: 8,
+            height: 8,
+            scale: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_surface_framed_but_never_taken_stops_the_next_one() {
+        let (mut host, rx, mut first) = connected();
+        assert_eq!(first.pixels.get(..4), Some(&UNTAKEN[..]));
+        // Not painted: the next surface is refused and nothing is sent.
+        match host.send_surface(spec(2), None) {
+            Err(SurfaceError::NotTaken { surface: 1 }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(rx.try_recv().is_err(), "nothing was sent");
+        // Painted (the renderer mapped it): the next one goes out.
+        // SAFETY: the test is the only writer of this mapping.
+        unsafe { first.pixels.deref_mut() }.fill(0xF9);
+        host.send_surface(spec(2), None).unwrap();
+        let second = rx.recv().unwrap();
+        assert_eq!(second.generation, 2);
+        assert_eq!(second.pixels.get(..4), Some(&UNTAKEN[..]));
+        // Only the newest surface stays mapped in the broker.
+        assert_eq!(host.surface.as_ref().map(|(s, _)| s.generation), Some(2));
+    }
 }

@@ -79,6 +79,9 @@ fn run(
                     StrictError::ControlTruncated => (Fault::ControlTruncated, 0),
                     StrictError::MissingCredentials => (Fault::MissingCredentials, 0),
                     StrictError::Empty => (Fault::Empty, 0),
+                    StrictError::UnknownControl { level, kind } => {
+                        (Fault::UnknownControl { level, kind }, 0)
+                    }
                     StrictError::Io(e) => (Fault::ReadFailed(e.to_string()), 0),
                 };
                 RendererEvent::Fault {

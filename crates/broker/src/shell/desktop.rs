@@ -25,10 +25,9 @@ use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
 use super::crash_page::CrashPage;
-use super::{Driver, Flow, WindowBackend};
-use crate::app::{self, AppConfig};
+use super::{default_position, Driver, Flow, WindowBackend};
 use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
-use crate::queue::EventReceiver;
+use crate::queue::{EventReceiver, Wake};
 use crate::settings::{Display, Placement};
 
 /// Why the desktop shell could not run.
@@ -57,16 +56,10 @@ pub enum UserEvent {
     Wake,
 }
 
-/// Default top-left corner of each window, logical pixels (DESIGN).
-pub fn default_position(role: Role) -> (i32, i32) {
-    match role {
-        Role::Main => (200, 200),
-        Role::Login => (650, 200),
-    }
-}
-
-/// Runs the app on the desktop until it quits.
-pub fn run(config: AppConfig) -> Result<(), DesktopError> {
+/// Runs the app on the desktop until it quits. `build` wires the driver
+/// once the event loop exists (its wake function posts to the loop); the
+/// caller ([`crate::app::run_desktop`]) knows how.
+pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), DesktopError> {
     let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
     let wayland = std::env::var("WAYLAND_DISPLAY")
         .ok()
@@ -85,7 +78,7 @@ pub fn run(config: AppConfig) -> Result<(), DesktopError> {
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
     });
-    let (driver, events) = app::build(config, wake);
+    let (driver, events) = build(wake);
     let mut shell = DesktopShell {
         driver,
         events,
@@ -220,7 +213,6 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
             return;
         };
         let role = w.role;
-        let scale = w.scale;
         let to_core = |event| Event::Window { role, event };
         let input = |e| to_core(WindowEvent::Input(e));
         let core_event = match event {
@@ -229,67 +221,25 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 w.present_all();
                 None
             }
-            WinitWindowEvent::Resized(size) => {
-                w.resize(size.width, size.height);
-                Some(to_core(WindowEvent::Resized {
-                    width: w.width,
-                    height: w.height,
-                    scale,
-                }))
-            }
+            WinitWindowEvent::Resized(size) => Some(to_core(w.resized(size.width, size.height))),
             WinitWindowEvent::ScaleFactorChanged { scale_factor, .. } => {
                 w.scale = scale_factor as f32;
                 let size = w.window.inner_size();
-                w.resize(size.width, size.height);
-                Some(to_core(WindowEvent::Resized {
-                    width: w.width,
-                    height: w.height,
-                    scale: w.scale,
-                }))
+                Some(to_core(w.resized(size.width, size.height)))
             }
             WinitWindowEvent::Moved(p) => {
                 Some(to_core(WindowEvent::Moved(Position { x: p.x, y: p.y })))
             }
             WinitWindowEvent::Focused(f) => Some(input(InputEvent::Focus(f))),
-            WinitWindowEvent::CursorMoved { position, .. } => {
-                w.pointer = (position.x as f32, position.y as f32);
-                if let Some(page) = w.crash_page.as_mut() {
-                    page.handle(&workshop_ui::Event::PointerMoved {
-                        x: position.x as f32 / scale,
-                        y: position.y as f32 / scale,
-                    });
-                    w.window.set_cursor(winit_cursor(ui_cursor(page.cursor())));
-                    w.repaint_crash_page();
-                    None
-                } else {
-                    Some(input(InputEvent::PointerMoved {
-                        x: position.x as f32,
-                        y: position.y as f32,
-                    }))
-                }
-            }
+            WinitWindowEvent::CursorMoved { position, .. } => w
+                .pointer_moved(position.x as f32, position.y as f32)
+                .map(input),
             WinitWindowEvent::CursorLeft { .. } => Some(input(InputEvent::PointerLeft)),
             WinitWindowEvent::MouseInput {
                 state,
                 button: MouseButton::Left,
                 ..
-            } => {
-                if let Some(page) = w.crash_page.as_mut() {
-                    let (x, y) = (w.pointer.0 / scale, w.pointer.1 / scale);
-                    let ev = match state {
-                        ElementState::Pressed => workshop_ui::Event::PointerPressed { x, y },
-                        ElementState::Released => workshop_ui::Event::PointerReleased { x, y },
-                    };
-                    let retry = page.handle(&ev);
-                    w.repaint_crash_page();
-                    retry.then(|| to_core(WindowEvent::Retry))
-                } else {
-                    Some(input(match state {
-                        ElementState::Pressed => InputEvent::PointerPressed,
-                        ElementState::Released => InputEvent::PointerReleased,
-                    }))
-                }
-            }
+            } => w.left_button(state).map(to_core),
             WinitWindowEvent::ModifiersChanged(m) => {
                 self.windows.modifiers = m.state();
                 None
@@ -297,46 +247,8 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
             WinitWindowEvent::KeyboardInput { event, .. }
                 if event.state == ElementState::Pressed =>
             {
-                let mods = self.windows.modifiers;
-                let modifiers = Modifiers {
-                    shift: mods.shift_key(),
-                    ctrl: mods.control_key(),
-                };
-                let key = match &event.logical_key {
-                    WinitKey::Named(NamedKey::Tab) => Some(Key::Tab),
-                    WinitKey::Named(NamedKey::Enter) => Some(Key::Enter),
-                    WinitKey::Named(NamedKey::Backspace) => Some(Key::Backspace),
-                    WinitKey::Named(NamedKey::Delete) => Some(Key::Delete),
-                    WinitKey::Named(NamedKey::ArrowLeft) => Some(Key::Left),
-                    WinitKey::Named(NamedKey::ArrowRight) => Some(Key::Right),
-                    WinitKey::Named(NamedKey::Home) => Some(Key::Home),
-                    WinitKey::Named(NamedKey::End) => Some(Key::End),
-                    WinitKey::Named(NamedKey::Escape) => Some(Key::Escape),
-                    WinitKey::Named(NamedKey::Space) if !modifiers.ctrl => None,
-                    WinitKey::Character(c) if modifiers.ctrl => c.chars().next().map(Key::Char),
-                    _ => None,
-                };
-                let mut out = Vec::new();
-                if let Some(key) = key {
-                    out.push(InputEvent::Key { key, modifiers });
-                }
-                if !modifiers.ctrl {
-                    if let Some(text) = event
-                        .text
-                        .as_ref()
-                        .filter(|t| t.chars().all(|c| !c.is_control()))
-                    {
-                        out.push(InputEvent::Text(text.to_string()));
-                    }
-                }
-                for e in out {
-                    self.feed(
-                        event_loop,
-                        Event::Window {
-                            role,
-                            event: WindowEvent::Input(e),
-                        },
-                    );
+                for e in key_input(self.windows.modifiers, &event) {
+                    self.feed(event_loop, input(e));
                 }
                 None
             }
@@ -367,6 +279,16 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
 impl DesktopWindow {
     /// Follows a new inner size: the backing buffer is reset to the
     /// background until the renderer's frame for the new surface arrives.
+    /// The window's new inner size, as the core is told it.
+    fn resized(&mut self, width: u32, height: u32) -> WindowEvent {
+        self.resize(width, height);
+        WindowEvent::Resized {
+            width: self.width,
+            height: self.height,
+            scale: self.scale,
+        }
+    }
+
     fn resize(&mut self, width: u32, height: u32) {
         let (width, height) = (width.max(1), height.max(1));
         if (width, height) == (self.width, self.height) {
@@ -398,11 +320,13 @@ impl DesktopWindow {
         if buffer.len() != self.backing.len() {
             return;
         }
-        // A buffer of unknown age must be filled whole.
+        // A buffer of unknown age must be filled whole. Otherwise `damage`
+        // is what `copy_damage` copied into the backing buffer, which has
+        // this window's size: it fits.
         let rect = if buffer.age() == 0 {
             PxRect::full(self.width, self.height)
         } else {
-            damage.clamp_to(self.width, self.height)
+            damage
         };
         let width = self.width as usize;
         for row in rect.y as usize..(rect.y + rect.height) as usize {
@@ -419,6 +343,41 @@ impl DesktopWindow {
         if let Err(e) = buffer.present_with_damage(&[sb_rect]) {
             tracing::warn!(error = %e, "present failed");
         }
+    }
+
+    /// The pointer moved to `(x, y)` physical pixels: the broker's own page
+    /// takes it if it is shown, else it is input for the renderer.
+    fn pointer_moved(&mut self, x: f32, y: f32) -> Option<InputEvent> {
+        self.pointer = (x, y);
+        let Some(page) = self.crash_page.as_mut() else {
+            return Some(InputEvent::PointerMoved { x, y });
+        };
+        page.handle(&workshop_ui::Event::PointerMoved {
+            x: x / self.scale,
+            y: y / self.scale,
+        });
+        self.window
+            .set_cursor(winit_cursor(ui_cursor(page.cursor())));
+        self.repaint_crash_page();
+        None
+    }
+
+    /// The left button: Retry on the broker's own page, else input.
+    fn left_button(&mut self, state: ElementState) -> Option<WindowEvent> {
+        let Some(page) = self.crash_page.as_mut() else {
+            return Some(WindowEvent::Input(match state {
+                ElementState::Pressed => InputEvent::PointerPressed,
+                ElementState::Released => InputEvent::PointerReleased,
+            }));
+        };
+        let (x, y) = (self.pointer.0 / self.scale, self.pointer.1 / self.scale);
+        let ev = match state {
+            ElementState::Pressed => workshop_ui::Event::PointerPressed { x, y },
+            ElementState::Released => workshop_ui::Event::PointerReleased { x, y },
+        };
+        let retry = page.handle(&ev);
+        self.repaint_crash_page();
+        retry.then_some(WindowEvent::Retry)
     }
 
     fn present_all(&mut self) {
@@ -545,8 +504,8 @@ impl WindowBackend for Backend<'_> {
             // resize is in flight and this frame is for the old size.
             return;
         }
-        crate::present::copy_damage(pixels, &mut w.backing, width, height, damage);
-        w.present(damage);
+        let copied = crate::present::copy_damage(pixels, &mut w.backing, width, height, damage);
+        w.present(copied);
     }
 
     fn show_crashed(&mut self, role: Role) {
@@ -556,6 +515,43 @@ impl WindowBackend for Backend<'_> {
             w.repaint_crash_page();
         }
     }
+}
+
+/// A key press as the renderer's input: the key (if the kit knows it) and
+/// the text it types (unless Ctrl is held or it is a control character).
+fn key_input(mods: ModifiersState, event: &winit::event::KeyEvent) -> Vec<InputEvent> {
+    let modifiers = Modifiers {
+        shift: mods.shift_key(),
+        ctrl: mods.control_key(),
+    };
+    let key = match &event.logical_key {
+        WinitKey::Named(NamedKey::Tab) => Some(Key::Tab),
+        WinitKey::Named(NamedKey::Enter) => Some(Key::Enter),
+        WinitKey::Named(NamedKey::Backspace) => Some(Key::Backspace),
+        WinitKey::Named(NamedKey::Delete) => Some(Key::Delete),
+        WinitKey::Named(NamedKey::ArrowLeft) => Some(Key::Left),
+        WinitKey::Named(NamedKey::ArrowRight) => Some(Key::Right),
+        WinitKey::Named(NamedKey::Home) => Some(Key::Home),
+        WinitKey::Named(NamedKey::End) => Some(Key::End),
+        WinitKey::Named(NamedKey::Escape) => Some(Key::Escape),
+        WinitKey::Named(NamedKey::Space) if !modifiers.ctrl => None,
+        WinitKey::Character(c) if modifiers.ctrl => c.chars().next().map(Key::Char),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(key) = key {
+        out.push(InputEvent::Key { key, modifiers });
+    }
+    if !modifiers.ctrl {
+        if let Some(text) = event
+            .text
+            .as_ref()
+            .filter(|t| t.chars().all(|c| !c.is_control()))
+        {
+            out.push(InputEvent::Text(text.to_string()));
+        }
+    }
+    out
 }
 
 fn ui_cursor(c: workshop_ui::CursorIcon) -> CursorIcon {

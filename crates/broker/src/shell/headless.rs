@@ -90,7 +90,7 @@ impl WindowBackend for HeadlessBackend {
 
     fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String> {
         let position = position.unwrap_or_else(|| {
-            let (x, y) = super::desktop::default_position(role);
+            let (x, y) = super::default_position(role);
             Position {
                 x: (x as f32 * self.scale) as i32,
                 y: (y as f32 * self.scale) as i32,

@@ -25,6 +25,15 @@ use crate::host::{Delivery, Hosts};
 use crate::queue::EventSender;
 use crate::settings::{self, Display, Keeper, Placement};
 
+/// Default top-left corner of each window, logical pixels (DESIGN). Both
+/// shells place a window here when no saved position applies.
+pub fn default_position(role: Role) -> (i32, i32) {
+    match role {
+        Role::Main => (200, 200),
+        Role::Login => (650, 200),
+    }
+}
+
 /// What a window system must offer the broker.
 pub trait WindowBackend {
     /// Creates window `role` at `position` (outer top-left, physical
@@ -48,6 +57,52 @@ pub trait WindowBackend {
     fn present(&mut self, role: Role, pixels: &[u8], width: u32, height: u32, damage: PxRect);
     /// Draws the broker's own error page in window `role`.
     fn show_crashed(&mut self, role: Role);
+}
+
+fn renderer_event(role: Role, generation: u32, event: RendererEvent) -> Event {
+    Event::Renderer {
+        role,
+        generation,
+        event,
+    }
+}
+
+/// What the shell itself keeps up to date after the core has seen an
+/// event: the hosts it owns, the settings it owns.
+enum Chore {
+    /// Nothing.
+    None,
+    /// A renderer process was reaped: forget its host.
+    Reaped { role: Role, generation: u32 },
+    /// A window moved: remember where (settings.json).
+    Moved { role: Role },
+    /// Timers: the settings' debounced write.
+    Tick,
+}
+
+impl Chore {
+    fn of(event: &Event) -> Chore {
+        match event {
+            Event::Renderer {
+                role,
+                generation,
+                event: RendererEvent::Exited(_),
+            } => Chore::Reaped {
+                role: *role,
+                generation: *generation,
+            },
+            Event::Window {
+                role,
+                event: WindowEvent::Moved(_),
+            } => Chore::Moved { role: *role },
+            Event::Tick => Chore::Tick,
+            Event::Start
+            | Event::Renderer { .. }
+            | Event::Window { .. }
+            | Event::AuthFinished { .. }
+            | Event::SecondInstance => Chore::None,
+        }
+    }
 }
 
 /// Whether the loop goes on.
@@ -114,26 +169,26 @@ impl Driver {
         let mut pending = VecDeque::from([event]);
         while let Some(event) = pending.pop_front() {
             let now = Instant::now();
-            match &event {
-                Event::Renderer {
-                    role,
-                    generation,
-                    event: RendererEvent::Exited(_),
-                } => self.hosts.reaped(*role, *generation),
-                Event::Window {
-                    role,
-                    event: WindowEvent::Moved(_),
-                } => self.remember_placement(now, *role, backend),
-                Event::Tick => self.settings.tick(now),
-                _ => {}
-            }
+            let chore = Chore::of(&event);
+            // The core sees every event first; the shell's own bookkeeping
+            // follows, before the effects run.
             let effects = self.core.handle(now, event);
+            self.chore(now, chore, backend);
             self.execute(effects, backend, &mut pending);
         }
         if self.quit {
             Flow::Quit
         } else {
             Flow::Continue
+        }
+    }
+
+    fn chore(&mut self, now: Instant, chore: Chore, backend: &dyn WindowBackend) {
+        match chore {
+            Chore::None => {}
+            Chore::Reaped { role, generation } => self.hosts.reaped(role, generation),
+            Chore::Moved { role } => self.remember_placement(now, role, backend),
+            Chore::Tick => self.settings.tick(now),
         }
     }
 
@@ -169,26 +224,7 @@ impl Driver {
     ) {
         for effect in effects {
             match effect {
-                Effect::OpenWindow { role } => match backend.open(
-                    role,
-                    settings::restore(self.settings.settings(), role, &backend.displays()),
-                ) {
-                    Ok((width, height, scale)) => pending.push_back(Event::Window {
-                        role,
-                        event: WindowEvent::Resized {
-                            width,
-                            height,
-                            scale,
-                        },
-                    }),
-                    Err(e) => {
-                        tracing::error!(
-                            role = role.as_str(),
-                            error = e.as_str(),
-                            "could not open window"
-                        );
-                    }
-                },
+                Effect::OpenWindow { role } => self.open_window(role, backend, pending),
                 Effect::CloseWindow { role } => {
                     // Without a window manager no `Moved` arrives: read the
                     // position before the window goes.
@@ -203,11 +239,7 @@ impl Driver {
                     // Fed ahead of the queue: the renderer's first datagram
                     // may already be queued behind us.
                     let event = self.hosts.spawn(role, generation);
-                    pending.push_front(Event::Renderer {
-                        role,
-                        generation,
-                        event,
-                    });
+                    pending.push_front(renderer_event(role, generation, event));
                 }
                 Effect::SendSurface {
                     role,
@@ -219,38 +251,21 @@ impl Driver {
                     role,
                     generation,
                     msg,
-                } => {
-                    let kind = msg.kind().name();
-                    let (size, verdict) = match self.hosts.send(role, generation, &msg) {
-                        Delivery::Sent(n) | Delivery::Backlogged(n) => (n, Verdict::Accepted),
-                        Delivery::Dropped(n) => {
-                            (n, Verdict::Undelivered("renderer not reading or gone"))
-                        }
-                    };
-                    self.core
-                        .audit_outgoing(role, generation, kind, size, verdict);
-                }
+                } => self.send(role, generation, &msg),
                 Effect::Present {
                     role,
                     generation,
                     surface,
                     damage,
-                } => {
-                    if let Some((spec, pixels)) = self.hosts.surface(role, generation) {
-                        if spec.generation == surface {
-                            backend.present(role, pixels, spec.width, spec.height, damage);
-                        }
-                    }
-                }
+                } => self.present(role, generation, surface, damage, backend),
                 Effect::Inspect {
                     role,
                     generation,
                     pid,
-                } => pending.push_back(Event::Renderer {
-                    role,
-                    generation,
-                    event: RendererEvent::Inspected(self.hosts.inspect(pid)),
-                }),
+                } => {
+                    let seen = RendererEvent::Inspected(self.hosts.inspect(pid));
+                    pending.push_back(renderer_event(role, generation, seen));
+                }
                 Effect::Kill { role, generation } => self.hosts.kill(role, generation),
                 Effect::Authenticate {
                     role,
@@ -258,38 +273,105 @@ impl Driver {
                     id,
                     email,
                     password,
-                } => {
-                    let auth = self.auth.clone();
-                    let events = self.events.clone();
-                    let spawned =
-                        std::thread::Builder::new()
-                            .name("auth".to_owned())
-                            .spawn(move || {
-                                let result = auth.authenticate(&email, &password);
-                                drop(password);
-                                events.send(Event::AuthFinished {
-                                    role,
-                                    generation,
-                                    id,
-                                    result,
-                                });
-                            });
-                    if let Err(e) = spawned {
-                        tracing::error!(error = %e, "could not start the authenticator thread");
-                        pending.push_back(Event::AuthFinished {
-                            role,
-                            generation,
-                            id,
-                            result: Err(workshop_common::user::LoginError::Unavailable),
-                        });
-                    }
-                }
+                } => self.authenticate(role, generation, id, email, password, pending),
                 Effect::Quit => {
                     self.settings.flush();
                     self.hosts.shutdown_all(self.core.config().shutdown_grace);
                     self.quit = true;
                 }
             }
+        }
+    }
+
+    /// Presents `damage` of surface `surface` if it is still the host's
+    /// newest (a resize may have replaced it since the core decided).
+    fn present(
+        &mut self,
+        role: Role,
+        generation: u32,
+        surface: u32,
+        damage: PxRect,
+        backend: &mut dyn WindowBackend,
+    ) {
+        if let Some((spec, pixels)) = self.hosts.surface(role, generation) {
+            if spec.generation == surface {
+                backend.present(role, pixels, spec.width, spec.height, damage);
+            }
+        }
+    }
+
+    /// Opens a window where settings say (if that display still exists);
+    /// its size goes to the core as the first `Resized`.
+    fn open_window(
+        &mut self,
+        role: Role,
+        backend: &mut dyn WindowBackend,
+        pending: &mut VecDeque<Event>,
+    ) {
+        let position = settings::restore(self.settings.settings(), role, &backend.displays());
+        match backend.open(role, position) {
+            Ok((width, height, scale)) => pending.push_back(Event::Window {
+                role,
+                event: WindowEvent::Resized {
+                    width,
+                    height,
+                    scale,
+                },
+            }),
+            Err(e) => {
+                tracing::error!(
+                    role = role.as_str(),
+                    error = e.as_str(),
+                    "could not open window"
+                );
+            }
+        }
+    }
+
+    /// Sends without blocking and audits what happened.
+    fn send(&mut self, role: Role, generation: u32, msg: &workshop_common::BrokerToRenderer) {
+        let kind = msg.kind().name();
+        let (size, verdict) = match self.hosts.send(role, generation, msg) {
+            Delivery::Sent(n) | Delivery::Backlogged(n) => (n, Verdict::Accepted),
+            Delivery::Dropped(n) => (n, Verdict::Undelivered("renderer not reading or gone")),
+        };
+        self.core
+            .audit_outgoing(role, generation, kind, size, verdict);
+    }
+
+    /// Runs the authenticator on its own thread; its result comes back as
+    /// an event.
+    fn authenticate(
+        &mut self,
+        role: Role,
+        generation: u32,
+        id: workshop_common::protocol::RequestId,
+        email: String,
+        password: workshop_common::Secret,
+        pending: &mut VecDeque<Event>,
+    ) {
+        let auth = self.auth.clone();
+        let events = self.events.clone();
+        let spawned = std::thread::Builder::new()
+            .name("auth".to_owned())
+            .spawn(move || {
+                let result = auth.authenticate(&email, &password);
+                drop(password);
+                events.send(Event::AuthFinished {
+                    role,
+                    generation,
+                    id,
+                    result,
+                });
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the authenticator thread");
+            pending.push_back(Event::AuthFinished {
+                role,
+                generation,
+                id,
+                result: Err(workshop_common::user::LoginError::Unavailable),
+            });
         }
     }
 }

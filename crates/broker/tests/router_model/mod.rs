@@ -369,7 +369,7 @@ impl Driver {
             | Stage::AwaitingBootstrap
             | Stage::AwaitingHello
             | Stage::Verifying => Some(r.spawned_at + config.handshake_timeout),
-            Stage::Ready => Some(r.proto.ping_deadline(config)),
+            Stage::Ready => Some(r.proto.deadline(config)),
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         };
         Some(Snap {
