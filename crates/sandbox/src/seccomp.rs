@@ -620,14 +620,6 @@ mod tests {
             mremap(libc::MREMAP_MAYMOVE | libc::MREMAP_DONTUNMAP),
             RET_TRAP
         );
-        assert_eq!(
-            call(libc::SYS_sched_getaffinity, [0, 128, 0, 0, 0, 0]),
-            RET_ALLOW
-        );
-        assert_eq!(
-            call(libc::SYS_sched_getaffinity, [2, 128, 0, 0, 0, 0]),
-            RET_TRAP
-        );
     }
 
     #[test]

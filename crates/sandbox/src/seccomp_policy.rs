@@ -189,9 +189,6 @@ pub const FD_SIGN_BIT: u64 = 0x8000_0000;
 /// replaced, and the renderer may not raise it itself, so the violation
 /// line on stderr always comes from the kernel's trap.
 pub const SIGSYS: u64 = libc::SIGSYS as u64;
-/// `sched_getaffinity(2)` pid argument meaning "the calling thread" (what
-/// std's `available_parallelism` passes).
-pub const CALLING_THREAD: u64 = 0;
 /// The renderer's stderr: a pipe to the broker that carries its `tracing`
 /// output and panic messages.
 pub const STDERR_FD: u64 = libc::STDERR_FILENO as u64;
@@ -517,11 +514,10 @@ pub const RULES: &[Rule] = &[
         "getpid",
         "std::process::id and abort(3) (raise needs its own pid)",
     ),
-    allow_if(
+    allow(
         libc::SYS_sched_getaffinity,
         "sched_getaffinity",
-        &[is(0, CALLING_THREAD)],
-        "std::thread::available_parallelism asks for the calling thread (pid 0); no other target (Chromium also allows its own pid)",
+        "std::thread::available_parallelism (pid 0) and glibc's pthread_getattr_np, which std calls for every thread's stack guard and which passes the thread's own tid. Looser than Chromium, which rewrites own-tid calls in its SIGSYS handler: a filter cannot know each thread's tid. Reads only a CPU mask, and inside the renderer's pid namespace every target it can name is one of its own threads",
     ),
     allow(
         libc::SYS_sched_yield,
