@@ -132,6 +132,27 @@ fn enforce_mode_runs_without_an_unavailable_layer_and_says_so() {
     ));
 }
 
+/// Seccomp is not one of the layers enforce mode may run without: a
+/// renderer that reports it missing (here one that skipped it and went on,
+/// which the real lockdown refuses to do) is refused by the broker too.
+#[test]
+fn enforce_mode_refuses_a_renderer_without_seccomp() {
+    let mut h = Harness::start(Options {
+        sandbox: SandboxMode::Enforce,
+        ..Options::default().misbehave(Role::Main, "skip-layer-anyway=seccomp")
+    });
+    let gone = h.wait_gone_full(Role::Main, 1);
+    assert_eq!(gone.reason, GoneReason::Refused);
+    let log = h.broker_log();
+    assert!(
+        log.contains("renderer less confined than the mode requires"),
+        "{log}"
+    );
+    assert!(log.contains("layer seccomp is Unavailable"), "{log}");
+    // The replacement (no knob) is accepted.
+    h.wait_main_initialized();
+}
+
 #[test]
 fn sandbox_report_json_lists_every_layer_active() {
     let out = std::process::Command::new(support::exe())

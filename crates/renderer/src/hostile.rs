@@ -64,13 +64,23 @@ pub fn before_lockdown(_args: &RendererArgs, rt: &mut Runtime) {
     }
 }
 
-/// Lockdown knobs for the strict-mode refusal test.
+/// Lockdown knobs for the refusal tests: `skip-layer=NAME` skips a layer
+/// as if the kernel lacked it; `skip-layer-anyway=NAME` also goes on where
+/// the lockdown would stop (a renderer that runs without seccomp, for the
+/// broker to refuse).
 pub fn lockdown_knobs(args: &RendererArgs) -> Option<workshop_sandbox::Knobs> {
-    let layer = args.misbehave.as_deref()?.strip_prefix("skip-layer=")?;
+    let misbehave = args.misbehave.as_deref()?;
+    let (layer, lenient) = match misbehave.strip_prefix("skip-layer-anyway=") {
+        Some(layer) => (layer, true),
+        None => (misbehave.strip_prefix("skip-layer=")?, false),
+    };
     let layer = workshop_common::sandbox_report::Layer::ALL
         .into_iter()
         .find(|l| l.name() == layer)?;
-    Some(workshop_sandbox::Knobs { skip: Some(layer) })
+    Some(workshop_sandbox::Knobs {
+        skip: Some(layer),
+        lenient,
+    })
 }
 
 /// Cases that lie in the handshake.
