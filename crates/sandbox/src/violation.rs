@@ -21,6 +21,7 @@
 //! by the policy.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The first word of the line the handler writes:
 /// `workshop-sandbox-violation syscall=<decimal>\n`.
@@ -38,6 +39,10 @@ pub const UNKNOWN_SYSCALL: i32 = -1;
 /// `si_code` of a `SIGSYS` raised by `SECCOMP_RET_TRAP` (`SYS_SECCOMP` in
 /// `<asm-generic/siginfo.h>`).
 const SYS_SECCOMP: libc::c_int = 1;
+
+/// Set by the first thread whose violation the handler reports: a second
+/// thread trapping at the same moment exits without a second line.
+static REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// The line prefix, `"<marker> syscall="`.
 const PREFIX: &[u8] = b"workshop-sandbox-violation syscall=";
@@ -131,15 +136,18 @@ extern "C" fn on_sigsys(_signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: 
             UNKNOWN_SYSCALL
         }
     };
-    let mut line = [0u8; LINE_CAPACITY];
-    let len = format_violation_line(&mut line, syscall);
-    // SAFETY: raw write of a valid stack buffer to fd 2, then exit_group;
-    // both async-signal-safe and allowed by the policy. exit_group does not
-    // return.
-    unsafe {
-        libc::syscall(libc::SYS_write, libc::STDERR_FILENO, line.as_ptr(), len);
-        libc::syscall(libc::SYS_exit_group, SANDBOX_VIOLATION_EXIT_CODE);
+    // An atomic swap is async-signal-safe.
+    if !REPORTED.swap(true, Ordering::SeqCst) {
+        let mut line = [0u8; LINE_CAPACITY];
+        let len = format_violation_line(&mut line, syscall);
+        // SAFETY: raw write of a valid stack buffer to fd 2 (one write, so
+        // the line is never interleaved with another thread's log line);
+        // async-signal-safe and allowed by the policy.
+        unsafe { libc::syscall(libc::SYS_write, libc::STDERR_FILENO, line.as_ptr(), len) };
     }
+    // SAFETY: exit_group is async-signal-safe, allowed by the policy, and
+    // does not return.
+    unsafe { libc::syscall(libc::SYS_exit_group, SANDBOX_VIOLATION_EXIT_CODE) };
     // exit_group never returns; if it somehow did, do not return into the
     // trapped call.
     loop {

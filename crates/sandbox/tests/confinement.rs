@@ -456,6 +456,20 @@ fn an_unlisted_syscall_is_a_violation_reported_with_its_number() {
     assert_violation(status, &report, libc::SYS_uname);
 }
 
+/// A thread made after the lockdown is under the same filter, and its
+/// violation is reported the same way.
+#[test]
+fn a_violation_on_another_thread_is_reported_too() {
+    let (status, report) = run_confined(&["--then=uname-on-thread"]);
+    assert!(report.has("done"), "{}", report.text());
+    assert!(
+        !report.lines.iter().any(|l| l.starts_with("survived")),
+        "{}",
+        report.text()
+    );
+    assert_violation(status, &report, libc::SYS_uname);
+}
+
 /// Argument checks trap too: write is allowed on stderr only.
 #[test]
 fn writing_to_stdout_is_a_violation() {
@@ -491,6 +505,8 @@ const ALLOWED_ARGUMENT_EXERCISES: &[&str] = &[
     "mmap-stack-noreserve",
     "mprotect-none",
     "mremap-maymove",
+    "fstat-syscall",
+    "restart_syscall",
     "thread-under-filter",
 ];
 

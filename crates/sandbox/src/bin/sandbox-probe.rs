@@ -8,7 +8,7 @@
 //! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
 //!               [--skip=LAYER] [--lenient=1] [--crowd-seccomp=1]
 //!               [--ipc=ONE_SHOT_SERVER_NAME]
-//!               [--then=exit|hold|uname|write-stdout|abort|panic|
+//!               [--then=exit|hold|uname|uname-on-thread|write-stdout|abort|panic|
 //!                       violate:CASE|violate-with-sigsys-blocked]
 //! ```
 //!
@@ -239,6 +239,18 @@ fn main() {
             // SAFETY: writes one byte from a valid buffer.
             unsafe { libc::write(libc::STDOUT_FILENO, b"x".as_ptr().cast(), 1) };
             report("survived write-stdout");
+        }
+        "uname-on-thread" => {
+            // A thread made after the lockdown inherits the filter, and
+            // the process-wide handler reports its violation.
+            let joined = std::thread::spawn(|| {
+                // SAFETY: a zeroed utsname is a valid buffer to write.
+                let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+                // SAFETY: as above.
+                unsafe { libc::uname(&mut u) };
+            })
+            .join();
+            report(&format!("survived uname-on-thread {}", joined.is_ok()));
         }
         "violate-with-sigsys-blocked" => {
             // SAFETY: blocks SIGSYS in this thread's mask, then makes an
@@ -951,6 +963,21 @@ fn exercise_arguments() {
         }),
     );
     exercised("mremap-maymove", mremap_cycle());
+    // The fd-only fstat syscall (glibc 2.36 uses newfstatat instead).
+    exercised(
+        "fstat-syscall",
+        expect(raw(libc::SYS_fstat, [2, buf, 0, 0, 0, 0]), &[]),
+    );
+    // With no interrupted call to restart, the kernel answers EINTR: the
+    // filter let it through.
+    exercised(
+        "restart_syscall",
+        match raw(libc::SYS_restart_syscall, [0; 6]) {
+            Err(libc::EINTR) => Ok(()),
+            Err(e) => Err(e),
+            Ok(_) => Err(-1),
+        },
+    );
     exercised("thread-under-filter", thread_under_filter());
 }
 
