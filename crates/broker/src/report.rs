@@ -213,7 +213,7 @@ fn to_json(
 /// The seccomp policy as markdown, generated from the table the renderer
 /// compiles (`workshop seccomp-policy`).
 pub fn seccomp_policy_markdown() -> String {
-    use workshop_sandbox::seccomp_policy::{Action, ArgCond, Cmp, Value, RULES};
+    use workshop_sandbox::seccomp_policy::{counts, Action, ArgCond, Cmp, Value, RULES};
     fn cond(c: &ArgCond) -> String {
         let value = match c.value {
             Value::Const(v) => format!("{v:#x}"),
@@ -225,10 +225,15 @@ pub fn seccomp_policy_markdown() -> String {
             Cmp::MaskedEq(mask) => format!("arg{} & {mask:#x} == {value}", c.arg),
         }
     }
-    let mut out = String::from(
-        "Seccomp policy of the renderer (from `workshop_sandbox::seccomp_policy::RULES`).\n\
-         Calls not listed kill the process (SIGSYS).\n\n\
+    let mut out = format!(
+        "Seccomp policy of the renderer (from `workshop_sandbox::seccomp_policy::RULES`): {}.\n\
+         A call matching a `fail with` line fails with that errno; one matching only an `allow` \
+         line is made; anything else is a violation: SIGSYS, the renderer writes `{} syscall=N` \
+         to stderr and exits with code {}.\n\n\
          | syscall | action | when | reason |\n|---|---|---|---|\n",
+        counts(),
+        workshop_sandbox::VIOLATION_MARKER,
+        workshop_sandbox::SANDBOX_VIOLATION_EXIT_CODE,
     );
     for r in RULES {
         let action = match r.action {

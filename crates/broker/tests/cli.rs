@@ -22,6 +22,16 @@ fn seccomp_policy_lists_every_rule() {
     let out = workshop().arg("seccomp-policy").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
+    // The figures come from the table, not from prose.
+    let counts = workshop_sandbox::seccomp_policy::counts();
+    assert!(
+        text.contains(&format!("{} allowed calls", counts.allowed_calls)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} errno-only", counts.errno_only_calls)),
+        "{text}"
+    );
     for rule in workshop_sandbox::seccomp_policy::RULES {
         assert!(
             text.contains(&format!("| `{}` |", rule.name)),

@@ -306,11 +306,15 @@ pub enum Shortfall {
 impl Shortfall {
     /// Whether this shortfall makes the renderer unacceptable under `mode`.
     /// A layer the kernel cannot offer is tolerated in `Enforce` mode (and
-    /// logged loudly); a probe that succeeds never is, unless the sandbox is
+    /// logged loudly), except seccomp: a renderer whose filter is missing or
+    /// only partly installed is refused in every confined mode (the
+    /// renderer's lockdown refuses too; this is the broker not trusting
+    /// it). A probe that succeeds is never tolerated, unless the sandbox is
     /// disabled.
     pub fn is_fatal(&self, mode: SandboxMode) -> bool {
         match (self, mode) {
             (_, SandboxMode::Disabled) => matches!(self, Shortfall::WrongMode { .. }),
+            (Shortfall::LayerNotActive(Layer::Seccomp, _), SandboxMode::Enforce) => true,
             (Shortfall::LayerNotActive(..), SandboxMode::Enforce) => false,
             (Shortfall::WrongMode { .. }, _)
             | (Shortfall::LayerMissing(_), _)
@@ -406,6 +410,25 @@ mod tests {
         let s = shortfalls(SandboxMode::Enforce, &r);
         assert_eq!(s.len(), 1);
         assert!(!s[0].is_fatal(SandboxMode::Enforce));
+    }
+
+    #[test]
+    fn seccomp_not_active_is_fatal_in_enforce_too() {
+        for state in [
+            LayerState::Partial,
+            LayerState::Unavailable { errno: 38 },
+            LayerState::Disabled,
+        ] {
+            let mut r = full(SandboxMode::Enforce);
+            for l in r.layers.iter_mut().filter(|l| l.layer == Layer::Seccomp) {
+                l.state = state;
+            }
+            let s = shortfalls(SandboxMode::Enforce, &r);
+            assert_eq!(s, vec![Shortfall::LayerNotActive(Layer::Seccomp, state)]);
+            assert!(s[0].is_fatal(SandboxMode::Enforce), "{state:?}");
+            r.mode = SandboxMode::Strict;
+            assert!(shortfalls(SandboxMode::Strict, &r)[0].is_fatal(SandboxMode::Strict));
+        }
     }
 
     #[test]

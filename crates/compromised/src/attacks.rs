@@ -82,12 +82,22 @@ impl Hooks for Attack {
         _mode: SandboxMode,
     ) -> Option<Result<Vec<LayerStatus>, workshop_sandbox::LockdownError>> {
         // Lock down as best effort without one layer and report it honestly,
-        // so that the broker's refusal can be tested.
-        let layer = self.case.as_deref()?.strip_prefix("skip-layer=")?;
+        // so that the broker's refusal can be tested: `skip-layer=NAME` skips
+        // a layer as if the kernel lacked it; `skip-layer-anyway=NAME` also
+        // goes on where the lockdown would stop (a renderer that runs
+        // without seccomp, for the broker to refuse).
+        let case = self.case.as_deref()?;
+        let (layer, lenient) = match case.strip_prefix("skip-layer-anyway=") {
+            Some(layer) => (layer, true),
+            None => (case.strip_prefix("skip-layer=")?, false),
+        };
         let layer = workshop_common::sandbox_report::Layer::ALL
             .into_iter()
             .find(|l| l.name() == layer)?;
-        let knobs = workshop_sandbox::Knobs { skip: Some(layer) };
+        let knobs = workshop_sandbox::Knobs {
+            skip: Some(layer),
+            lenient,
+        };
         Some(workshop_sandbox::lockdown_with(
             SandboxMode::Enforce,
             &knobs,

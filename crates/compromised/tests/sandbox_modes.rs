@@ -44,3 +44,33 @@ fn enforce_mode_runs_without_an_unavailable_layer_and_says_so() {
         Some(LayerState::Unavailable { .. })
     ));
 }
+
+/// Seccomp is not one of the layers enforce mode may run without: a
+/// renderer that reports it missing (here one that skipped it and went on,
+/// which the real lockdown refuses to do) is refused by the broker too.
+#[test]
+fn enforce_mode_refuses_a_renderer_without_seccomp() {
+    let mut h = Harness::start(Options {
+        sandbox: SandboxMode::Enforce,
+        ..support::options().misbehave(Role::Main, "skip-layer-anyway=seccomp")
+    });
+    let gone = h.wait_gone_full(Role::Main, 1);
+    assert_eq!(gone.reason, GoneReason::Refused);
+    let log = h.broker_log();
+    // The missing filter itself is a fatal shortfall (not only the probes
+    // that succeed without it), not a "SANDBOX LAYER MISSING" warning.
+    assert!(
+        log.lines().any(
+            |l| l.contains("renderer less confined than the mode requires")
+                && l.contains("layer seccomp is Unavailable")
+        ),
+        "{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("SANDBOX LAYER MISSING") && l.contains("layer seccomp")),
+        "{log}"
+    );
+    // The replacement (no knob) is accepted.
+    h.wait_main_initialized();
+}

@@ -12,7 +12,7 @@
 //! | broker, before spawn | [`spawn::SpawnConfinement::prepare`] | (formats the id maps, reads the broker's namespaces) |
 //! | child, between fork and exec | [`spawn::SpawnConfinement::enter`] | parent-death signal; user, pid, net, ipc, uts, mount namespaces |
 //! | renderer, before lockdown | [`namespaces::namespaces_status`] | verifies the six namespaces differ from the broker's |
-//! | renderer, after the handshake | [`lockdown::lockdown`] | [`privileges`] (no_new_privs, not dumpable), [`landlock_layer`], [`rlimits`], [`seccomp`] (last) |
+//! | renderer, after the handshake | [`lockdown::lockdown`] | [`privileges`] (no_new_privs, not dumpable), [`landlock_layer`], [`rlimits`], the [`violation`] handler, [`seccomp`] (last) |
 //! | renderer, after lockdown | [`probes::run_probes`] | tries each forbidden thing and reports what the kernel said |
 //! | broker, after the handshake | [`inspect::inspect`] | reads `/proc/PID` to check the renderer from outside |
 //!
@@ -22,8 +22,9 @@
 //!
 //! Modes ([`workshop_common::sandbox_report::SandboxMode`]): `Strict` makes
 //! any layer the kernel cannot apply an error naming it; `Enforce` applies
-//! what the kernel offers and reports the rest as `Unavailable`/`Partial`;
-//! `Disabled` applies nothing and reports every layer `Disabled`.
+//! what the kernel offers and reports the rest as `Unavailable`/`Partial`,
+//! except seccomp ([`lockdown::REQUIRED_LAYERS`]), which is fatal when
+//! missing or partial in every mode but `Disabled`; `Disabled` applies nothing and reports every layer `Disabled`.
 //!
 //! The renderer's side, after its handshake (single-threaded):
 //!
@@ -54,6 +55,7 @@ pub mod rlimits;
 pub mod seccomp;
 pub mod seccomp_policy;
 pub mod spawn;
+pub mod violation;
 
 pub use inspect::{inspect, inspect_process, renderer_pid, InspectError, Inspection};
 pub use lockdown::{lockdown, LockdownError, LOCKDOWN_LAYERS};
@@ -62,3 +64,4 @@ pub use lockdown::{lockdown_with, Knobs};
 pub use namespaces::{namespaces_status, NamespaceError, ParentNamespaces};
 pub use probes::{run_probes, ProbeContext};
 pub use spawn::{SpawnConfinement, SpawnError};
+pub use violation::{SANDBOX_VIOLATION_EXIT_CODE, VIOLATION_MARKER};

@@ -9,15 +9,19 @@
 //! 2. not dumpable ([`crate::privileges`]),
 //! 3. Landlock ([`crate::landlock_layer`]),
 //! 4. rlimits ([`crate::rlimits`]),
-//! 5. seccomp ([`crate::seccomp`]) last: it forbids the calls the earlier
+//! 5. the SIGSYS handler ([`crate::violation`]) that reports a seccomp
+//!    violation, installed before the filter that then forbids replacing it,
+//! 6. seccomp ([`crate::seccomp`]) last: it forbids the calls the earlier
 //!    steps make. Its filter is compiled before step 1, so a broken table
 //!    fails before anything is applied.
 //!
 //! Modes: `Disabled` applies nothing and reports each layer `Disabled`.
 //! `Enforce` applies what the kernel allows; a layer the kernel refuses is
 //! reported `Unavailable { errno }` (or `Partial`), logged loudly, and the
-//! rest are still applied. `Strict` stops at the first layer that is not
-//! fully `Active` with an error naming it.
+//! rest are still applied, except for the layers in [`REQUIRED_LAYERS`]
+//! (seccomp): without them, or with them only partly in place, the lockdown
+//! stops with an error naming the layer, as in `Strict`. `Strict` stops at
+//! the first layer that is not fully `Active` with an error naming it.
 //!
 //! The namespace layers were made at spawn; the renderer checks them with
 //! [`crate::namespaces::namespaces_status`] before calling this.
@@ -28,6 +32,7 @@ use crate::landlock_layer::{self, LandlockError};
 use crate::privileges;
 use crate::rlimits::{self, RlimitError};
 use crate::seccomp::{self, SeccompError};
+use crate::violation::{self, ViolationError};
 
 /// The layers [`lockdown`] applies and reports, in order.
 pub const LOCKDOWN_LAYERS: [Layer; 5] = [
@@ -37,6 +42,14 @@ pub const LOCKDOWN_LAYERS: [Layer; 5] = [
     Layer::Rlimits,
     Layer::Seccomp,
 ];
+
+/// The layers that must be fully active in every confined mode, not only in
+/// `Strict`. Seccomp: it is the layer that stands between a compromised
+/// renderer and the kernel's whole syscall surface, every kernel Workshop
+/// supports has it, and a partly installed stack (errno filters without the
+/// allowlist) would allow every call but a few. A kernel without it is a
+/// reason to run `--no-sandbox` knowingly, not to run half-confined.
+pub const REQUIRED_LAYERS: [Layer; 1] = [Layer::Seccomp];
 
 /// Why the lockdown stopped. One variant per step.
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +76,20 @@ pub enum LockdownError {
     #[error("rlimits: {0}")]
     Rlimits(#[source] RlimitError),
     /// Step 5.
+    #[error("seccomp violation handler: {0}")]
+    SigsysHandler(#[source] ViolationError),
+    /// Step 6 (fatal in every confined mode: see [`REQUIRED_LAYERS`]).
     #[error("seccomp: {0}")]
     Seccomp(#[source] SeccompError),
+    /// `Enforce` mode: a layer of [`REQUIRED_LAYERS`] applied only partly or
+    /// not at all.
+    #[error("layer {} is {}; it is required in every sandboxed mode (only --no-sandbox runs without it)", layer.name(), describe(*state))]
+    RequiredLayerNotActive {
+        /// The layer.
+        layer: Layer,
+        /// What it was instead of `Active`.
+        state: LayerState,
+    },
     /// Strict mode: a layer applied only partly or not at all.
     #[error("strict sandbox: layer {} is {}", layer.name(), describe(*state))]
     LayerNotActive {
@@ -86,8 +111,9 @@ impl LockdownError {
             LockdownError::NotDumpable(_) => Some(Layer::NotDumpable),
             LockdownError::Landlock(_) => Some(Layer::Landlock),
             LockdownError::Rlimits(_) => Some(Layer::Rlimits),
-            LockdownError::Seccomp(_) => Some(Layer::Seccomp),
-            LockdownError::LayerNotActive { layer, .. } => Some(*layer),
+            LockdownError::SigsysHandler(_) | LockdownError::Seccomp(_) => Some(Layer::Seccomp),
+            LockdownError::LayerNotActive { layer, .. }
+            | LockdownError::RequiredLayerNotActive { layer, .. } => Some(*layer),
         }
     }
 }
@@ -155,6 +181,10 @@ impl StepError for SeccompError {
 pub struct Knobs {
     /// The layer to skip, reported `Unavailable { errno: ENOSYS }`.
     pub skip: Option<Layer>,
+    /// In `Enforce` mode, go on without a skipped [`REQUIRED_LAYERS`] layer
+    /// instead of stopping, so a test can show what the other layers hold
+    /// on their own.
+    pub lenient: bool,
 }
 
 /// The errno a knob-skipped layer reports (as if the kernel lacked it).
@@ -164,18 +194,19 @@ pub const SKIPPED_ERRNO: i32 = libc::ENOSYS;
 /// Locks the calling (single-threaded) process down according to `mode` and
 /// returns the five layers' statuses ([`LOCKDOWN_LAYERS`], in order).
 pub fn lockdown(mode: SandboxMode) -> Result<Vec<LayerStatus>, LockdownError> {
-    lockdown_inner(mode, None)
+    lockdown_inner(mode, None, false)
 }
 
 /// [`lockdown`] with test knobs.
 #[cfg(feature = "test-knobs")]
 pub fn lockdown_with(mode: SandboxMode, knobs: &Knobs) -> Result<Vec<LayerStatus>, LockdownError> {
-    lockdown_inner(mode, knobs.skip)
+    lockdown_inner(mode, knobs.skip, knobs.lenient)
 }
 
 fn lockdown_inner(
     mode: SandboxMode,
     skip: Option<Layer>,
+    lenient: bool,
 ) -> Result<Vec<LayerStatus>, LockdownError> {
     if mode == SandboxMode::Disabled {
         tracing::warn!("sandbox disabled: the renderer is not confined");
@@ -201,6 +232,7 @@ fn lockdown_inner(
     let mut step = Step {
         mode,
         skip,
+        lenient,
         out: &mut out,
     };
     step.run(
@@ -219,6 +251,7 @@ fn lockdown_inner(
         LockdownError::Landlock,
     )?;
     step.run(Layer::Rlimits, rlimits::apply, LockdownError::Rlimits)?;
+    violation::install_handler().map_err(LockdownError::SigsysHandler)?;
     step.run(
         Layer::Seccomp,
         || seccomp::install(&policy),
@@ -239,6 +272,7 @@ fn active(layer: Layer, detail: u32) -> LayerStatus {
 struct Step<'a> {
     mode: SandboxMode,
     skip: Option<Layer>,
+    lenient: bool,
     out: &'a mut Vec<LayerStatus>,
 }
 
@@ -249,6 +283,7 @@ impl Step<'_> {
         apply: impl FnOnce() -> Result<LayerStatus, E>,
         wrap: fn(E) -> LockdownError,
     ) -> Result<(), LockdownError> {
+        let required = REQUIRED_LAYERS.contains(&layer) && !self.lenient;
         let status = if self.skip == Some(layer) {
             LayerStatus {
                 layer,
@@ -260,7 +295,7 @@ impl Step<'_> {
         } else {
             match apply() {
                 Ok(status) => status,
-                Err(e) if self.mode == SandboxMode::Strict => return Err(wrap(e)),
+                Err(e) if self.mode == SandboxMode::Strict || required => return Err(wrap(e)),
                 Err(e) => {
                     tracing::error!(layer = layer.name(), error = %e, "sandbox layer not applied");
                     LayerStatus {
@@ -274,6 +309,12 @@ impl Step<'_> {
         if status.state != LayerState::Active {
             if self.mode == SandboxMode::Strict {
                 return Err(LockdownError::LayerNotActive {
+                    layer,
+                    state: status.state,
+                });
+            }
+            if required {
+                return Err(LockdownError::RequiredLayerNotActive {
                     layer,
                     state: status.state,
                 });
@@ -343,5 +384,17 @@ mod tests {
         assert!(text.contains("landlock"), "{text}");
         assert!(text.contains("unavailable"), "{text}");
         assert_eq!(e.layer(), Some(Layer::Landlock));
+    }
+
+    #[test]
+    fn required_layer_errors_name_the_layer() {
+        let e = LockdownError::RequiredLayerNotActive {
+            layer: Layer::Seccomp,
+            state: LayerState::Partial,
+        };
+        let text = e.to_string();
+        assert!(text.contains("seccomp"), "{text}");
+        assert!(text.contains("only partly"), "{text}");
+        assert_eq!(e.layer(), Some(Layer::Seccomp));
     }
 }

@@ -2,13 +2,21 @@
 //!
 //! [`crate::seccomp_policy::RULES`] compiles to stacked filters (the kernel
 //! runs every installed filter on every call and takes the most severe
-//! answer: `KILL_PROCESS` > `ERRNO` > `ALLOW`):
+//! answer: `KILL_PROCESS` > `TRAP` > `ERRNO` > `ALLOW`):
 //!
 //! 1. one filter per errno in the table (`EPERM` for the probed forbidden
-//!    calls, `ENOSYS` for `clone3`), each allowing everything else;
-//! 2. the allowlist, installed last, which allows the listed calls and kills
-//!    the process for anything else. Calls that have an errno rule are
-//!    passed through here so the errno filter's answer stands.
+//!    calls, `ENOSYS` for `clone3`), each failing the calls that match one
+//!    of its rules and allowing everything else;
+//! 2. the allowlist, installed last, which allows a call that matches any
+//!    rule of the table (an `Allow` rule, or an errno rule so the errno
+//!    filter's answer stands) and traps anything else (`SECCOMP_RET_TRAP`:
+//!    `SIGSYS`, whose handler [`crate::violation`] reports the call and
+//!    exits). A call from another architecture's ABI kills the process.
+//!
+//! The stack is all or nothing: [`install`] stops at the first filter the
+//! kernel refuses and says how many went in, and the lockdown treats any
+//! failure as fatal in every confined mode (a stack without its allowlist
+//! would allow everything but the errno calls).
 //!
 //! Installed without `SECCOMP_FILTER_FLAG_TSYNC`: filters apply to the
 //! calling thread and the threads it creates later, and the lockdown checks
@@ -31,7 +39,7 @@ use crate::seccomp_policy::{Action, ArgCond, Cmp, Rule, Syscall, Value, Width, R
 pub enum Stage {
     /// Fails the matching calls with this errno, allows the rest.
     Errno(i32),
-    /// Allows the listed calls, kills on anything else.
+    /// Allows the listed calls, traps anything else.
     Allowlist,
 }
 
@@ -141,17 +149,12 @@ pub fn compile_rules(rules: &[Rule], own_pid: u32) -> Result<CompiledPolicy, Sec
             Action::Allow => None,
         })
         .collect();
-    let denied: BTreeSet<Syscall> = rules
-        .iter()
-        .filter(|r| r.action != Action::Allow)
-        .map(|r| r.syscall)
-        .collect();
 
     let mut filters = Vec::with_capacity(errnos.len() + 1);
     for errno in errnos {
         let stage = Stage::Errno(errno);
         let chosen = rules.iter().filter(|r| r.action == Action::Errno(errno));
-        let map = rule_map(chosen, own_pid, |_| false)?;
+        let map = rule_map(chosen, own_pid)?;
         let errno_data = u32::try_from(errno).unwrap_or(libc::EPERM as u32);
         let filter = SeccompFilter::new(
             map,
@@ -167,11 +170,12 @@ pub fn compile_rules(rules: &[Rule], own_pid: u32) -> Result<CompiledPolicy, Sec
         });
     }
 
-    // Every call with an errno rule passes the allowlist unconditionally, so
-    // the errno filter decides; the others pass only on their own conditions.
+    // A call matching any rule passes the allowlist: an errno rule's match
+    // is then answered by its errno filter (ERRNO outranks ALLOW), an allow
+    // rule's is made. Anything else traps.
     let stage = Stage::Allowlist;
-    let map = rule_map(rules.iter(), own_pid, |syscall| denied.contains(&syscall))?;
-    let filter = SeccompFilter::new(map, SeccompAction::KillProcess, SeccompAction::Allow, arch)
+    let map = rule_map(rules.iter(), own_pid)?;
+    let filter = SeccompFilter::new(map, SeccompAction::Trap, SeccompAction::Allow, arch)
         .map_err(|source| SeccompError::Filter { stage, source })?;
     filters.push(Filter {
         stage,
@@ -186,18 +190,17 @@ pub fn compile_rules(rules: &[Rule], own_pid: u32) -> Result<CompiledPolicy, Sec
 }
 
 /// Groups `rules` by syscall for seccompiler: an empty vector matches the
-/// call unconditionally, otherwise any one rule (all its conditions) must
-/// match. `unconditional(syscall)` forces the empty vector.
+/// call unconditionally (some rule has no condition), otherwise any one
+/// rule (all its conditions) must match.
 fn rule_map<'a>(
     rules: impl Iterator<Item = &'a Rule>,
     own_pid: u32,
-    unconditional: impl Fn(Syscall) -> bool,
-) -> Result<BTreeMap<i64, Vec<SeccompRule>>, SeccompError> {
+) -> Result<BTreeMap<Syscall, Vec<SeccompRule>>, SeccompError> {
     // `None` marks a call matched unconditionally.
-    let mut grouped: BTreeMap<i64, Option<Vec<SeccompRule>>> = BTreeMap::new();
+    let mut grouped: BTreeMap<Syscall, Option<Vec<SeccompRule>>> = BTreeMap::new();
     for rule in rules {
         let syscall = rule.syscall;
-        if rule.when.is_empty() || unconditional(rule.syscall) {
+        if rule.when.is_empty() {
             grouped.insert(syscall, None);
             continue;
         }
@@ -239,7 +242,10 @@ fn condition(c: &ArgCond, own_pid: u32) -> Result<SeccompCondition, BackendError
 }
 
 /// Installs `policy` on the calling thread, allowlist last. After this the
-/// thread can make only the calls in the table.
+/// thread can make only the calls in the table; install the SIGSYS handler
+/// ([`crate::violation::install_handler`]) first. On error the stack may be
+/// partial ([`SeccompError::installed`] filters in): the caller must not
+/// let the process go on to handle content.
 pub fn install(policy: &CompiledPolicy) -> Result<LayerStatus, SeccompError> {
     for (installed, filter) in policy.filters.iter().enumerate() {
         seccompiler::apply_filter(&filter.program).map_err(|e| SeccompError::Install {
@@ -265,9 +271,11 @@ mod tests {
     //! stacked filters.
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::seccomp_policy::GLIBC_PTHREAD_CLONE_FLAGS;
     use seccompiler::sock_filter;
 
     const RET_KILL_PROCESS: u32 = 0x8000_0000;
+    const RET_TRAP: u32 = 0x0003_0000;
     const RET_ERRNO: u32 = 0x0005_0000;
     const RET_ALLOW: u32 = 0x7fff_0000;
     const OWN_PID: u32 = 1;
@@ -364,12 +372,12 @@ mod tests {
     }
 
     #[test]
-    fn listed_calls_pass_and_unlisted_calls_kill() {
+    fn listed_calls_pass_and_unlisted_calls_trap() {
         let p = policy();
         for nr in [
-            libc::SYS_recvmsg,
-            libc::SYS_futex,
             libc::SYS_munmap,
+            libc::SYS_brk,
+            libc::SYS_close,
             libc::SYS_exit_group,
         ] {
             assert_eq!(verdict(&p, nr, [0; 6]), RET_ALLOW, "syscall {nr}");
@@ -382,8 +390,11 @@ mod tests {
             libc::SYS_seccomp,
             libc::SYS_setns,
             libc::SYS_memfd_create,
+            libc::SYS_tkill,
+            libc::SYS_clock_getres,
+            libc::SYS_futex_waitv,
         ] {
-            assert_eq!(verdict(&p, nr, [0; 6]), RET_KILL_PROCESS, "syscall {nr}");
+            assert_eq!(verdict(&p, nr, [0; 6]), RET_TRAP, "syscall {nr}");
         }
     }
 
@@ -409,32 +420,34 @@ mod tests {
     }
 
     #[test]
-    fn clone_makes_threads_not_processes() {
+    fn clone_makes_glibc_threads_only() {
         let p = policy();
-        let thread = (libc::CLONE_VM
-            | libc::CLONE_FS
-            | libc::CLONE_FILES
-            | libc::CLONE_SIGHAND
-            | libc::CLONE_THREAD
-            | libc::CLONE_SYSVSEM
-            | libc::CLONE_SETTLS
-            | libc::CLONE_PARENT_SETTID
-            | libc::CLONE_CHILD_CLEARTID) as u64;
+        let thread = GLIBC_PTHREAD_CLONE_FLAGS;
         let fork =
             libc::SIGCHLD as u64 | (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID) as u64;
-        assert_eq!(
-            verdict(&p, libc::SYS_clone, [thread, 0, 0, 0, 0, 0]),
-            RET_ALLOW
-        );
-        assert_eq!(
-            verdict(&p, libc::SYS_clone, [fork, 0, 0, 0, 0, 0]),
-            errno(libc::EPERM)
-        );
+        let vfork = (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64;
+        let clone = |flags: u64| verdict(&p, libc::SYS_clone, [flags, 0, 0, 0, 0, 0]);
+        assert_eq!(clone(thread), RET_ALLOW);
+        assert_eq!(clone(fork), errno(libc::EPERM));
+        assert_eq!(clone(libc::SIGCHLD as u64), errno(libc::EPERM));
+        assert_eq!(clone(vfork), errno(libc::EPERM));
         // High bits do not smuggle a thread flag past the check.
-        assert_eq!(
-            verdict(&p, libc::SYS_clone, [fork | 1 << 40, 0, 0, 0, 0, 0]),
-            errno(libc::EPERM)
-        );
+        assert_eq!(clone(fork | 1 << 40), errno(libc::EPERM));
+        // Anything but glibc's exact set is a violation.
+        for extra in [
+            libc::CLONE_NEWNS,
+            libc::CLONE_NEWUSER,
+            libc::CLONE_PTRACE,
+            libc::CLONE_UNTRACED,
+            libc::CLONE_PARENT,
+            libc::CLONE_IO,
+            libc::CLONE_PIDFD,
+        ] {
+            assert_eq!(clone(thread | extra as u64), RET_TRAP, "extra {extra:#x}");
+        }
+        assert_eq!(clone(thread & !(libc::CLONE_SYSVSEM as u64)), RET_TRAP);
+        assert_eq!(clone(thread | 1 << 40), RET_TRAP);
+        assert_eq!(clone(libc::CLONE_VM as u64), RET_TRAP);
     }
 
     #[test]
@@ -442,22 +455,210 @@ mod tests {
         let p = policy();
         let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
         let rwx = rw | libc::PROT_EXEC as u64;
+        let private = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
         for nr in [libc::SYS_mmap, libc::SYS_mprotect] {
-            assert_eq!(verdict(&p, nr, [0, 4096, rw, 0, 0, 0]), RET_ALLOW);
-            assert_eq!(verdict(&p, nr, [0, 4096, rwx, 0, 0, 0]), errno(libc::EPERM));
+            for prot in [0, libc::PROT_READ as u64, rw] {
+                assert_eq!(verdict(&p, nr, [0, 4096, prot, private, 0, 0]), RET_ALLOW);
+            }
             assert_eq!(
-                verdict(&p, nr, [0, 4096, libc::PROT_EXEC as u64, 0, 0, 0]),
+                verdict(&p, nr, [0, 4096, rwx, private, 0, 0]),
                 errno(libc::EPERM)
             );
+            assert_eq!(
+                verdict(&p, nr, [0, 4096, libc::PROT_EXEC as u64, private, 0, 0]),
+                errno(libc::EPERM)
+            );
+            for odd in [
+                libc::PROT_GROWSDOWN,
+                libc::PROT_GROWSUP,
+                0x8, /* PROT_SEM */
+            ] {
+                assert_eq!(
+                    verdict(&p, nr, [0, 4096, rw | odd as u64, private, 0, 0]),
+                    RET_TRAP,
+                    "prot bit {odd:#x}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn mmap_flags_are_an_allowlist() {
+        let p = policy();
+        let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
+        let mmap =
+            |flags: libc::c_int| verdict(&p, libc::SYS_mmap, [0, 4096, rw, flags as u64, 0, 0]);
+        for ok in [
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            libc::MAP_SHARED,
+        ] {
+            assert_eq!(mmap(ok), RET_ALLOW, "{ok:#x}");
+        }
+        for extra in [
+            libc::MAP_FIXED,
+            libc::MAP_FIXED_NOREPLACE,
+            libc::MAP_HUGETLB,
+            libc::MAP_LOCKED,
+            libc::MAP_POPULATE,
+            libc::MAP_GROWSDOWN,
+            libc::MAP_32BIT,
+            libc::MAP_SYNC,
+        ] {
+            assert_eq!(
+                mmap(libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | extra),
+                RET_TRAP,
+                "{extra:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn futex_allows_only_the_non_pi_ops_glibc_and_std_use() {
+        let p = policy();
+        let futex = |op: libc::c_int| verdict(&p, libc::SYS_futex, [0, op as u64, 0, 0, 0, 0]);
+        for cmd in [libc::FUTEX_WAIT, libc::FUTEX_WAKE, libc::FUTEX_WAIT_BITSET] {
+            for modifiers in [
+                0,
+                libc::FUTEX_PRIVATE_FLAG,
+                libc::FUTEX_CLOCK_REALTIME,
+                libc::FUTEX_PRIVATE_FLAG | libc::FUTEX_CLOCK_REALTIME,
+            ] {
+                assert_eq!(futex(cmd | modifiers), RET_ALLOW, "{:#x}", cmd | modifiers);
+            }
+        }
+        for cmd in [
+            libc::FUTEX_LOCK_PI,
+            libc::FUTEX_UNLOCK_PI,
+            libc::FUTEX_TRYLOCK_PI,
+            libc::FUTEX_WAIT_REQUEUE_PI,
+            libc::FUTEX_CMP_REQUEUE_PI,
+            libc::FUTEX_LOCK_PI2,
+            libc::FUTEX_REQUEUE,
+            libc::FUTEX_CMP_REQUEUE,
+            libc::FUTEX_WAKE_OP,
+            libc::FUTEX_WAKE_BITSET,
+            libc::FUTEX_FD,
+            libc::FUTEX_WAKE | 0x200,
+        ] {
+            assert_eq!(futex(cmd), RET_TRAP, "{cmd:#x}");
+            assert_eq!(futex(cmd | libc::FUTEX_PRIVATE_FLAG), RET_TRAP, "{cmd:#x}");
+        }
+    }
+
+    #[test]
+    fn clocks_advice_and_flags_are_allowlists() {
+        let p = policy();
+        let call = |nr: libc::c_long, args: [u64; 6]| verdict(&p, nr, args);
+        for clock in [libc::CLOCK_REALTIME, libc::CLOCK_MONOTONIC] {
+            for nr in [libc::SYS_clock_gettime, libc::SYS_clock_nanosleep] {
+                assert_eq!(call(nr, [clock as u64, 0, 0, 0, 0, 0]), RET_ALLOW);
+            }
+        }
+        for clock in [
+            libc::CLOCK_PROCESS_CPUTIME_ID,
+            libc::CLOCK_THREAD_CPUTIME_ID,
+            libc::CLOCK_BOOTTIME,
+            libc::CLOCK_REALTIME_ALARM,
+            libc::CLOCK_TAI,
+            -2,      // a CPU clock of another process
+            -0x1000, // a dynamic (fd) clock
+        ] {
+            for nr in [libc::SYS_clock_gettime, libc::SYS_clock_nanosleep] {
+                assert_eq!(call(nr, [clock as u64, 0, 0, 0, 0, 0]), RET_TRAP, "{clock}");
+            }
+        }
+        let madvise =
+            |advice: libc::c_int| call(libc::SYS_madvise, [0, 4096, advice as u64, 0, 0, 0]);
+        assert_eq!(madvise(libc::MADV_DONTNEED), RET_ALLOW);
+        for advice in [
+            libc::MADV_MERGEABLE,
+            libc::MADV_HUGEPAGE,
+            libc::MADV_DONTFORK,
+            libc::MADV_WIPEONFORK,
+            libc::MADV_HWPOISON,
+            libc::MADV_FREE,
+            libc::MADV_REMOVE,
+        ] {
+            assert_eq!(madvise(advice), RET_TRAP, "{advice}");
+        }
+        let setfl = libc::F_SETFL as u64;
+        let fcntl =
+            |cmd: u64, arg: libc::c_int| call(libc::SYS_fcntl, [3, cmd, arg as u64, 0, 0, 0]);
+        assert_eq!(fcntl(setfl, 0), RET_ALLOW);
+        assert_eq!(fcntl(setfl, libc::O_NONBLOCK), RET_ALLOW);
+        for flag in [
+            libc::O_APPEND,
+            libc::O_ASYNC,
+            libc::O_DIRECT,
+            libc::O_NOATIME,
+        ] {
+            assert_eq!(fcntl(setfl, flag), RET_TRAP, "{flag:#x}");
+        }
+        assert_eq!(fcntl(libc::F_GETFD as u64, 0), RET_ALLOW);
+        for cmd in [
+            libc::F_DUPFD,
+            libc::F_DUPFD_CLOEXEC,
+            libc::F_GETFL,
+            libc::F_SETFD,
+            libc::F_SETLK,
+            libc::F_SETOWN,
+        ] {
+            assert_eq!(fcntl(cmd as u64, 0), RET_TRAP, "{cmd}");
+        }
+        let random =
+            |flags: libc::c_uint| call(libc::SYS_getrandom, [0, 16, flags as u64, 0, 0, 0]);
+        assert_eq!(random(libc::GRND_INSECURE), RET_ALLOW);
+        assert_eq!(random(libc::GRND_NONBLOCK), RET_ALLOW);
+        assert_eq!(random(libc::GRND_RANDOM), RET_TRAP);
+        let mremap =
+            |flags: libc::c_int| call(libc::SYS_mremap, [0, 4096, 8192, flags as u64, 0, 0]);
+        assert_eq!(mremap(libc::MREMAP_MAYMOVE), RET_ALLOW);
+        assert_eq!(mremap(libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED), RET_TRAP);
+        assert_eq!(
+            mremap(libc::MREMAP_MAYMOVE | libc::MREMAP_DONTUNMAP),
+            RET_TRAP
+        );
+    }
+
+    #[test]
+    fn the_sigsys_handler_stays() {
+        let p = policy();
+        let sigsys = libc::SIGSYS as u64;
+        assert_eq!(
+            verdict(&p, libc::SYS_rt_sigaction, [sigsys, 1, 0, 8, 0, 0]),
+            RET_TRAP
+        );
+        assert_eq!(
+            verdict(
+                &p,
+                libc::SYS_rt_sigaction,
+                [libc::SIGABRT as u64, 1, 0, 8, 0, 0]
+            ),
+            RET_ALLOW
+        );
+        let own = u64::from(OWN_PID);
+        assert_eq!(
+            verdict(&p, libc::SYS_kill, [own, sigsys, 0, 0, 0, 0]),
+            RET_TRAP
+        );
+        assert_eq!(
+            verdict(&p, libc::SYS_tgkill, [own, own, sigsys, 0, 0, 0]),
+            RET_TRAP
+        );
     }
 
     #[test]
     fn signals_only_to_itself() {
         let p = policy();
         let own = u64::from(OWN_PID);
-        for nr in [libc::SYS_kill, libc::SYS_tgkill, libc::SYS_tkill] {
-            assert_eq!(verdict(&p, nr, [own, 6, 6, 0, 0, 0]), RET_ALLOW, "{nr}");
+        assert_eq!(verdict(&p, libc::SYS_kill, [own, 6, 0, 0, 0, 0]), RET_ALLOW);
+        assert_eq!(
+            verdict(&p, libc::SYS_tgkill, [own, own, 6, 0, 0, 0]),
+            RET_ALLOW
+        );
+        for nr in [libc::SYS_kill, libc::SYS_tgkill] {
             for other in [0u64, 2, 4242, u64::from(u32::MAX)] {
                 assert_eq!(
                     verdict(&p, nr, [other, 6, 6, 0, 0, 0]),
@@ -476,27 +677,58 @@ mod tests {
             verdict(&p, libc::SYS_write, [stderr, 0, 1, 0, 0, 0]),
             RET_ALLOW
         );
+        assert_eq!(verdict(&p, libc::SYS_write, [1, 0, 1, 0, 0, 0]), RET_TRAP);
+        assert_eq!(verdict(&p, libc::SYS_write, [3, 0, 1, 0, 0, 0]), RET_TRAP);
+        let nosignal = libc::MSG_NOSIGNAL as u64;
         assert_eq!(
-            verdict(&p, libc::SYS_write, [1, 0, 1, 0, 0, 0]),
-            RET_KILL_PROCESS
-        );
-        assert_eq!(
-            verdict(&p, libc::SYS_write, [3, 0, 1, 0, 0, 0]),
-            RET_KILL_PROCESS
-        );
-        assert_eq!(verdict(&p, libc::SYS_sendto, [3, 0, 1, 0, 0, 0]), RET_ALLOW);
-        assert_eq!(
-            verdict(&p, libc::SYS_sendto, [3, 0, 1, 0, 0x7fff_0000, 16]),
-            RET_KILL_PROCESS
-        );
-        let setfl = libc::F_SETFL as u64;
-        assert_eq!(
-            verdict(&p, libc::SYS_fcntl, [3, setfl, 0, 0, 0, 0]),
+            verdict(&p, libc::SYS_sendto, [3, 0, 1, nosignal, 0, 0]),
             RET_ALLOW
         );
         assert_eq!(
-            verdict(&p, libc::SYS_fcntl, [3, libc::F_DUPFD as u64, 0, 0, 0, 0]),
-            RET_KILL_PROCESS
+            verdict(&p, libc::SYS_sendto, [3, 0, 1, 0, 0x7fff_0000, 16]),
+            RET_TRAP
+        );
+        assert_eq!(
+            verdict(&p, libc::SYS_sendto, [3, 0, 1, libc::MSG_OOB as u64, 0, 0]),
+            RET_TRAP
+        );
+        assert_eq!(
+            verdict(&p, libc::SYS_sendmsg, [3, 0, libc::MSG_EOR as u64, 0, 0, 0]),
+            RET_ALLOW
+        );
+        assert_eq!(
+            verdict(
+                &p,
+                libc::SYS_sendmsg,
+                [3, 0, libc::MSG_ZEROCOPY as u64, 0, 0, 0]
+            ),
+            RET_TRAP
+        );
+        let cloexec = libc::MSG_CMSG_CLOEXEC as u64;
+        assert_eq!(
+            verdict(&p, libc::SYS_recvmsg, [3, 0, cloexec, 0, 0, 0]),
+            RET_ALLOW
+        );
+        assert_eq!(
+            verdict(
+                &p,
+                libc::SYS_recvmsg,
+                [3, 0, libc::MSG_ERRQUEUE as u64, 0, 0, 0]
+            ),
+            RET_TRAP
+        );
+        let trunc = libc::MSG_TRUNC as u64;
+        assert_eq!(
+            verdict(&p, libc::SYS_recvfrom, [3, 0, 1, trunc, 0, 0]),
+            RET_ALLOW
+        );
+        assert_eq!(
+            verdict(
+                &p,
+                libc::SYS_recvfrom,
+                [3, 0, 1, libc::MSG_OOB as u64, 0, 0]
+            ),
+            RET_TRAP
         );
         let name = libc::PR_SET_NAME as u64;
         assert_eq!(
@@ -510,7 +742,7 @@ mod tests {
         ] {
             assert_eq!(
                 verdict(&p, libc::SYS_prctl, [option as u64, 1, 0, 0, 0, 0]),
-                RET_KILL_PROCESS
+                RET_TRAP
             );
         }
         let empty = libc::AT_EMPTY_PATH as u64;
@@ -518,14 +750,20 @@ mod tests {
             verdict(&p, libc::SYS_newfstatat, [3, 1, 2, empty, 0, 0]),
             RET_ALLOW
         );
-        assert_eq!(
-            verdict(
-                &p,
-                libc::SYS_newfstatat,
-                [libc::AT_FDCWD as u64, 1, 2, 0, 0, 0]
-            ),
-            RET_KILL_PROCESS
-        );
+        for (dirfd, flags) in [
+            (libc::AT_FDCWD, 0),
+            (libc::AT_FDCWD, libc::AT_EMPTY_PATH),
+            (3, 0),
+        ] {
+            assert_eq!(
+                verdict(
+                    &p,
+                    libc::SYS_newfstatat,
+                    [dirfd as u64, 1, 2, flags as u64, 0, 0]
+                ),
+                RET_TRAP
+            );
+        }
     }
 
     #[test]

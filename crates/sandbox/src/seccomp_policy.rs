@@ -1,20 +1,30 @@
 //! The renderer's seccomp policy, as data.
 //!
 //! This table is the whole policy: every system call a locked-down renderer
-//! may make, every forbidden call that fails with an errno (so the self-test
-//! probes survive to report it), and a reason for each line. Anything not in
-//! the table kills the process (`SECCOMP_RET_KILL_PROCESS`, seen by the
-//! broker as death by `SIGSYS`). [`crate::seccomp`] compiles it; reviewers
-//! read it here (or in `workshop sandbox-report`, which prints [`RULES`]).
+//! may make and with which arguments, every forbidden call that fails with
+//! an errno instead (so the self-test probes survive to report it), and a
+//! reason for each line. Anything the table does not allow traps: the kernel
+//! raises `SIGSYS` (`SECCOMP_RET_TRAP`), whose handler ([`crate::violation`])
+//! writes `workshop-sandbox-violation syscall=N` to stderr and exits with
+//! [`crate::violation::SANDBOX_VIOLATION_EXIT_CODE`], which the broker
+//! reports as `sandbox-violation`. [`crate::seccomp`] compiles the table;
+//! reviewers read it here, or as the generated markdown table that
+//! `workshop seccomp-policy` prints.
 //!
 //! How to read a line: `syscall` is the call, `action` what happens when the
 //! call matches every condition in `when` (an empty `when` matches always).
-//! Several lines for one call and action are alternatives (OR). For a call
-//! that has both `Allow` and `Errno` lines, the `Allow` line is unconditional
-//! and the `Errno` lines carve out the forbidden cases (e.g. `mmap` is allowed
-//! except with `PROT_EXEC`); a unit test holds the table to that shape.
+//! Several lines for one call and action are alternatives (OR). A call that
+//! matches an `Errno` line fails with that errno, whatever its `Allow` lines
+//! say; one that matches an `Allow` line and no `Errno` line is made; one
+//! that matches neither traps. So `mmap` with `PROT_EXEC` gets `EPERM` (the
+//! `mmap-exec` probe), `mmap` with read/write protection and listed flags is
+//! made, and `mmap` with any other flag is a violation.
 //!
-//! Argument values are named constants below, each saying what it means.
+//! The baseline to beat is Chromium's (`baseline_policy.cc` and
+//! `syscall_parameters_restrictions.cc` in `sandbox/linux/seccomp-bpf-helpers`):
+//! every argument restriction here is at least as tight, and the reason of a
+//! rule says so where it matters. Argument values are named constants below,
+//! each saying what it means. [`counts`] gives the figures the docs quote.
 
 /// A system call number, as `libc::SYS_*` and `seccompiler` spell it.
 pub type Syscall = libc::c_long;
@@ -87,13 +97,98 @@ pub struct Rule {
 }
 
 // ---------------------------------------------------------------------------
-// Named argument values.
+// Named argument values. 32-bit masks are the complement of an allowlist of
+// bits within an `int` argument: `arg & mask == 0` means "no other bit".
 
-/// `clone(2)` flag: the child shares the caller's thread group, i.e. it is a
-/// thread, not a process.
-pub const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
+/// The complement of `bits` within a 32-bit (`int`) argument: as a
+/// [`Cmp::MaskedEq`] mask with value 0 it means "no bit outside `bits`".
+pub const fn others32(bits: u64) -> u64 {
+    !bits & 0xffff_ffff
+}
+
+/// The exact `clone(2)` flags glibc's `pthread_create` passes (glibc 2.36,
+/// `nptl/pthread_create.c`): a thread sharing memory, files, fs info,
+/// signal handlers and SysV semaphore undo, with its own TLS, its tid
+/// written for the parent and cleared (with a futex wake) at exit. Anything
+/// else is not a thread glibc makes. The `thread` exercise of the
+/// `sandbox-probe` makes a thread under the filter, which proves this is
+/// the value this machine's glibc uses.
+pub const GLIBC_PTHREAD_CLONE_FLAGS: u64 = (libc::CLONE_VM
+    | libc::CLONE_FS
+    | libc::CLONE_FILES
+    | libc::CLONE_SIGHAND
+    | libc::CLONE_THREAD
+    | libc::CLONE_SYSVSEM
+    | libc::CLONE_SETTLS
+    | libc::CLONE_PARENT_SETTID
+    | libc::CLONE_CHILD_CLEARTID) as u64;
+/// `clone(2)` flags of a new address space or thread group: a `clone` with
+/// neither is a `fork`.
+pub const CLONE_VM_OR_THREAD: u64 = (libc::CLONE_VM | libc::CLONE_THREAD) as u64;
+/// `clone(2)` flags of a `vfork` (what `posix_spawn` uses): shared memory,
+/// parent suspended until the child execs.
+pub const CLONE_VFORK_VM: u64 = (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
+/// `futex(2)` op modifier bits: process-private futex, and an absolute
+/// timeout measured on `CLOCK_REALTIME` (glibc's `pthread_join` and timed
+/// waits). Any other bit in the op is refused.
+pub const FUTEX_MODIFIERS: u64 = (libc::FUTEX_PRIVATE_FLAG | libc::FUTEX_CLOCK_REALTIME) as u64;
+/// The `futex(2)` op without its modifiers: compared against the commands
+/// below.
+pub const FUTEX_COMMAND_MASK: u64 = others32(FUTEX_MODIFIERS);
+/// `FUTEX_WAIT`: glibc's low-level locks (`lll_lock`) sleep with it.
+pub const FUTEX_WAIT: u64 = libc::FUTEX_WAIT as u64;
+/// `FUTEX_WAKE`: every unlock, condvar notify and std's thread unpark.
+pub const FUTEX_WAKE: u64 = libc::FUTEX_WAKE as u64;
+/// `FUTEX_WAIT_BITSET`: std's futex-based `Mutex`/`Condvar`/park with an
+/// absolute `CLOCK_MONOTONIC` timeout, glibc's condvars and `pthread_join`.
+pub const FUTEX_WAIT_BITSET: u64 = libc::FUTEX_WAIT_BITSET as u64;
+/// `mmap(2)`/`mprotect(2)` protection bits that may be asked for: read and
+/// write (and none: guard pages). `PROT_EXEC` is refused with EPERM; any
+/// other bit (`PROT_GROWSDOWN`, `PROT_SEM`, arch bits) is a violation.
+pub const PROT_READ_WRITE: u64 = (libc::PROT_READ | libc::PROT_WRITE) as u64;
 /// `mmap(2)`/`mprotect(2)` protection bit for executable memory.
 pub const PROT_EXEC: u64 = libc::PROT_EXEC as u64;
+/// `mmap(2)` flags that may be asked for: private or shared (the broker's
+/// surfaces), anonymous, a thread stack, and glibc's reserve-only arenas.
+/// Not `MAP_FIXED` (nothing after the lockdown maps at a fixed address,
+/// and it could replace the SIGSYS handler's code), `MAP_HUGETLB`,
+/// `MAP_LOCKED`, `MAP_POPULATE`, `MAP_GROWSDOWN`, `MAP_32BIT`, `MAP_SYNC`.
+pub const MMAP_FLAGS: u64 = (libc::MAP_SHARED
+    | libc::MAP_PRIVATE
+    | libc::MAP_ANONYMOUS
+    | libc::MAP_STACK
+    | libc::MAP_NORESERVE) as u64;
+/// `madvise(2)` advice glibc gives for freed memory and dead thread stacks.
+pub const MADV_DONTNEED: u64 = libc::MADV_DONTNEED as u64;
+/// `mremap(2)` flag `realloc` passes: the block may move. Not
+/// `MREMAP_FIXED` or `MREMAP_DONTUNMAP`.
+pub const MREMAP_MAYMOVE: u64 = libc::MREMAP_MAYMOVE as u64;
+/// The wall clock (`SystemTime::now`, tracing's timestamps, glibc's
+/// `nanosleep`).
+pub const CLOCK_REALTIME: u64 = libc::CLOCK_REALTIME as u64;
+/// The monotonic clock (`Instant::now`, `thread::sleep`).
+pub const CLOCK_MONOTONIC: u64 = libc::CLOCK_MONOTONIC as u64;
+/// `getrandom(2)` flags std passes (`GRND_INSECURE` for `HashMap` keys,
+/// `GRND_NONBLOCK` as its fallback). Not `GRND_RANDOM`.
+pub const GETRANDOM_FLAGS: u64 = (libc::GRND_NONBLOCK | libc::GRND_INSECURE) as u64;
+/// The file status flag ipc-channel's `try_recv` sets and clears with
+/// `F_SETFL`; no other flag (`O_APPEND`, `O_ASYNC`, `O_DIRECT`, ...).
+pub const O_NONBLOCK: u64 = libc::O_NONBLOCK as u64;
+/// `send`/`sendmsg` flags the renderer uses: `MSG_NOSIGNAL` (rustix's send
+/// on the control socket), `MSG_DONTWAIT`, `MSG_EOR` (ipc-channel).
+pub const SEND_FLAGS: u64 = (libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT | libc::MSG_EOR) as u64;
+/// `recv`/`recvmsg` flags the renderer uses: `MSG_CMSG_CLOEXEC`
+/// (ipc-channel), `MSG_TRUNC` (the strict control-socket read),
+/// `MSG_PEEK`, `MSG_DONTWAIT`. Not `MSG_ERRQUEUE` or `MSG_OOB`.
+pub const RECV_FLAGS: u64 =
+    (libc::MSG_CMSG_CLOEXEC | libc::MSG_TRUNC | libc::MSG_PEEK | libc::MSG_DONTWAIT) as u64;
+/// The sign bit of a 32-bit fd argument: clear for a real descriptor, set
+/// for `AT_FDCWD` (-100).
+pub const FD_SIGN_BIT: u64 = 0x8000_0000;
+/// The signal seccomp raises for a violation. Its handler may not be
+/// replaced, and the renderer may not raise it itself, so the violation
+/// line on stderr always comes from the kernel's trap.
+pub const SIGSYS: u64 = libc::SIGSYS as u64;
 /// The renderer's stderr: a pipe to the broker that carries its `tracing`
 /// output and panic messages.
 pub const STDERR_FD: u64 = libc::STDERR_FILENO as u64;
@@ -121,21 +216,47 @@ pub const FALLBACK_ERRNO: i32 = libc::ENOSYS;
 // ---------------------------------------------------------------------------
 // Named conditions.
 
-/// `clone` flags lack `CLONE_THREAD`: a new process.
-const IS_NOT_THREAD: ArgCond = ArgCond {
-    arg: 0,
-    width: Width::Qword,
-    cmp: Cmp::MaskedEq(CLONE_THREAD),
-    value: Value::Const(0),
-};
+const fn cond(arg: u8, width: Width, cmp: Cmp, value: u64) -> ArgCond {
+    ArgCond {
+        arg,
+        width,
+        cmp,
+        value: Value::Const(value),
+    }
+}
+
+/// 32-bit argument `arg` equals `value`.
+const fn is(arg: u8, value: u64) -> ArgCond {
+    cond(arg, Width::Dword, Cmp::Eq, value)
+}
+
+/// 32-bit argument `arg` has no bit outside `bits`.
+const fn only_bits(arg: u8, bits: u64) -> ArgCond {
+    cond(arg, Width::Dword, Cmp::MaskedEq(others32(bits)), 0)
+}
+
+/// 32-bit argument `arg` is not `value`.
+const fn is_not(arg: u8, value: u64) -> ArgCond {
+    cond(arg, Width::Dword, Cmp::Ne, value)
+}
+
+/// The futex op (argument 1) is `command`, with only the allowed modifiers.
+const fn futex_op(command: u64) -> ArgCond {
+    cond(1, Width::Dword, Cmp::MaskedEq(FUTEX_COMMAND_MASK), command)
+}
+
 /// `mmap`/`mprotect` protection (argument 2) asks for executable memory.
-const PROT_HAS_EXEC: ArgCond = ArgCond {
-    arg: 2,
+const PROT_HAS_EXEC: ArgCond = cond(2, Width::Dword, Cmp::MaskedEq(PROT_EXEC), PROT_EXEC);
+/// `mmap`/`mprotect` protection (argument 2) is read/write/none only.
+const PROT_IS_DATA: ArgCond = only_bits(2, PROT_READ_WRITE);
+/// The first argument (the target pid/tgid) is the renderer itself.
+const TARGET_IS_SELF: ArgCond = ArgCond {
+    arg: 0,
     width: Width::Dword,
-    cmp: Cmp::MaskedEq(PROT_EXEC),
-    value: Value::Const(PROT_EXEC),
+    cmp: Cmp::Eq,
+    value: Value::OwnPid,
 };
-/// The first argument (the target pid/tgid/tid) is anyone else (including
+/// The first argument (the target pid/tgid) is anyone else (including
 /// 0 and -1, the process-group and broadcast forms of `kill`).
 const TARGET_IS_OTHER: ArgCond = ArgCond {
     arg: 0,
@@ -194,40 +315,46 @@ const fn deny_if(
     }
 }
 
-/// The policy. Everything not listed kills the renderer.
+/// The policy. Everything not allowed here is a violation (SIGSYS trap).
 pub const RULES: &[Rule] = &[
     // --- IPC with the broker -------------------------------------------
-    allow(
+    allow_if(
         libc::SYS_recvmsg,
         "recvmsg",
-        "ipc-channel receives broker messages (and their shared-memory fds) with recvmsg",
+        &[only_bits(2, RECV_FLAGS)],
+        "ipc-channel receives broker messages (and their shared-memory fds) with recvmsg; flags limited to RECV_FLAGS (Chromium does not restrict them)",
     ),
-    allow(
+    allow_if(
         libc::SYS_recvfrom,
         "recvfrom",
-        "ipc-channel reads the follow-up fragments of a large message with recv(2)",
+        &[only_bits(3, RECV_FLAGS)],
+        "recv(2): the control socket's strict read (MSG_TRUNC) and ipc-channel's follow-up fragments; flags limited to RECV_FLAGS",
     ),
-    allow(
+    allow_if(
         libc::SYS_sendmsg,
         "sendmsg",
-        "ipc-channel senders; the renderer holds only connected sockets, which refuse a destination address",
+        &[only_bits(2, SEND_FLAGS)],
+        "ipc-channel senders (MSG_EOR); the renderer holds only connected sockets, which refuse a destination address; flags limited to SEND_FLAGS",
     ),
     allow_if(
         libc::SYS_sendto,
         "sendto",
-        &[ArgCond {
-            arg: 4,
-            width: Width::Qword,
-            cmp: Cmp::Eq,
-            value: Value::Const(NO_ADDRESS),
-        }],
-        "send(2) of renderer-to-broker datagrams on fd 3; no destination address, so it can reach only the connected broker",
+        &[
+            ArgCond {
+                arg: 4,
+                width: Width::Qword,
+                cmp: Cmp::Eq,
+                value: Value::Const(NO_ADDRESS),
+            },
+            only_bits(3, SEND_FLAGS),
+        ],
+        "send(2) of renderer-to-broker datagrams on fd 3 (MSG_NOSIGNAL); no destination address, so it can reach only the connected broker",
     ),
     #[cfg(target_arch = "x86_64")]
     allow(
         libc::SYS_poll,
         "poll",
-        "ipc-channel's try_recv_timeout waits with poll(2)",
+        "ipc-channel's try_recv_timeout waits with poll(2); the fds and timeout only make it wait",
     ),
     allow(
         libc::SYS_ppoll,
@@ -237,24 +364,14 @@ pub const RULES: &[Rule] = &[
     allow_if(
         libc::SYS_fcntl,
         "fcntl",
-        &[ArgCond {
-            arg: 1,
-            width: Width::Dword,
-            cmp: Cmp::Eq,
-            value: Value::Const(F_SETFL),
-        }],
-        "ipc-channel's try_recv sets and clears O_NONBLOCK with F_SETFL; no other command",
+        &[is(1, F_SETFL), only_bits(2, O_NONBLOCK)],
+        "ipc-channel's try_recv sets and clears O_NONBLOCK with F_SETFL; no other flag (Chromium also allows O_APPEND, O_SYNC, O_NOATIME, ...)",
     ),
     allow_if(
         libc::SYS_fcntl,
         "fcntl",
-        &[ArgCond {
-            arg: 1,
-            width: Width::Dword,
-            cmp: Cmp::Eq,
-            value: Value::Const(F_GETFD),
-        }],
-        "std's debug assertion that an OwnedFd is open before closing it reads F_GETFD; reveals nothing",
+        &[is(1, F_GETFD)],
+        "std's debug assertion that an OwnedFd is open before closing it reads F_GETFD; reveals nothing. No other command (Chromium allows F_DUPFD, F_SETLK, ...)",
     ),
     allow(
         libc::SYS_close,
@@ -264,13 +381,8 @@ pub const RULES: &[Rule] = &[
     allow_if(
         libc::SYS_newfstatat,
         "newfstatat",
-        &[ArgCond {
-            arg: 3,
-            width: Width::Dword,
-            cmp: Cmp::Eq,
-            value: Value::Const(AT_EMPTY_PATH),
-        }],
-        "glibc's fstat(3): ipc-channel stats every received fd (socket or shared memory, and its size); only the AT_EMPTY_PATH form (metadata only: Landlock does not cover stat, so a path here could still reveal a file's metadata, never its content)",
+        &[is(3, AT_EMPTY_PATH), cond(0, Width::Dword, Cmp::MaskedEq(FD_SIGN_BIT), 0)],
+        "glibc's fstat(3) is newfstatat(fd, \"\", AT_EMPTY_PATH): ipc-channel stats every received fd. Only that flag and a real fd (not AT_FDCWD). Looser than Chromium, which traps and rewrites it to fstat after checking the path is empty: a filter cannot read the path, so a non-empty one could stat a name relative to an fd; the renderer holds no directory fds and its root is empty",
     ),
     allow(
         libc::SYS_fstat,
@@ -281,19 +393,15 @@ pub const RULES: &[Rule] = &[
     allow_if(
         libc::SYS_write,
         "write",
-        &[ArgCond {
-            arg: 0,
-            width: Width::Dword,
-            cmp: Cmp::Eq,
-            value: Value::Const(STDERR_FD),
-        }],
-        "tracing and panic messages on stderr (a pipe to the broker); no other fd",
+        &[is(0, STDERR_FD)],
+        "tracing and panic messages, and the SIGSYS handler's violation line, on stderr (a pipe to the broker); no other fd",
     ),
     // --- Memory ----------------------------------------------------------
-    allow(
+    allow_if(
         libc::SYS_mmap,
         "mmap",
-        "malloc, thread stacks, and mapping the broker's shared-memory surface; PROT_EXEC is refused below",
+        &[PROT_IS_DATA, only_bits(3, MMAP_FLAGS)],
+        "malloc, thread stacks, and mapping the broker's shared-memory surface: read/write protection and MMAP_FLAGS only (Chromium allows PROT_EXEC and MAP_FIXED/MAP_HUGETLB/MAP_POPULATE/...)",
     ),
     deny_if(
         libc::SYS_mmap,
@@ -301,10 +409,11 @@ pub const RULES: &[Rule] = &[
         &[PROT_HAS_EXEC],
         "no new executable memory (probe: mmap-exec)",
     ),
-    allow(
+    allow_if(
         libc::SYS_mprotect,
         "mprotect",
-        "glibc grows malloc arenas and sets thread-stack guard pages; PROT_EXEC is refused below",
+        &[PROT_IS_DATA],
+        "glibc grows malloc arenas and sets thread-stack guard pages: read/write/none only (Chromium allows PROT_EXEC)",
     ),
     deny_if(
         libc::SYS_mprotect,
@@ -312,29 +421,57 @@ pub const RULES: &[Rule] = &[
         &[PROT_HAS_EXEC],
         "no turning written memory executable",
     ),
-    allow(libc::SYS_munmap, "munmap", "free, thread exit, dropping a surface"),
     allow(
+        libc::SYS_munmap,
+        "munmap",
+        "free, thread exit, dropping a surface; affects only this process",
+    ),
+    allow_if(
         libc::SYS_mremap,
         "mremap",
-        "realloc of large (mmap-backed) blocks",
+        &[only_bits(3, MREMAP_MAYMOVE)],
+        "realloc of large (mmap-backed) blocks: MREMAP_MAYMOVE only (Chromium does not restrict the flags)",
     ),
-    allow(
+    allow_if(
         libc::SYS_madvise,
         "madvise",
-        "glibc returns freed memory and dead thread stacks (MADV_DONTNEED); affects only this process",
+        &[is(2, MADV_DONTNEED)],
+        "glibc returns freed memory and dead thread stacks with MADV_DONTNEED; any other advice traps (Chromium answers EPERM for advice outside DONTNEED/FREE/RANDOM/REMOVE/NORMAL/...)",
     ),
-    allow(libc::SYS_brk, "brk", "malloc's main arena"),
+    allow(libc::SYS_brk, "brk", "malloc's main arena; affects only this process"),
     // --- Threads ---------------------------------------------------------
-    allow(
+    allow_if(
         libc::SYS_clone,
         "clone",
-        "pthread_create; a clone without CLONE_THREAD (a new process) is refused below",
+        &[ArgCond {
+            arg: 0,
+            width: Width::Qword,
+            cmp: Cmp::Eq,
+            value: Value::Const(GLIBC_PTHREAD_CLONE_FLAGS),
+        }],
+        "pthread_create, with exactly glibc's flags (as Chromium); other flags trap",
     ),
     deny_if(
         libc::SYS_clone,
         "clone",
-        &[IS_NOT_THREAD],
-        "no new processes (probe: fork); namespace flags need CAP_SYS_ADMIN the renderer lacks, and CLONE_NEWUSER/CLONE_NEWPID with CLONE_THREAD are EINVAL",
+        &[ArgCond {
+            arg: 0,
+            width: Width::Qword,
+            cmp: Cmp::MaskedEq(CLONE_VM_OR_THREAD),
+            value: Value::Const(0),
+        }],
+        "no new processes: a fork-like clone gets EPERM (probe: fork), as in Chromium",
+    ),
+    deny_if(
+        libc::SYS_clone,
+        "clone",
+        &[ArgCond {
+            arg: 0,
+            width: Width::Qword,
+            cmp: Cmp::MaskedEq(CLONE_VFORK_VM),
+            value: Value::Const(CLONE_VFORK_VM),
+        }],
+        "no new processes: a vfork-like clone (posix_spawn) gets EPERM, as in Chromium",
     ),
     Rule {
         syscall: libc::SYS_clone3,
@@ -343,13 +480,34 @@ pub const RULES: &[Rule] = &[
         when: &[],
         reason: "clone3 passes its flags in memory a filter cannot read: ENOSYS makes glibc fall back to clone",
     },
-    allow(libc::SYS_futex, "futex", "mutexes, condition variables, thread join"),
+    allow_if(
+        libc::SYS_futex,
+        "futex",
+        &[futex_op(FUTEX_WAIT)],
+        "glibc's low-level locks; only the private/realtime modifiers; no PI, requeue or wake-op (Chromium allows REQUEUE, CMP_REQUEUE, WAKE_OP, WAKE_BITSET too)",
+    ),
+    allow_if(
+        libc::SYS_futex,
+        "futex",
+        &[futex_op(FUTEX_WAKE)],
+        "every unlock, notify, unpark, and the kernel-side wake of pthread_join's tid futex",
+    ),
+    allow_if(
+        libc::SYS_futex,
+        "futex",
+        &[futex_op(FUTEX_WAIT_BITSET)],
+        "std's Mutex/Condvar/park and glibc's condvars and pthread_join wait with a bitset and an absolute timeout",
+    ),
     allow(
         libc::SYS_set_robust_list,
         "set_robust_list",
-        "glibc registers each new thread's robust mutex list",
+        "glibc registers each new thread's robust mutex list (its own memory only)",
     ),
-    allow(libc::SYS_rseq, "rseq", "glibc registers each new thread for restartable sequences"),
+    allow(
+        libc::SYS_rseq,
+        "rseq",
+        "glibc registers each new thread for restartable sequences (its own memory only)",
+    ),
     allow(libc::SYS_gettid, "gettid", "thread ids for logging and glibc internals"),
     allow(
         libc::SYS_getpid,
@@ -359,32 +517,32 @@ pub const RULES: &[Rule] = &[
     allow(
         libc::SYS_sched_getaffinity,
         "sched_getaffinity",
-        "std::thread::available_parallelism",
+        "std::thread::available_parallelism (pid 0) and glibc's pthread_getattr_np, which std calls for every thread's stack guard and which passes the thread's own tid. Looser than Chromium, which rewrites own-tid calls in its SIGSYS handler: a filter cannot know each thread's tid. Reads only a CPU mask, and inside the renderer's pid namespace every target it can name is one of its own threads",
     ),
-    allow(libc::SYS_sched_yield, "sched_yield", "spin-then-yield loops in std and crossbeam"),
+    allow(
+        libc::SYS_sched_yield,
+        "sched_yield",
+        "spin-then-yield loops in std and crossbeam",
+    ),
     allow_if(
         libc::SYS_prctl,
         "prctl",
-        &[ArgCond {
-            arg: 0,
-            width: Width::Dword,
-            cmp: Cmp::Eq,
-            value: Value::Const(PR_SET_NAME),
-        }],
-        "std names a thread from inside it (pthread_setname_np → PR_SET_NAME); no other option (PR_SET_DUMPABLE would undo a layer)",
+        &[is(0, PR_SET_NAME)],
+        "std names a thread from inside it (pthread_setname_np → PR_SET_NAME); no other option (PR_SET_DUMPABLE would undo a layer; Chromium also allows PR_GET_NAME, PR_GET_DUMPABLE, ...)",
     ),
     allow(libc::SYS_exit, "exit", "a thread ends"),
-    allow(libc::SYS_exit_group, "exit_group", "the process ends"),
+    allow(libc::SYS_exit_group, "exit_group", "the process ends (also the SIGSYS handler's exit)"),
     // --- Signals ---------------------------------------------------------
     allow(
         libc::SYS_rt_sigprocmask,
         "rt_sigprocmask",
-        "pthread_create blocks signals around clone",
+        "pthread_create blocks signals around clone. A renderer that blocks SIGSYS gains nothing: the kernel kills a thread whose forced SIGSYS is blocked",
     ),
-    allow(
+    allow_if(
         libc::SYS_rt_sigaction,
         "rt_sigaction",
-        "abort(3) resets SIGABRT to its default action",
+        &[is_not(0, SIGSYS)],
+        "abort(3) resets SIGABRT, std installs its stack-overflow handler; never for SIGSYS, whose violation handler must stay (tighter than Chromium, which allows any)",
     ),
     allow(
         libc::SYS_rt_sigreturn,
@@ -396,10 +554,11 @@ pub const RULES: &[Rule] = &[
         "sigaltstack",
         "std gives each thread an alternate signal stack for stack-overflow reports",
     ),
-    allow(
+    allow_if(
         libc::SYS_kill,
         "kill",
-        "signals to the renderer itself; signals to anyone else are refused below",
+        &[TARGET_IS_SELF, is_not(1, SIGSYS)],
+        "signals to the renderer itself, but not SIGSYS (only the kernel's trap raises it); signals to anyone else get EPERM below",
     ),
     deny_if(
         libc::SYS_kill,
@@ -407,10 +566,11 @@ pub const RULES: &[Rule] = &[
         &[TARGET_IS_OTHER],
         "no signals to other processes (probe: signal-broker)",
     ),
-    allow(
+    allow_if(
         libc::SYS_tgkill,
         "tgkill",
-        "raise(3)/abort(3) signal the calling thread; other thread groups are refused below",
+        &[TARGET_IS_SELF, is_not(2, SIGSYS)],
+        "raise(3)/abort(3) signal the calling thread, but not with SIGSYS; other thread groups get EPERM below",
     ),
     deny_if(
         libc::SYS_tgkill,
@@ -418,32 +578,36 @@ pub const RULES: &[Rule] = &[
         &[TARGET_IS_OTHER],
         "no signals to other processes' threads",
     ),
-    allow(
-        libc::SYS_tkill,
-        "tkill",
-        "legacy per-thread signal to the main thread (whose tid is the pid); anyone else is refused below",
-    ),
-    deny_if(
-        libc::SYS_tkill,
-        "tkill",
-        &[TARGET_IS_OTHER],
-        "no per-thread signals to anyone else",
-    ),
     // --- Time, randomness, restarts --------------------------------------
-    allow(
+    allow_if(
         libc::SYS_clock_gettime,
         "clock_gettime",
-        "Instant::now; normally the vDSO answers, but VMs with an unstable clocksource fall back to the syscall",
+        &[is(0, CLOCK_REALTIME)],
+        "SystemTime::now; normally the vDSO answers without a syscall, but VMs with an unstable clocksource fall back to it",
     ),
-    allow(
+    allow_if(
+        libc::SYS_clock_gettime,
+        "clock_gettime",
+        &[is(0, CLOCK_MONOTONIC)],
+        "Instant::now (vDSO fallback as above); no other clock (Chromium also allows the coarse, raw, boottime and own-CPU clocks)",
+    ),
+    allow_if(
         libc::SYS_clock_nanosleep,
         "clock_nanosleep",
-        "std::thread::sleep (glibc's nanosleep)",
+        &[is(0, CLOCK_MONOTONIC)],
+        "std::thread::sleep",
     ),
-    allow(
+    allow_if(
+        libc::SYS_clock_nanosleep,
+        "clock_nanosleep",
+        &[is(0, CLOCK_REALTIME)],
+        "glibc's nanosleep(3); no other clock (as Chromium's clock-id check, with fewer ids)",
+    ),
+    allow_if(
         libc::SYS_getrandom,
         "getrandom",
-        "HashMap's RandomState seeds",
+        &[only_bits(2, GETRANDOM_FLAGS)],
+        "HashMap's RandomState seeds: GRND_INSECURE or GRND_NONBLOCK, never GRND_RANDOM (as Chromium)",
     ),
     allow(
         libc::SYS_restart_syscall,
@@ -469,7 +633,7 @@ pub const RULES: &[Rule] = &[
     deny(
         libc::SYS_socketpair,
         "socketpair",
-        "no new sockets; ipc-channel asks for one to fragment a huge message, which then fails with an error instead of a silent kill",
+        "no new sockets; ipc-channel asks for one to fragment a huge message, which then fails with an error instead of a violation",
     ),
     deny(
         libc::SYS_connect,
@@ -496,7 +660,7 @@ pub const RULES: &[Rule] = &[
     deny(libc::SYS_unshare, "unshare", "no new namespaces (probe: unshare)"),
     // --- Forbidden, not probed, but refused gently: std asks for these
     // while printing a panic's backtrace (RUST_BACKTRACE); EPERM lets the
-    // panic message out and the renderer exit 101 instead of dying by SIGSYS
+    // panic message out and the renderer exit 101 instead of a violation
     // mid-message. (Its attempts to open its own binary for symbols get
     // openat's EPERM above.)
     deny(
@@ -516,6 +680,61 @@ pub const RULES: &[Rule] = &[
         "readlink(2) on architectures without it; no filesystem reads",
     ),
 ];
+
+/// The figures the docs quote, computed from a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyCounts {
+    /// Lines in the table.
+    pub rules: usize,
+    /// Distinct calls with at least one `Allow` line.
+    pub allowed_calls: usize,
+    /// Of those, the calls allowed only under argument conditions.
+    pub argument_checked_calls: usize,
+    /// Distinct calls with `Errno` lines and no `Allow` line: they always
+    /// fail with an errno.
+    pub errno_only_calls: usize,
+}
+
+impl std::fmt::Display for PolicyCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} allowed calls ({} with argument checks), {} errno-only, {} rules",
+            self.allowed_calls, self.argument_checked_calls, self.errno_only_calls, self.rules
+        )
+    }
+}
+
+/// [`PolicyCounts`] of [`RULES`] ("N allowed calls, M errno-only").
+pub fn counts() -> PolicyCounts {
+    counts_of(RULES)
+}
+
+/// [`PolicyCounts`] of any table.
+pub fn counts_of(rules: &[Rule]) -> PolicyCounts {
+    use std::collections::BTreeSet;
+    let allowed: BTreeSet<Syscall> = rules
+        .iter()
+        .filter(|r| r.action == Action::Allow)
+        .map(|r| r.syscall)
+        .collect();
+    let unconditional: BTreeSet<Syscall> = rules
+        .iter()
+        .filter(|r| r.action == Action::Allow && r.when.is_empty())
+        .map(|r| r.syscall)
+        .collect();
+    let errno: BTreeSet<Syscall> = rules
+        .iter()
+        .filter(|r| r.action != Action::Allow)
+        .map(|r| r.syscall)
+        .collect();
+    PolicyCounts {
+        rules: rules.len(),
+        allowed_calls: allowed.len(),
+        argument_checked_calls: allowed.difference(&unconditional).count(),
+        errno_only_calls: errno.difference(&allowed).count(),
+    }
+}
 
 /// Calls that must never be allowed, whatever the table says; the unit tests
 /// hold [`RULES`] to this list.
@@ -565,6 +784,13 @@ pub const NEVER_ALLOWED: &[(Syscall, &str)] = &[
     (libc::SYS_pidfd_open, "pidfd_open"),
     (libc::SYS_pidfd_send_signal, "pidfd_send_signal"),
     (libc::SYS_pidfd_getfd, "pidfd_getfd"),
+    // Chromium traps tkill; glibc signals threads with tgkill.
+    (libc::SYS_tkill, "tkill"),
+    (libc::SYS_rt_sigqueueinfo, "rt_sigqueueinfo"),
+    (libc::SYS_rt_tgsigqueueinfo, "rt_tgsigqueueinfo"),
+    (libc::SYS_futex_waitv, "futex_waitv"),
+    (libc::SYS_clock_getres, "clock_getres"),
+    (libc::SYS_clock_settime, "clock_settime"),
     (libc::SYS_getcwd, "getcwd"),
     (libc::SYS_readlinkat, "readlinkat"),
     // Harmless, but unlisted on purpose: the integration tests call it to
@@ -629,25 +855,53 @@ mod tests {
         }
     }
 
-    /// The shape the compiler relies on: a call with errno rules has one
-    /// errno, and its allow rule (if any) is unconditional, so the errno
-    /// rules alone say what is refused.
+    /// The shape the compiler relies on: a call has at most one errno
+    /// (stacked errno filters of the same rank would answer in install
+    /// order, not table order).
     #[test]
-    fn mixed_calls_have_an_unconditional_allow_and_one_errno() {
+    fn a_call_has_at_most_one_errno() {
         let mut errnos: HashMap<Syscall, HashSet<i32>> = HashMap::new();
         for rule in RULES {
             if let Action::Errno(e) = rule.action {
                 errnos.entry(rule.syscall).or_default().insert(e);
             }
         }
-        for rule in RULES {
-            if let Some(set) = errnos.get(&rule.syscall) {
-                assert_eq!(set.len(), 1, "{} has several errnos", rule.name);
-                if rule.action == Action::Allow {
-                    assert!(rule.when.is_empty(), "{}: conditional allow", rule.name);
-                }
-            }
+        for (syscall, set) in errnos {
+            assert_eq!(set.len(), 1, "syscall {syscall} has several errnos");
         }
+    }
+
+    /// Every allowed call but the ones whose arguments cannot reach beyond
+    /// the process is argument-checked, and the counts add up.
+    #[test]
+    fn counts_come_from_the_table() {
+        let c = counts();
+        assert_eq!(c.rules, RULES.len());
+        let names: HashSet<&str> = RULES
+            .iter()
+            .filter(|r| r.action == Action::Allow)
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(c.allowed_calls, names.len());
+        assert!(c.argument_checked_calls >= 20, "{c}");
+        // open, openat, openat2, creat, socket, socketpair, connect, execve,
+        // execveat, fork, vfork, ptrace, process_vm_readv/writev, unshare, getcwd,
+        // readlink, readlinkat, clone3 (x86_64).
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(c.errno_only_calls, 19, "{c}");
+        assert!(c.to_string().contains(" allowed calls ("), "{c}");
+        assert!(c.to_string().contains(" errno-only"), "{c}");
+    }
+
+    /// The values a filter compares with are what glibc and the kernel
+    /// use: a typo in a mask would silently widen a rule.
+    #[test]
+    fn masks_mean_what_they_say() {
+        assert_eq!(GLIBC_PTHREAD_CLONE_FLAGS, 0x003d_0f00);
+        assert_eq!(FUTEX_COMMAND_MASK, 0xffff_fe7f);
+        assert_eq!(others32(PROT_READ_WRITE), 0xffff_fffc);
+        assert_eq!(FD_SIGN_BIT as u32 as i32, i32::MIN);
+        assert_eq!(libc::AT_FDCWD as u32 as u64 & FD_SIGN_BIT, FD_SIGN_BIT);
     }
 
     /// Every probe's system call answers EPERM (and nothing else does

@@ -6,9 +6,20 @@
 //!
 //! ```text
 //! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
-//!               [--skip=LAYER] [--ipc=ONE_SHOT_SERVER_NAME]
-//!               [--then=exit|hold|uname|write-stdout|abort|panic]
+//!               [--skip=LAYER] [--lenient=1] [--crowd-seccomp=1]
+//!               [--ipc=ONE_SHOT_SERVER_NAME]
+//!               [--then=exit|hold|uname|uname-on-thread|write-stdout|abort|panic|
+//!                       violate:CASE|violate-with-sigsys-blocked]
 //! ```
+//!
+//! `--lenient=1` (with `--skip=seccomp`) goes on without the filter in
+//! enforce mode, to show what the other layers hold alone.
+//! `--crowd-seccomp=1` installs allow-all filters before the lockdown that
+//! use up the kernel's per-thread filter budget (`MAX_INSNS_PER_PATH`), so
+//! that the errno filters still fit and the allowlist does not: a real
+//! partially installed stack. `--then=violate:CASE` makes one of the
+//! forbidden calls in [`VIOLATIONS`] after the exercises (it must trap:
+//! `violating CASE NR`, then the handler's line, never `survived CASE`).
 //!
 //! fd 3, if open, is a `SOCK_SEQPACKET` socket to the "broker": the probe
 //! sends a datagram on it, waits (with `poll`) for a message carrying a
@@ -30,8 +41,10 @@
 //! on its exit status (`spawn-error ERRNO`, exit code 3, if `spawn` fails).
 //!
 //! Report lines (stderr): `fact KEY VALUE`, `layer NAME STATE DETAIL`,
-//! `probe NAME OUTCOME`, `exercise NAME ok|failed:ERRNO`, `done`, `holding`,
-//! or `lockdown-error LAYER MESSAGE` (exit code 2).
+//! `probe NAME OUTCOME`, `exercise NAME ok|failed:ERRNO`, `refused NAME
+//! denied:ERRNO|allowed` (forbidden argument variants that must get an
+//! errno), `done`, `holding`, or `lockdown-error LAYER MESSAGE` (exit
+//! code 2).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -57,6 +70,8 @@ struct Args {
     parent: Option<ParentNamespaces>,
     broker_pid: u32,
     skip: Option<Layer>,
+    lenient: bool,
+    crowd_seccomp: bool,
     ipc: Option<String>,
     then: String,
 }
@@ -67,6 +82,8 @@ fn parse_args() -> Result<Args, String> {
         parent: None,
         broker_pid: 0,
         skip: None,
+        lenient: false,
+        crowd_seccomp: false,
         ipc: None,
         then: "exit".into(),
     };
@@ -91,6 +108,8 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--then" => args.then = value.into(),
+            "--lenient" => args.lenient = value == "1",
+            "--crowd-seccomp" => args.crowd_seccomp = value == "1",
             "--ipc" => args.ipc = Some(value.into()),
             _ => return Err(format!("unknown argument {key}")),
         }
@@ -129,17 +148,19 @@ fn errno() -> i32 {
 fn lock(
     mode: SandboxMode,
     skip: Option<Layer>,
+    lenient: bool,
 ) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
-    workshop_sandbox::lockdown_with(mode, &workshop_sandbox::Knobs { skip })
+    workshop_sandbox::lockdown_with(mode, &workshop_sandbox::Knobs { skip, lenient })
 }
 
 #[cfg(not(feature = "test-knobs"))]
 fn lock(
     mode: SandboxMode,
     skip: Option<Layer>,
+    lenient: bool,
 ) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
-    if skip.is_some() {
-        report("lockdown-error none --skip needs the test-knobs feature");
+    if skip.is_some() || lenient {
+        report("lockdown-error none --skip and --lenient need the test-knobs feature");
         std::process::exit(EXIT_USAGE);
     }
     workshop_sandbox::lockdown(mode)
@@ -164,8 +185,15 @@ fn main() {
     let namespaces = args.parent.as_ref().map(namespaces_status);
     let ctx = ProbeContext::new(args.broker_pid);
     let ipc = connect_ipc(args.ipc);
+    if args.crowd_seccomp {
+        if let Err(e) = crowd_seccomp() {
+            report(&format!("usage-error crowd-seccomp: {e}"));
+            std::process::exit(EXIT_USAGE);
+        }
+        report("fact crowded-seccomp yes");
+    }
 
-    let layers = match lock(args.mode, args.skip) {
+    let layers = match lock(args.mode, args.skip, args.lenient) {
         Ok(layers) => layers,
         Err(e) => {
             let layer = e.layer().map_or("none", Layer::name);
@@ -189,6 +217,8 @@ fn main() {
         report(&format!("probe {} {}", p.probe.name(), outcome(p.outcome)));
     }
     exercise();
+    exercise_arguments();
+    refuse_arguments();
     exercise_ipc(ipc);
     report("done");
 
@@ -210,9 +240,37 @@ fn main() {
             unsafe { libc::write(libc::STDOUT_FILENO, b"x".as_ptr().cast(), 1) };
             report("survived write-stdout");
         }
+        "uname-on-thread" => {
+            // A thread made after the lockdown inherits the filter, and
+            // the process-wide handler reports its violation.
+            let joined = std::thread::spawn(|| {
+                // SAFETY: a zeroed utsname is a valid buffer to write.
+                let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+                // SAFETY: as above.
+                unsafe { libc::uname(&mut u) };
+            })
+            .join();
+            report(&format!("survived uname-on-thread {}", joined.is_ok()));
+        }
+        "violate-with-sigsys-blocked" => {
+            // SAFETY: blocks SIGSYS in this thread's mask, then makes an
+            // unlisted call (harmless if it were allowed).
+            unsafe {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGSYS);
+                libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                let mut u: libc::utsname = std::mem::zeroed();
+                libc::uname(&mut u);
+            }
+            report("survived violate-with-sigsys-blocked");
+        }
         "abort" => std::process::abort(),
         "panic" => panic!("sandbox-probe panics on purpose"),
-        other => report(&format!("usage-error unknown --then={other}")),
+        other => match other.strip_prefix("violate:") {
+            Some(case) => violate(case),
+            None => report(&format!("usage-error unknown --then={other}")),
+        },
     }
 }
 
@@ -318,6 +376,7 @@ fn exercise() {
         exercised("send", send_datagram(b"hello"));
         exercised("try-recv-nonblocking", try_recv_nonblocking());
         exercised("recv-shared-memory", recv_shared_memory());
+        exercised("sendmsg-eor", sendmsg_eor(b"sendmsg"));
     }
 }
 
@@ -475,6 +534,25 @@ fn recv_shared_memory() -> Result<(), i32> {
         report(&format!("fact shm-first-byte {first}"));
     }
     send_datagram(b"mapped")
+}
+
+/// ipc-channel's send: `sendmsg` with `MSG_EOR` (no fds).
+fn sendmsg_eor(bytes: &[u8]) -> Result<(), i32> {
+    let mut iov = libc::iovec {
+        iov_base: bytes.as_ptr().cast_mut().cast(),
+        iov_len: bytes.len(),
+    };
+    // SAFETY: msghdr is plain old data; all zeroes is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    // SAFETY: `msg` points at a valid iovec over `bytes` (only read).
+    let sent = unsafe { libc::sendmsg(BROKER_FD, &msg, libc::MSG_EOR) };
+    if sent < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
 }
 
 /// Blocks until the peer on fd 3 hangs up.
@@ -674,4 +752,514 @@ fn refuse_unshare() -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let program = BpfProgram::try_from(filter).map_err(|e| e.to_string())?;
     seccompiler::apply_filter(&program).map_err(|e| e.to_string())
+}
+
+/// An argument-free page for the calls below that take an address.
+fn scratch_page() -> Result<*mut libc::c_void, i32> {
+    // SAFETY: a fresh anonymous mapping; the callers only pass it to the
+    // kernel and never unmap it (the process ends soon after).
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            PAGE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        Err(errno())
+    } else {
+        Ok(p)
+    }
+}
+
+/// The page size the calls below assume (the smallest Linux has).
+const PAGE: usize = 4096;
+
+/// `syscall(2)` and its errno: `Ok(return value)` or `Err(errno)`.
+fn raw(nr: libc::c_long, args: [u64; 6]) -> Result<libc::c_long, i32> {
+    // SAFETY: each caller passes arguments valid for its call (pointers to
+    // live buffers or null where the call allows it).
+    let ret = unsafe { libc::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]) };
+    if ret < 0 {
+        Err(errno())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Expects success, or one of the errnos in `fine` (the call was let
+/// through and the kernel answered on its merits).
+fn expect(result: Result<libc::c_long, i32>, fine: &[i32]) -> Result<(), i32> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if fine.contains(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Each allowed argument variant of the table, made as a raw system call
+/// (a libc wrapper or the vDSO could skip the kernel). A wrong rule traps,
+/// which ends the probe before `done`.
+fn exercise_arguments() {
+    let addr = |p: *mut libc::c_void| p as u64;
+    let page = match scratch_page() {
+        Ok(p) => p,
+        Err(e) => {
+            exercised("scratch-page", Err(e));
+            return;
+        }
+    };
+    let ts = addr(page);
+    for (name, clock) in [
+        ("clock_gettime-realtime", libc::CLOCK_REALTIME),
+        ("clock_gettime-monotonic", libc::CLOCK_MONOTONIC),
+    ] {
+        exercised(
+            name,
+            expect(
+                raw(libc::SYS_clock_gettime, [clock as u64, ts, 0, 0, 0, 0]),
+                &[],
+            ),
+        );
+    }
+    // A zero relative sleep: the page is zeroed.
+    let zero = addr(page.wrapping_byte_add(64));
+    for (name, clock) in [
+        ("clock_nanosleep-realtime", libc::CLOCK_REALTIME),
+        ("clock_nanosleep-monotonic", libc::CLOCK_MONOTONIC),
+    ] {
+        exercised(
+            name,
+            expect(
+                raw(libc::SYS_clock_nanosleep, [clock as u64, 0, zero, 0, 0, 0]),
+                &[],
+            ),
+        );
+    }
+    // Futex ops on a word holding 0: WAKE wakes nobody, WAIT for 1 fails
+    // at once with EAGAIN (the kernel compared the value: the filter let it
+    // through).
+    let word = addr(page.wrapping_byte_add(128));
+    for (name, op, val) in [
+        ("futex-wake", libc::FUTEX_WAKE, 1),
+        (
+            "futex-wake-private",
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            1,
+        ),
+        ("futex-wait", libc::FUTEX_WAIT, 1),
+        (
+            "futex-wait-private",
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+            1,
+        ),
+        (
+            "futex-wait-bitset-realtime",
+            libc::FUTEX_WAIT_BITSET | libc::FUTEX_CLOCK_REALTIME,
+            1,
+        ),
+        (
+            "futex-wait-bitset-private",
+            libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            1,
+        ),
+    ] {
+        let bitset = u64::from(u32::MAX);
+        exercised(
+            name,
+            expect(
+                raw(libc::SYS_futex, [word, op as u64, val, 0, 0, bitset]),
+                &[libc::EAGAIN],
+            ),
+        );
+    }
+    let buf = addr(page.wrapping_byte_add(256));
+    for (name, flags) in [
+        ("getrandom-insecure", libc::GRND_INSECURE),
+        ("getrandom-nonblock", libc::GRND_NONBLOCK),
+    ] {
+        exercised(
+            name,
+            expect(
+                raw(libc::SYS_getrandom, [buf, 16, u64::from(flags), 0, 0, 0]),
+                &[libc::EAGAIN],
+            ),
+        );
+    }
+    exercised(
+        "fcntl-getfd",
+        expect(
+            raw(libc::SYS_fcntl, [2, libc::F_GETFD as u64, 0, 0, 0, 0]),
+            &[],
+        ),
+    );
+    exercised("gettid", expect(raw(libc::SYS_gettid, [0; 6]), &[]));
+    exercised("getpid", expect(raw(libc::SYS_getpid, [0; 6]), &[]));
+    exercised(
+        "sched_getaffinity-self",
+        expect(
+            raw(libc::SYS_sched_getaffinity, [0, 128, buf, 0, 0, 0]),
+            &[],
+        ),
+    );
+    exercised(
+        "fstat",
+        // SAFETY: a zeroed stat is a valid buffer for fstat(3) (glibc:
+        // newfstatat(2, "", AT_EMPTY_PATH)).
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(libc::STDERR_FILENO, &mut st) == 0 {
+                Ok(())
+            } else {
+                Err(errno())
+            }
+        },
+    );
+    exercised(
+        "ppoll",
+        expect(raw(libc::SYS_ppoll, [0, 0, zero, 0, 8, 0]), &[]),
+    );
+    exercised(
+        "mmap-stack-noreserve",
+        raw(
+            libc::SYS_mmap,
+            [
+                0,
+                PAGE as u64,
+                libc::PROT_NONE as u64,
+                (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK | libc::MAP_NORESERVE)
+                    as u64,
+                u64::MAX,
+                0,
+            ],
+        )
+        .and_then(|p| raw(libc::SYS_munmap, [p as u64, PAGE as u64, 0, 0, 0, 0]))
+        .map(|_| ()),
+    );
+    exercised(
+        "mprotect-none",
+        expect(
+            raw(libc::SYS_mprotect, [addr(page), PAGE as u64, 0, 0, 0, 0]),
+            &[],
+        )
+        .and_then(|()| {
+            expect(
+                raw(
+                    libc::SYS_mprotect,
+                    [
+                        addr(page),
+                        PAGE as u64,
+                        (libc::PROT_READ | libc::PROT_WRITE) as u64,
+                        0,
+                        0,
+                        0,
+                    ],
+                ),
+                &[],
+            )
+        }),
+    );
+    exercised("mremap-maymove", mremap_cycle());
+    // The fd-only fstat syscall (glibc 2.36 uses newfstatat instead).
+    exercised(
+        "fstat-syscall",
+        expect(raw(libc::SYS_fstat, [2, buf, 0, 0, 0, 0]), &[]),
+    );
+    // With no interrupted call to restart, the kernel answers EINTR: the
+    // filter let it through.
+    exercised(
+        "restart_syscall",
+        match raw(libc::SYS_restart_syscall, [0; 6]) {
+            Err(libc::EINTR) => Ok(()),
+            Err(e) => Err(e),
+            Ok(_) => Err(-1),
+        },
+    );
+    exercised("thread-under-filter", thread_under_filter());
+}
+
+/// A realloc-style move of a 2-page anonymous mapping to 16 pages.
+fn mremap_cycle() -> Result<(), i32> {
+    let p = raw(
+        libc::SYS_mmap,
+        [
+            0,
+            2 * PAGE as u64,
+            (libc::PROT_READ | libc::PROT_WRITE) as u64,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+            u64::MAX,
+            0,
+        ],
+    )?;
+    let q = raw(
+        libc::SYS_mremap,
+        [
+            p as u64,
+            2 * PAGE as u64,
+            16 * PAGE as u64,
+            libc::MREMAP_MAYMOVE as u64,
+            0,
+            0,
+        ],
+    )?;
+    raw(libc::SYS_munmap, [q as u64, 16 * PAGE as u64, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// glibc's `pthread_create` under the filter: the only clone flags the
+/// filter allows are [`GLIBC_PTHREAD_CLONE_FLAGS`]; a glibc passing others
+/// would trap here. Reports the value for the record.
+///
+/// [`GLIBC_PTHREAD_CLONE_FLAGS`]: workshop_sandbox::seccomp_policy::GLIBC_PTHREAD_CLONE_FLAGS
+fn thread_under_filter() -> Result<(), i32> {
+    let handle = std::thread::Builder::new()
+        .spawn(|| 42)
+        .map_err(|e| e.raw_os_error().unwrap_or(-1))?;
+    let answer = handle.join().map_err(|_| -1)?;
+    report(&format!(
+        "fact glibc-pthread-clone-flags {:#x}",
+        workshop_sandbox::seccomp_policy::GLIBC_PTHREAD_CLONE_FLAGS
+    ));
+    if answer == 42 {
+        Ok(())
+    } else {
+        Err(-1)
+    }
+}
+
+/// Forbidden argument variants the table answers with an errno (the
+/// process lives on): `refused NAME denied:ERRNO`, or `allowed`.
+fn refuse_arguments() {
+    let refused = |name: &str, result: Result<libc::c_long, i32>| match result {
+        Err(e) => report(&format!("refused {name} denied:{e}")),
+        Ok(_) => report(&format!("refused {name} allowed")),
+    };
+    let Ok(page) = scratch_page() else {
+        report("refused scratch-page allowed");
+        return;
+    };
+    refused(
+        "mprotect-exec",
+        raw(
+            libc::SYS_mprotect,
+            [
+                page as u64,
+                PAGE as u64,
+                (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                0,
+                0,
+                0,
+            ],
+        ),
+    );
+    refused(
+        "mmap-exec-shared",
+        raw(
+            libc::SYS_mmap,
+            [
+                0,
+                PAGE as u64,
+                (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                (libc::MAP_SHARED | libc::MAP_ANONYMOUS) as u64,
+                u64::MAX,
+                0,
+            ],
+        ),
+    );
+    // Signal 0 to a pid that exists in no namespace of ours: the filter
+    // answers before the kernel looks.
+    refused("tgkill-other", raw(libc::SYS_tgkill, [2, 2, 0, 0, 0, 0]));
+    refused("kill-group", raw(libc::SYS_kill, [0, 0, 0, 0, 0, 0]));
+    refused(
+        "kill-everyone",
+        raw(libc::SYS_kill, [u64::from(u32::MAX), 0, 0, 0, 0, 0]),
+    );
+}
+
+/// One forbidden call per line: the name the tests use, the call, and its
+/// arguments. Each is harmless if it were let through (a test failure,
+/// not damage): bad flags the kernel rejects, a zero-length sleep, a
+/// signal 0, a read of the old SIGSYS action.
+const VIOLATIONS: &[(&str, libc::c_long)] = &[
+    ("futex-lock-pi", libc::SYS_futex),
+    ("futex-cmp-requeue", libc::SYS_futex),
+    ("futex-wake-op", libc::SYS_futex),
+    ("madvise-mergeable", libc::SYS_madvise),
+    ("madvise-hugepage", libc::SYS_madvise),
+    ("mmap-populate", libc::SYS_mmap),
+    ("mmap-growsdown-prot", libc::SYS_mmap),
+    ("mprotect-growsdown", libc::SYS_mprotect),
+    ("mremap-dontunmap", libc::SYS_mremap),
+    ("clone-extra-flags", libc::SYS_clone),
+    ("clock_gettime-boottime", libc::SYS_clock_gettime),
+    ("clock_gettime-process-cputime", libc::SYS_clock_gettime),
+    ("clock_nanosleep-tai", libc::SYS_clock_nanosleep),
+    ("clock_getres", libc::SYS_clock_getres),
+    ("fcntl-setfl-append", libc::SYS_fcntl),
+    ("fcntl-dupfd", libc::SYS_fcntl),
+    ("getrandom-random", libc::SYS_getrandom),
+    ("rt_sigaction-sigsys", libc::SYS_rt_sigaction),
+    ("kill-self-sigsys", libc::SYS_kill),
+    ("tgkill-self-sigsys", libc::SYS_tgkill),
+    ("tkill-self", libc::SYS_tkill),
+    ("newfstatat-cwd", libc::SYS_newfstatat),
+    ("sendto-oob", libc::SYS_sendto),
+    ("recvmsg-errqueue", libc::SYS_recvmsg),
+    ("prctl-dumpable", libc::SYS_prctl),
+];
+
+/// Makes the forbidden call `case` (see [`VIOLATIONS`]); it must trap.
+fn violate(case: &str) {
+    let Some(&(_, nr)) = VIOLATIONS.iter().find(|(name, _)| *name == case) else {
+        report(&format!("usage-error unknown violation {case}"));
+        return;
+    };
+    let Ok(page) = scratch_page() else {
+        report("usage-error no scratch page");
+        return;
+    };
+    let p = page as u64;
+    let zero_ts = p + 64; // a zeroed timespec
+    let word = p + 128;
+    let own = u64::from(std::process::id());
+    let sigsys = libc::SIGSYS as u64;
+    let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
+    let private = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+    let args: [u64; 6] = match case {
+        "futex-lock-pi" => [
+            word,
+            (libc::FUTEX_LOCK_PI | libc::FUTEX_PRIVATE_FLAG) as u64,
+            0,
+            0,
+            0,
+            0,
+        ],
+        "futex-cmp-requeue" => [word, libc::FUTEX_CMP_REQUEUE as u64, 0, 0, word, 1],
+        "futex-wake-op" => [word, libc::FUTEX_WAKE_OP as u64, 0, 0, word, 0],
+        "madvise-mergeable" => [p, PAGE as u64, libc::MADV_MERGEABLE as u64, 0, 0, 0],
+        "madvise-hugepage" => [p, PAGE as u64, libc::MADV_HUGEPAGE as u64, 0, 0, 0],
+        "mmap-populate" => [
+            0,
+            PAGE as u64,
+            rw,
+            private | libc::MAP_POPULATE as u64,
+            u64::MAX,
+            0,
+        ],
+        "mmap-growsdown-prot" => [
+            0,
+            PAGE as u64,
+            rw | libc::PROT_GROWSDOWN as u64,
+            private,
+            u64::MAX,
+            0,
+        ],
+        "mprotect-growsdown" => [p, PAGE as u64, rw | libc::PROT_GROWSDOWN as u64, 0, 0, 0],
+        "mremap-dontunmap" => [
+            p,
+            PAGE as u64,
+            PAGE as u64,
+            (libc::MREMAP_MAYMOVE | libc::MREMAP_DONTUNMAP) as u64,
+            0,
+            0,
+        ],
+        // glibc's thread flags plus CLONE_NEWNS: with CLONE_FS the kernel
+        // would refuse it (EINVAL) even if the filter did not.
+        "clone-extra-flags" => [
+            workshop_sandbox::seccomp_policy::GLIBC_PTHREAD_CLONE_FLAGS | libc::CLONE_NEWNS as u64,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
+        "clock_gettime-boottime" => [libc::CLOCK_BOOTTIME as u64, p, 0, 0, 0, 0],
+        "clock_gettime-process-cputime" => [libc::CLOCK_PROCESS_CPUTIME_ID as u64, p, 0, 0, 0, 0],
+        "clock_nanosleep-tai" => [libc::CLOCK_TAI as u64, 0, zero_ts, 0, 0, 0],
+        "clock_getres" => [libc::CLOCK_MONOTONIC as u64, p, 0, 0, 0, 0],
+        "fcntl-setfl-append" => [2, libc::F_SETFL as u64, libc::O_APPEND as u64, 0, 0, 0],
+        "fcntl-dupfd" => [2, libc::F_DUPFD as u64, 10, 0, 0, 0],
+        "getrandom-random" => [
+            p,
+            1,
+            u64::from(libc::GRND_RANDOM | libc::GRND_NONBLOCK),
+            0,
+            0,
+            0,
+        ],
+        // Only reads the old action (new action NULL).
+        "rt_sigaction-sigsys" => [sigsys, 0, p, 8, 0, 0],
+        "kill-self-sigsys" => [own, sigsys, 0, 0, 0, 0],
+        "tgkill-self-sigsys" => [own, own, sigsys, 0, 0, 0],
+        "tkill-self" => [own, 0, 0, 0, 0, 0],
+        // An empty name relative to the cwd, without AT_EMPTY_PATH.
+        "newfstatat-cwd" => [libc::AT_FDCWD as u64, zero_ts, p + 256, 0, 0, 0],
+        "sendto-oob" => [2, p, 1, libc::MSG_OOB as u64, 0, 0],
+        "recvmsg-errqueue" => [2, p, libc::MSG_ERRQUEUE as u64, 0, 0, 0],
+        "prctl-dumpable" => [libc::PR_GET_DUMPABLE as u64, 0, 0, 0, 0, 0],
+        _ => {
+            report(&format!("usage-error no arguments for {case}"));
+            return;
+        }
+    };
+    report(&format!("violating {case} {nr}"));
+    let result = raw(nr, args);
+    report(&format!("survived {case} {result:?}"));
+}
+
+/// What the kernel allows on one thread's seccomp path (`MAX_INSNS_PER_PATH`
+/// in `kernel/seccomp.c`): the new filter's length plus, for each filter
+/// already installed, its length and a 4-instruction penalty.
+const MAX_INSNS_PER_PATH: usize = 32_768;
+/// The penalty per installed filter.
+const INSNS_PENALTY: usize = 4;
+/// The longest classic BPF program (`BPF_MAXINSNS`).
+const BPF_MAXINSNS: usize = 4096;
+
+/// Installs allow-all filters that leave room for the policy's errno
+/// filters but not for its allowlist (see the module docs).
+fn crowd_seccomp() -> Result<(), String> {
+    use seccompiler::sock_filter;
+
+    let policy =
+        workshop_sandbox::seccomp::compile(std::process::id()).map_err(|e| e.to_string())?;
+    let (allowlist, errno_filters) = policy
+        .filters
+        .split_last()
+        .ok_or_else(|| "empty policy".to_string())?;
+    let errno_cost: usize = errno_filters
+        .iter()
+        .map(|f| f.program.len() + INSNS_PENALTY)
+        .sum();
+    // After the fillers, the errno filters fit, the allowlist (counted
+    // without its own penalty) overshoots by half its length.
+    let mut fill = MAX_INSNS_PER_PATH
+        .checked_sub(errno_cost + allowlist.program.len() / 2)
+        .ok_or_else(|| "policy larger than the budget".to_string())?;
+    const BPF_JMP_JA: u16 = 0x05;
+    const BPF_RET_K: u16 = 0x06;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    while fill > INSNS_PENALTY + 1 {
+        let len = (fill - INSNS_PENALTY).min(BPF_MAXINSNS);
+        let mut program = vec![
+            sock_filter {
+                code: BPF_JMP_JA,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            };
+            len - 1
+        ];
+        program.push(sock_filter {
+            code: BPF_RET_K,
+            jt: 0,
+            jf: 0,
+            k: RET_ALLOW,
+        });
+        seccompiler::apply_filter(&program).map_err(|e| e.to_string())?;
+        fill -= len + INSNS_PENALTY;
+    }
+    Ok(())
 }
