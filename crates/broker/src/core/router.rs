@@ -56,6 +56,10 @@ pub enum Fault {
     /// The socket failed.
     #[error("socket error: {0}")]
     ReadFailed(String),
+    /// Its stderr went over the relay's rate limit (reported by the relay,
+    /// not the receive thread): which limit.
+    #[error("stderr log flood: {0}")]
+    LogFlood(String),
 }
 
 /// Why a message is bad. Payload-free, so it can be logged and audited.
@@ -350,6 +354,7 @@ impl Broker {
             RendererEvent::Fault { fault, size, pid } => {
                 let kind = match fault {
                     Fault::Undecodable(_) => "undecodable",
+                    Fault::LogFlood(_) => "stderr-flood",
                     _ => "malformed-datagram",
                 };
                 self.bad(now, role, kind, size, pid, BadMessage::Fault(fault));
@@ -385,6 +390,27 @@ impl Broker {
                 self.kill(now, role, GoneReason::Unresponsive);
             }
             RendererEvent::Inspected(result) => self.inspected(now, role, result),
+            RendererEvent::SandboxViolation { syscall } => {
+                // The renderer's own last words (its seccomp filter is
+                // killing it); at worst a lie that gets it replaced.
+                let pid = self.windows.get(&role).and_then(|w| w.renderer.pid);
+                self.audit.record(AuditEvent {
+                    direction: Direction::In,
+                    role,
+                    generation,
+                    pid,
+                    kind: "sandbox-violation",
+                    size: 0,
+                    verdict: Verdict::Refused(format!("syscall {syscall}")),
+                });
+                tracing::error!(
+                    role = role.as_str(),
+                    generation,
+                    syscall,
+                    "renderer's sandbox refused a system call; replacing it"
+                );
+                self.kill(now, role, GoneReason::SandboxViolation { syscall });
+            }
             RendererEvent::Exited(_) | RendererEvent::SpawnFailed { .. } => {}
         }
     }

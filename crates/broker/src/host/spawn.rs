@@ -10,8 +10,8 @@
 //! 4. in the child, before exec: put the renderer's socket at fd 3, mark
 //!    every other descriptor above 2 close-on-exec, then enter the sandbox's
 //!    namespaces (which also sets the parent-death signal);
-//! 5. after the fork: open a pidfd, start the receive thread and the stderr
-//!    relay.
+//! 5. after the fork: open a pidfd, start the stderr relay and the receive
+//!    thread (which waits for the relay before reporting the exit).
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -132,6 +132,21 @@ pub fn start(
     .map_err(|e| HostError::Pidfd(e.into()))?;
     let reader_socket = control.try_clone().map_err(HostError::Socket)?;
     let condemned = Arc::new(AtomicBool::new(false));
+    let stderr = match relay::start(
+        role,
+        generation,
+        stderr_read,
+        config.stderr_sink.clone(),
+        events.clone(),
+        relay::LIMITS,
+    ) {
+        Ok(finished) => finished,
+        Err(e) => {
+            // No receive thread yet to reap it: do it here.
+            kill_and_reap(child);
+            return Err(HostError::Thread(e));
+        }
+    };
     reader::start(
         role,
         generation,
@@ -139,10 +154,9 @@ pub fn start(
         child,
         events.clone(),
         condemned.clone(),
+        stderr,
     )
     .map_err(HostError::Thread)?;
-    relay::start(role, generation, stderr_read, config.stderr_sink.clone())
-        .map_err(HostError::Thread)?;
     tracing::debug!(role = role.as_str(), generation, pid, "renderer started");
     Ok(Started {
         pidfd,
@@ -150,4 +164,10 @@ pub fn start(
         bootstrap_dir,
         condemned,
     })
+}
+
+fn kill_and_reap(mut child: std::process::Child) {
+    // ESRCH (already gone) is fine; the wait reaps it either way.
+    let _ = child.kill();
+    let _ = child.wait();
 }
