@@ -55,18 +55,20 @@ pub struct RelayLimits {
     pub lines: Rate,
 }
 
-/// The product's bounds. A real renderer at `RUST_LOG=debug` writes a few
-/// KiB and a few dozen lines in its busiest second (start-up; see the
-/// measurement in docs/SECURITY.md), so these are more than 20 times above
-/// legitimate logging while capping a flood at well under 1 MiB/s.
+/// The product's bounds. Measured: a real renderer at `RUST_LOG=debug` (and
+/// at `trace`) through a whole session (start, 600 pointer moves, the Login
+/// Window, a sign-in) writes one line of about 66 bytes. A panic with a
+/// backtrace is a few hundred lines and tens of KiB, within the bursts. So
+/// legitimate logging stays over 100 times below the sustained rates, while
+/// a flood costs the broker at most 16 KiB and 100 lines per second.
 pub const LIMITS: RelayLimits = RelayLimits {
     bytes: Rate {
-        per_second: 64.0 * 1024.0,
-        burst: 256.0 * 1024.0,
+        per_second: 16.0 * 1024.0,
+        burst: 128.0 * 1024.0,
     },
     lines: Rate {
-        per_second: 500.0,
-        burst: 2000.0,
+        per_second: 100.0,
+        burst: 1000.0,
     },
 };
 
