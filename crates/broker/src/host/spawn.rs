@@ -1,6 +1,8 @@
 //! Starting a renderer process, in the order the docs describe:
 //!
-//! 1. create the control socket pair and a private bootstrap directory;
+//! 1. create the control socket pair and a private bootstrap directory
+//!    (created 0700, then set to exactly 0700 and checked through its
+//!    descriptor, whatever the umask: [`crate::private`]);
 //! 2. prepare the sandbox's spawn step (everything that allocates, before
 //!    the fork);
 //! 3. build the command: the same executable with `--type=renderer`, an
@@ -14,6 +16,7 @@
 //!    thread (which waits for the relay before reporting the exit).
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -24,6 +27,7 @@ use workshop_transport::control::{self, ControlSocket};
 use workshop_transport::RENDERER_CONTROL_FD;
 
 use super::{confine, reader, relay, HostConfig, HostError};
+use crate::private;
 use crate::queue::EventSender;
 
 /// A started renderer.
@@ -52,8 +56,10 @@ pub fn start(
     let (control, renderer_end) = control::pair().map_err(HostError::Socket)?;
     let bootstrap_dir = tempfile::Builder::new()
         .prefix("workshop-renderer-")
+        .permissions(std::fs::Permissions::from_mode(private::DIR_MODE))
         .tempdir()
         .map_err(HostError::BootstrapDir)?;
+    private::secure_new_dir(bootstrap_dir.path()).map_err(HostError::BootstrapDirMode)?;
 
     // 2. Sandbox spawn step, prepared before the fork.
     let confinement = confine::prepare(config.sandbox).map_err(HostError::Confinement)?;
