@@ -98,8 +98,12 @@ fn exits(child: &mut Child) -> ExitStatus {
     child.wait().unwrap()
 }
 
-fn mode(p: &Path) -> u32 {
-    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+/// Permission bits of `p` (not following a symlink), in octal.
+fn mode(p: &Path) -> String {
+    format!(
+        "{:03o}",
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+    )
 }
 
 #[test]
@@ -111,14 +115,14 @@ fn under_umask_000_the_data_dir_lock_socket_and_bootstrap_dirs_are_private() {
     let mut child = Killed(workshop_umask_000(&data, &tmp).spawn().unwrap());
     let rx = stderr_lines(&mut child.0);
     wait_for(&rx, "renderer ready");
-    assert_eq!(mode(&data), 0o700, "data dir");
-    assert_eq!(mode(&data.join("instance.lock")), 0o600, "instance.lock");
+    assert_eq!(mode(&data), "700", "data dir");
+    assert_eq!(mode(&data.join("instance.lock")), "600", "instance.lock");
     let sock = data.join("instance.sock");
     assert!(std::fs::symlink_metadata(&sock)
         .unwrap()
         .file_type()
         .is_socket());
-    assert_eq!(mode(&sock), 0o600, "instance.sock");
+    assert_eq!(mode(&sock), "600", "instance.sock");
     // The Main Window's renderer is running: its bootstrap directory exists.
     let bootstrap: Vec<_> = std::fs::read_dir(&tmp)
         .unwrap()
@@ -132,7 +136,7 @@ fn under_umask_000_the_data_dir_lock_socket_and_bootstrap_dirs_are_private() {
         .collect();
     assert!(!bootstrap.is_empty(), "no bootstrap directory in {tmp:?}");
     for dir in bootstrap {
-        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        assert_eq!(mode(&dir), "700", "{}", dir.display());
     }
 }
 
@@ -161,8 +165,8 @@ fn under_umask_000_settings_json_is_0600() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(mode(&data), 0o700, "data dir");
-    assert_eq!(mode(&data.join(FILE_NAME)), 0o600, "settings.json");
+    assert_eq!(mode(&data), "700", "data dir");
+    assert_eq!(mode(&data.join(FILE_NAME)), "600", "settings.json");
 }
 
 #[test]
@@ -224,5 +228,5 @@ fn a_group_writable_data_dir_is_refused() {
     );
     // Nothing was created in it.
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
-    assert_eq!(mode(&data), 0o770, "left as it was");
+    assert_eq!(mode(&data), "770", "left as it was");
 }
