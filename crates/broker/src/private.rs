@@ -13,6 +13,10 @@
 //!   [`DIR_MODE`] (an older 0755 data directory is tightened, not refused);
 //! - a file is set to [`FILE_MODE`] through the descriptor it was created
 //!   with.
+//!
+//! The data directory itself may be a symlink (a dotfiles setup): what it
+//! points to is opened and must pass the same checks. Files *in* it are
+//! never followed (see `settings` and `instance`).
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;

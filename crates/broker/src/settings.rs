@@ -565,4 +565,28 @@ mod tests {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(store.path()), 0o600);
     }
+
+    #[test]
+    fn a_save_with_every_temp_name_taken_reports_and_touches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        for attempt in 0..TEMP_ATTEMPTS {
+            fs::write(store.temp_path(attempt), b"planted").unwrap();
+        }
+        let err = store.save(&Settings::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SettingsError::NoTempName {
+                    attempts: TEMP_ATTEMPTS,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(!store.path().exists());
+        for attempt in 0..TEMP_ATTEMPTS {
+            assert_eq!(fs::read(store.temp_path(attempt)).unwrap(), b"planted");
+        }
+    }
 }

@@ -871,7 +871,7 @@ fn a_stderr_flood_replaces_the_renderer_like_a_bad_message() {
     let fx = t.renderer(
         Role::Main,
         RendererEvent::Fault {
-            fault: Fault::LogFlood("more than 500 lines per second (burst 2000)".into()),
+            fault: Fault::LogFlood("more than 100 lines per second (burst 1000)".into()),
             size: 0,
             pid: None,
         },

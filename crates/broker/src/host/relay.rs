@@ -22,8 +22,9 @@
 //!   the core as [`RendererEvent::SandboxViolation`] instead of relayed.
 //!
 //! The thread ends at end of file (the renderer and anything it forked are
-//! gone); [`Finished`] lets the receive thread wait for that before it
-//! reports the exit, so a violation line is always seen before `Exited`.
+//! gone); [`Finished`] lets the receive thread wait for that (at most
+//! [`DRAIN_GRACE`]) before it reports the exit, so the core sees a
+//! violation line before `Exited`.
 
 use std::io::Read;
 use std::os::fd::OwnedFd;
@@ -56,11 +57,12 @@ pub struct RelayLimits {
 }
 
 /// The product's bounds. Measured: a real renderer at `RUST_LOG=debug` (and
-/// at `trace`) through a whole session (start, 600 pointer moves, the Login
-/// Window, a sign-in) writes one line of about 66 bytes. A panic with a
-/// backtrace is a few hundred lines and tens of KiB, within the bursts. So
-/// legitimate logging stays over 100 times below the sustained rates, while
-/// a flood costs the broker at most 16 KiB and 100 lines per second.
+/// at `trace`) through a whole session (start, 900 pointer moves, the Login
+/// Window, a sign-in) writes one line of about 66 bytes; a panic is a few
+/// lines (renderers start with an empty environment, so no backtrace). So
+/// legitimate logging stays over 100 times below the sustained rates and
+/// far inside the bursts, while a flood costs the broker at most the burst
+/// plus 16 KiB and 100 lines per second until the renderer is replaced.
 pub const LIMITS: RelayLimits = RelayLimits {
     bytes: Rate {
         per_second: 16.0 * 1024.0,
@@ -129,7 +131,7 @@ pub fn start(
 
 /// Splits a byte stream into lines in a fixed buffer.
 #[derive(Debug)]
-pub struct LineSplitter {
+struct LineSplitter {
     line: Box<[u8; MAX_LINE]>,
     len: usize,
     /// The current line was cut; its rest is being discarded.
@@ -150,7 +152,7 @@ impl LineSplitter {
     /// Feeds `data`; calls `emit` with each complete line (without its
     /// newline), and once with the first [`MAX_LINE`] bytes of a longer one.
     /// Stops early, keeping nothing, when `emit` returns false.
-    pub fn feed(&mut self, mut data: &[u8], emit: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    fn feed(&mut self, mut data: &[u8], emit: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         while !data.is_empty() {
             let (part, newline, rest) = match data.iter().position(|&b| b == b'\n') {
                 Some(i) => (&data[..i], true, &data[i + 1..]),
@@ -183,7 +185,7 @@ impl LineSplitter {
     }
 
     /// The unterminated last line, if any (at end of file).
-    pub fn finish(&mut self) -> Option<&[u8]> {
+    fn finish(&mut self) -> Option<&[u8]> {
         let len = std::mem::replace(&mut self.len, 0);
         (len > 0 && !self.discarding).then(|| &self.line[..len])
     }
