@@ -10,8 +10,14 @@
 //! Whatever connects to the socket is another local process of the same
 //! user, but it is still read strictly: at most a few bytes, with a
 //! timeout, and only the exact word `raise` does anything.
+//!
+//! The directory is private ([`crate::private`]: 0700, ours, refused if
+//! others may write to it); the lock file is opened without following a
+//! symlink or blocking on a FIFO, must be a regular file, and is 0600; the
+//! socket is set to 0600 once bound, whatever the umask.
 
 use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,6 +26,7 @@ use rustix::fs::{flock, FlockOperation};
 use thiserror::Error;
 
 use crate::core::Event;
+use crate::private::{self, PrivateError, FILE_MODE};
 use crate::queue::EventSender;
 
 /// The lock file's name.
@@ -34,14 +41,9 @@ pub const NOTIFY_TIMEOUT: Duration = Duration::from_millis(800);
 /// Why the lock could not be taken or used.
 #[derive(Debug, Error)]
 pub enum InstanceError {
-    /// The user data directory could not be created.
-    #[error("create {path}: {source}")]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The user data directory could not be created, or is not private.
+    #[error("user data directory: {0}")]
+    DataDir(#[from] PrivateError),
     /// The lock file could not be opened.
     #[error("open {path}: {source}")]
     OpenLock {
@@ -50,6 +52,15 @@ pub enum InstanceError {
         /// Why.
         source: std::io::Error,
     },
+    /// The lock file is not a regular file (a FIFO, a device…).
+    #[error("{path} is not a regular file; refusing to use it")]
+    LockNotRegular {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The lock file's mode could not be set.
+    #[error("lock file: {0}")]
+    LockMode(PrivateError),
     /// `flock` failed for another reason than contention.
     #[error("lock {path}: {source}")]
     Lock {
@@ -61,6 +72,14 @@ pub enum InstanceError {
     /// The socket could not be bound.
     #[error("listen on {path}: {source}")]
     Listen {
+        /// The socket.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The bound socket's mode could not be set to 0600.
+    #[error("set mode 600 on {path}: {source}")]
+    SocketMode {
         /// The socket.
         path: PathBuf,
         /// Why.
@@ -90,21 +109,31 @@ pub struct Primary {
 
 /// Takes the lock for `dir`, or tells the instance that holds it.
 pub fn acquire(dir: &Path) -> Result<Instance, InstanceError> {
-    std::fs::create_dir_all(dir).map_err(|source| InstanceError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    private::ensure_dir(dir)?;
     let lock_path = dir.join(LOCK_FILE);
     let socket_path = dir.join(SOCKET_FILE);
+    // No symlink followed, no wait for a FIFO's writer.
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&lock_path)
         .map_err(|source| InstanceError::OpenLock {
             path: lock_path.clone(),
             source,
         })?;
+    let meta = lock.metadata().map_err(|source| InstanceError::OpenLock {
+        path: lock_path.clone(),
+        source,
+    })?;
+    if !meta.file_type().is_file() {
+        return Err(InstanceError::LockNotRegular { path: lock_path });
+    }
+    if meta.permissions().mode() & 0o7777 != FILE_MODE {
+        private::set_mode(&lock, &lock_path, FILE_MODE).map_err(InstanceError::LockMode)?;
+    }
     match flock(&lock, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
         Err(rustix::io::Errno::WOULDBLOCK) => {
@@ -125,6 +154,15 @@ pub fn acquire(dir: &Path) -> Result<Instance, InstanceError> {
         path: socket_path.clone(),
         source,
     })?;
+    // bind() applied the umask; the private directory already keeps other
+    // users out, and this makes the socket itself 0600 too. The path was
+    // created by the bind just above, in a directory only we can write.
+    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(FILE_MODE)).map_err(
+        |source| InstanceError::SocketMode {
+            path: socket_path.clone(),
+            source,
+        },
+    )?;
     Ok(Instance::Primary(Primary {
         _lock: lock,
         listener,

@@ -15,6 +15,7 @@ pub mod core;
 pub mod host;
 pub mod instance;
 pub mod present;
+pub mod private;
 pub mod queue;
 pub mod report;
 pub mod run;

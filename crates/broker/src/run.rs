@@ -38,6 +38,9 @@ pub enum RunError {
     /// No user data directory could be determined.
     #[error("no user data directory: set XDG_CONFIG_HOME or HOME, or pass --user-data-dir")]
     NoUserDataDir,
+    /// The user data directory is not private (or cannot be created).
+    #[error("user data directory: {0}")]
+    DataDir(#[from] crate::private::PrivateError),
     /// The single-instance lock failed.
     #[error("single-instance lock: {0}")]
     Instance(#[from] crate::instance::InstanceError),
@@ -69,6 +72,8 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
         tracing::warn!("--no-sandbox: renderers run UNCONFINED; use only for debugging");
     }
     let dir = user_data_dir(opts.user_data_dir.as_deref()).ok_or(RunError::NoUserDataDir)?;
+    // 0700 and ours, or refused, before anything is created in it.
+    crate::private::ensure_dir(&dir)?;
     let primary = match instance::acquire(&dir)? {
         Instance::Primary(p) => p,
         Instance::Secondary { told } => {

@@ -8,10 +8,20 @@
 //! fsynced), debounced while a window moves and flushed on exit. A file that
 //! does not parse is moved aside under a new name and reported, never
 //! silently overwritten.
+//!
+//! Nothing planted in the directory is followed or waited on: the directory
+//! is private ([`crate::private`]); `settings.json` is opened with
+//! `O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC` and read only if `fstat` says it is a
+//! regular file (a symlink, FIFO or device is reported and moved aside like
+//! a corrupt file, so start-up never blocks on it); the temporary file is
+//! created with `O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0600 (set again with
+//! `fchmod`, whatever the umask), so a name someone planted is never
+//! written through: the save tries the next name.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,6 +38,9 @@ pub const DEBOUNCE: Duration = Duration::from_millis(500);
 pub const VERSION: u32 = 1;
 /// Largest settings file read (anything bigger is treated as corrupt).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024;
+/// How many temporary names a save tries before it gives up (each one
+/// taken means something already sits at that name).
+pub const TEMP_ATTEMPTS: u32 = 16;
 
 /// A display (monitor) as the window system names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,14 +90,9 @@ impl Default for Settings {
 /// Why settings could not be read or written.
 #[derive(Debug, Error)]
 pub enum SettingsError {
-    /// Creating the user data directory failed.
-    #[error("create {path}: {source}")]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The user data directory could not be created, or is not private.
+    #[error("user data directory: {0}")]
+    DataDir(#[from] crate::private::PrivateError),
     /// Reading the file failed.
     #[error("read {path}: {source}")]
     Read {
@@ -101,6 +109,17 @@ pub enum SettingsError {
         /// Why.
         source: std::io::Error,
     },
+    /// Every temporary name was already taken.
+    #[error("no free temporary name in {dir} after {attempts} attempts")]
+    NoTempName {
+        /// The directory.
+        dir: PathBuf,
+        /// How many names were tried.
+        attempts: u32,
+    },
+    /// The temporary file's mode could not be set to 0600.
+    #[error("temporary settings file: {0}")]
+    TempMode(crate::private::PrivateError),
     /// Writing the temporary file failed.
     #[error("write {path}: {source}")]
     Write {
@@ -143,10 +162,7 @@ impl SettingsStore {
     /// The store in `dir` (created if missing). Temporary files left by a
     /// writer that died mid-save are removed: they are never the truth.
     pub fn open(dir: &Path) -> Result<SettingsStore, SettingsError> {
-        fs::create_dir_all(dir).map_err(|source| SettingsError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        crate::private::ensure_dir(dir)?;
         if let Ok(entries) = fs::read_dir(dir) {
             let prefix = format!(".{FILE_NAME}.tmp-");
             for e in entries.flatten() {
@@ -166,52 +182,73 @@ impl SettingsStore {
     }
 
     /// Reads the settings. A file that does not parse (or is absurdly
-    /// large) is renamed to `settings.json.corrupt-<unix time>` and
-    /// defaults are returned.
+    /// large, or is not a regular file) is renamed to
+    /// `settings.json.corrupt-<unix time>` and defaults are returned.
     pub fn load(&self) -> Result<(Settings, Loaded), SettingsError> {
-        let bytes = match fs::File::open(&self.path) {
+        let read_err = |source| SettingsError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        // No symlink followed, no wait for a FIFO's writer.
+        let file = match fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&self.path)
+        {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok((Settings::default(), Loaded::Missing))
             }
-            Err(source) => {
-                return Err(SettingsError::Read {
-                    path: self.path.clone(),
-                    source,
-                })
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return self.move_aside("a symbolic link");
             }
-            Ok(f) => {
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(f, MAX_FILE_BYTES + 1),
-                    &mut buf,
-                )
-                .map_err(|source| SettingsError::Read {
-                    path: self.path.clone(),
-                    source,
-                })?;
-                buf
-            }
+            Err(source) => return Err(read_err(source)),
+            Ok(f) => f,
         };
+        let kind = file.metadata().map_err(read_err)?.file_type();
+        if !kind.is_file() {
+            return self.move_aside(describe(kind));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(read_err)?;
         let parsed = (bytes.len() as u64 <= MAX_FILE_BYTES)
             .then(|| serde_json::from_slice::<Settings>(&bytes).ok())
             .flatten();
         match parsed {
             Some(settings) => Ok((settings, Loaded::Valid)),
-            None => {
-                let stamp = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                let aside = self
-                    .path
-                    .with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
-                fs::rename(&self.path, &aside).map_err(|source| SettingsError::MoveAside {
-                    path: self.path.clone(),
-                    source,
-                })?;
-                Ok((Settings::default(), Loaded::MovedAside(aside)))
-            }
+            None => self.move_aside("not valid settings"),
         }
+    }
+
+    /// Renames the file (whatever it is) out of the way; defaults are used.
+    fn move_aside(&self, what: &str) -> Result<(Settings, Loaded), SettingsError> {
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let aside = self
+            .path
+            .with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
+        tracing::warn!(path = %self.path.display(), found = what, "settings file unusable; moving it aside");
+        fs::rename(&self.path, &aside).map_err(|source| SettingsError::MoveAside {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok((Settings::default(), Loaded::MovedAside(aside)))
+    }
+
+    /// The temporary file name of save attempt `attempt` (the first is
+    /// `.settings.json.tmp-<pid>`, as a reader of the directory expects).
+    pub fn temp_path(&self, attempt: u32) -> PathBuf {
+        let pid = std::process::id();
+        let name = match attempt {
+            0 => format!(".{FILE_NAME}.tmp-{pid}"),
+            n => format!(".{FILE_NAME}.tmp-{pid}-{n}"),
+        };
+        self.path.with_file_name(name)
     }
 
     /// Writes `settings` atomically: temporary file, fsync, rename, fsync
@@ -220,21 +257,17 @@ impl SettingsStore {
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
         let json = serde_json::to_vec_pretty(settings).map_err(SettingsError::Encode)?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
-        let write = |path: &Path| -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(path)?;
+        let (tmp, mut f) = self.create_temp(dir)?;
+        let write = |f: &mut fs::File| -> std::io::Result<()> {
             f.write_all(&json)?;
             f.write_all(b"\n")?;
             f.sync_all()
         };
-        write(&tmp).map_err(|source| SettingsError::Write {
-            path: tmp.clone(),
-            source,
-        })?;
+        if let Err(source) = write(&mut f) {
+            let _ = fs::remove_file(&tmp);
+            return Err(SettingsError::Write { path: tmp, source });
+        }
+        drop(f);
         fs::rename(&tmp, &self.path).map_err(|source| SettingsError::Rename {
             path: self.path.clone(),
             source,
@@ -244,6 +277,55 @@ impl SettingsStore {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    /// Creates a new temporary file, exclusively: a name already taken (by
+    /// a planted symlink, say) is never opened, the next one is tried.
+    fn create_temp(&self, dir: &Path) -> Result<(PathBuf, fs::File), SettingsError> {
+        for attempt in 0..TEMP_ATTEMPTS {
+            let tmp = self.temp_path(attempt);
+            let opened = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(crate::private::FILE_MODE)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&tmp);
+            match opened {
+                Ok(f) => {
+                    // The umask may have narrowed the mode; make it exact.
+                    if let Err(e) = crate::private::set_mode(&f, &tmp, crate::private::FILE_MODE) {
+                        let _ = fs::remove_file(&tmp);
+                        return Err(SettingsError::TempMode(e));
+                    }
+                    return Ok((tmp, f));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    tracing::warn!(path = %tmp.display(), "something already exists at the temporary settings name; not touching it, trying another");
+                }
+                Err(source) => return Err(SettingsError::Write { path: tmp, source }),
+            }
+        }
+        Err(SettingsError::NoTempName {
+            dir: dir.to_path_buf(),
+            attempts: TEMP_ATTEMPTS,
+        })
+    }
+}
+
+/// What a non-regular file is, for the report.
+fn describe(kind: fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
     }
 }
 
@@ -427,5 +509,84 @@ mod tests {
         let saved: Settings = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(saved.windows["login"], placement(9));
         assert_eq!(k.deadline(), None);
+    }
+
+    #[test]
+    fn a_planted_symlink_at_the_temp_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("precious");
+        fs::write(&target, b"precious").unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        // Planted after `open` (which clears stale temporary files).
+        let planted = store.temp_path(0);
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        let mut s = Settings::default();
+        s.windows.insert("main".into(), placement(7));
+        store.save(&s).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"precious");
+        assert!(fs::symlink_metadata(&planted).unwrap().is_symlink());
+        assert_eq!(store.load().unwrap(), (s, Loaded::Valid));
+        assert!(fs::symlink_metadata(store.path()).unwrap().is_file());
+    }
+
+    #[test]
+    fn a_symlinked_settings_file_is_moved_aside_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("other.json");
+        let mut s = Settings::default();
+        s.windows.insert("main".into(), placement(3));
+        fs::write(&target, serde_json::to_vec(&s).unwrap()).unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        std::os::unix::fs::symlink(&target, store.path()).unwrap();
+        let (loaded, how) = store.load().unwrap();
+        assert_eq!(loaded, Settings::default());
+        let Loaded::MovedAside(aside) = how else {
+            panic!("{how:?}")
+        };
+        assert!(fs::symlink_metadata(&aside).unwrap().is_symlink());
+        // The next save writes a regular file, never through the link.
+        store.save(&Settings::default()).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Settings>(&fs::read(&target).unwrap()).unwrap(),
+            s
+        );
+    }
+
+    #[test]
+    fn files_are_0600_and_the_directory_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("workshop");
+        let store = SettingsStore::open(&dir).unwrap();
+        store.save(&Settings::default()).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(store.path()), 0o600);
+    }
+
+    #[test]
+    fn a_save_with_every_temp_name_taken_reports_and_touches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        for attempt in 0..TEMP_ATTEMPTS {
+            fs::write(store.temp_path(attempt), b"planted").unwrap();
+        }
+        let err = store.save(&Settings::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SettingsError::NoTempName {
+                    attempts: TEMP_ATTEMPTS,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(!store.path().exists());
+        for attempt in 0..TEMP_ATTEMPTS {
+            assert_eq!(fs::read(store.temp_path(attempt)).unwrap(), b"planted");
+        }
     }
 }

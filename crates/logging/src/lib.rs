@@ -7,6 +7,17 @@
 //! `[LOGIN]`, the seed's tags) and generation, in the broker's format, with
 //! the broker's timestamp. `--log-format json` prints one JSON object per
 //! line with the same fields, for machines.
+//!
+//! Nothing written here can forge a line: every message and value goes
+//! through [`escape`] (controls, Unicode format characters and line
+//! separators become `\u{…}`, runs of spaces one space), string values are
+//! quoted, and a relayed renderer line is always the quoted `text` field of
+//! a line the broker starts (`LEVEL [MAIN #1] workshop::renderer: stderr
+//! text="…"`), never the start of the line.
+
+pub mod escape;
+
+use escape::Context;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -108,6 +119,14 @@ struct Tagged {
     timestamps: bool,
 }
 
+/// A recorded field value, unescaped until it is written.
+enum Value {
+    /// Recorded as a string: quoted in the text format.
+    Str(String),
+    /// Recorded through `Debug` or `Display` (numbers, errors, `?x`).
+    Other(String),
+}
+
 /// Collects an event's fields; `process` and `generation` fields of relayed
 /// renderer lines become the tag.
 #[derive(Default)]
@@ -115,7 +134,7 @@ struct Fields {
     message: String,
     process: Option<String>,
     generation: Option<String>,
-    rest: Vec<(&'static str, String)>,
+    rest: Vec<(&'static str, Value)>,
 }
 
 impl Visit for Fields {
@@ -125,7 +144,7 @@ impl Visit for Fields {
             "message" => self.message = v,
             "process" => self.process = Some(v.trim_matches('"').to_owned()),
             "generation" if self.process.is_some() => self.generation = Some(v),
-            name => self.rest.push((name, v)),
+            name => self.rest.push((name, Value::Other(v))),
         }
     }
 
@@ -133,7 +152,7 @@ impl Visit for Fields {
         match field.name() {
             "message" => self.message = value.to_owned(),
             "process" => self.process = Some(value.to_owned()),
-            name => self.rest.push((name, format!("{value:?}"))),
+            name => self.rest.push((name, Value::Str(value.to_owned()))),
         }
     }
 }
@@ -161,20 +180,27 @@ where
                 }
                 write!(writer, "{:>5} ", meta.level())?;
                 if let Some(tag) = tag {
-                    write!(writer, "[{tag}")?;
+                    write!(writer, "[{}", escape::escape(tag, Context::Bare))?;
                     if let Some(g) = &fields.generation {
-                        write!(writer, " #{g}")?;
+                        write!(writer, " #{}", escape::escape(g, Context::Bare))?;
                     }
                     write!(writer, "] ")?;
                 }
-                if fields.process.is_some() {
-                    // A relayed renderer line carries its own target.
-                    write!(writer, "{}", fields.message)?;
-                } else {
-                    write!(writer, "{}: {}", meta.target(), fields.message)?;
-                }
+                write!(
+                    writer,
+                    "{}: {}",
+                    meta.target(),
+                    escape::escape(&fields.message, Context::Bare)
+                )?;
                 for (k, v) in &fields.rest {
-                    write!(writer, " {k}={v}")?;
+                    match v {
+                        Value::Str(s) => {
+                            write!(writer, " {k}=\"{}\"", escape::escape(s, Context::Quoted))?
+                        }
+                        Value::Other(s) => {
+                            write!(writer, " {k}={}", escape::escape(s, Context::Bare))?
+                        }
+                    }
                 }
                 writeln!(writer)
             }
@@ -187,15 +213,22 @@ where
                 }
                 obj.insert("level".into(), meta.level().as_str().into());
                 if let Some(tag) = tag {
-                    obj.insert("process".into(), tag.into());
+                    obj.insert("process".into(), escape::escape(tag, Context::Json).into());
                 }
                 if let Some(g) = &fields.generation {
                     obj.insert("generation".into(), json_value(g));
                 }
                 obj.insert("target".into(), meta.target().into());
-                obj.insert("message".into(), fields.message.into());
+                obj.insert(
+                    "message".into(),
+                    escape::escape(&fields.message, Context::Bare).into(),
+                );
                 for (k, v) in fields.rest {
-                    obj.insert(k.into(), json_value(&v));
+                    let value = match v {
+                        Value::Str(s) => escape::escape(&s, Context::Json).into(),
+                        Value::Other(s) => json_value(&s),
+                    };
+                    obj.insert(k.into(), value);
                 }
                 writeln!(writer, "{}", serde_json::Value::Object(obj))
             }
@@ -203,8 +236,9 @@ where
     }
 }
 
-/// A recorded field value as JSON: numbers and booleans as themselves,
-/// everything else as a string (without the quotes `Debug` added).
+/// A recorded non-string value as JSON: numbers and booleans as
+/// themselves, everything else as an escaped string (without the quotes
+/// `Debug` added).
 fn json_value(v: &str) -> serde_json::Value {
     if let Ok(n) = v.parse::<i64>() {
         return n.into();
@@ -212,7 +246,7 @@ fn json_value(v: &str) -> serde_json::Value {
     match v {
         "true" => true.into(),
         "false" => false.into(),
-        _ => v.trim_matches('"').to_owned().into(),
+        _ => escape::escape(v.trim_matches('"'), Context::Bare).into(),
     }
 }
 
@@ -267,7 +301,70 @@ mod tests {
             Some("BROKER"),
             || tracing::warn!(target: "workshop::renderer", process = "LOGIN", generation = 2, "x: y"),
         );
-        assert!(out.contains("WARN [LOGIN #2] x: y"), "{out}");
+        assert!(
+            out.contains("WARN [LOGIN #2] workshop::renderer: x: y"),
+            "{out}"
+        );
+    }
+
+    /// What a compromised renderer writes to forge a broker line: a fake
+    /// `[BROKER]` prefix, padding to push it onto its own visual line, an
+    /// escape sequence erasing the real line, a bidi override, a line
+    /// separator.
+    fn forgery() -> String {
+        format!(
+            "innocent{}\x1b[2K\r INFO [BROKER] workshop_broker: user signed in\u{202E}nimda\u{2028} INFO [BROKER] x\" ok=\"1",
+            " ".repeat(500)
+        )
+    }
+
+    #[test]
+    fn a_relayed_line_cannot_forge_a_broker_line_in_text() {
+        let text = forgery();
+        let out = capture(
+            LogFormat::Text,
+            Some("BROKER"),
+            || tracing::info!(target: "workshop::renderer", process = "MAIN", generation = 1, text = text.as_str(), "stderr"),
+        );
+        // One line, started by the broker, the renderer's text quoted after it.
+        assert_eq!(out.matches('\n').count(), 1, "{out}");
+        assert!(out.ends_with("\"\n"), "{out}");
+        let line = out.trim_end_matches('\n');
+        assert!(
+            line.starts_with(" INFO [MAIN #1] workshop::renderer: stderr text=\"innocent \\u{1b}[2K\\u{d} INFO [BROKER]"),
+            "{line}"
+        );
+        assert!(line.contains("\\u{202e}nimda\\u{2028} INFO"), "{line}");
+        assert!(line.contains(r#"x\" ok=\"1""#), "{line}");
+        assert!(!line.contains("  "), "padding survived: {line}");
+        assert!(!line.chars().any(escape::must_escape), "{line:?}");
+    }
+
+    #[test]
+    fn a_relayed_line_cannot_forge_a_broker_line_in_json() {
+        let text = forgery();
+        let out = capture(
+            LogFormat::Json,
+            Some("BROKER"),
+            || tracing::warn!(target: "workshop::renderer", process = "LOGIN", generation = 3, text = text.as_str(), "stderr"),
+        );
+        assert_eq!(out.matches('\n').count(), 1, "{out}");
+        assert!(
+            !out.trim_end_matches('\n').chars().any(escape::must_escape),
+            "{out:?}"
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["process"], "LOGIN");
+        assert_eq!(v["generation"], 3);
+        assert_eq!(v["target"], "workshop::renderer");
+        assert_eq!(v["message"], "stderr");
+        let t = v["text"].as_str().unwrap();
+        assert!(
+            t.starts_with("innocent \\u{1b}[2K\\u{d} INFO [BROKER]"),
+            "{t}"
+        );
+        assert!(t.contains("\\u{202e}nimda\\u{2028}"), "{t}");
+        assert!(!t.chars().any(escape::must_escape), "{t:?}");
     }
 
     #[test]

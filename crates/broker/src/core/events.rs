@@ -97,6 +97,12 @@ pub enum RendererEvent {
     Backlogged,
     /// What the broker saw from outside the renderer after the handshake.
     Inspected(Result<Confinement, String>),
+    /// The renderer's stderr said its seccomp filter refused `syscall`
+    /// (the relay recognised the sandbox's violation line).
+    SandboxViolation {
+        /// The refused system call's number.
+        syscall: u32,
+    },
     /// The process was reaped.
     Exited(ExitKind),
 }

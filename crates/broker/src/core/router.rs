@@ -73,6 +73,10 @@ pub enum Fault {
     /// The socket failed.
     #[error("socket error: {0}")]
     ReadFailed(String),
+    /// Its stderr went over the relay's rate limit (reported by the relay,
+    /// not the receive thread): which limit.
+    #[error("stderr log flood: {0}")]
+    LogFlood(String),
 }
 
 /// Why a message is bad. Payload-free, so it can be logged and audited.
@@ -204,14 +208,40 @@ impl Broker {
                 self.kill(now, role, GoneReason::Unresponsive);
             }
             RendererEvent::Inspected(result) if current => self.inspected(now, role, result),
+            RendererEvent::SandboxViolation { syscall } if current => {
+                self.sandbox_violation(now, role, generation, syscall)
+            }
             // A replaced renderer: nothing it reports changes anything.
             RendererEvent::Spawned { .. }
             | RendererEvent::Fault { .. }
             | RendererEvent::SurfaceFailed { .. }
             | RendererEvent::Disconnected
             | RendererEvent::Backlogged
-            | RendererEvent::Inspected(_) => {}
+            | RendererEvent::Inspected(_)
+            | RendererEvent::SandboxViolation { .. } => {}
         }
+    }
+
+    /// The renderer's own last words (its seccomp filter is killing it): at
+    /// worst a lie that gets it replaced.
+    fn sandbox_violation(&mut self, now: Instant, role: Role, generation: u32, syscall: u32) {
+        let pid = self.windows.get(&role).and_then(|w| w.renderer.pid);
+        self.audit.record(AuditEvent {
+            direction: Direction::In,
+            role,
+            generation,
+            pid,
+            kind: "sandbox-violation",
+            size: 0,
+            verdict: Verdict::Refused(format!("syscall {syscall}")),
+        });
+        tracing::error!(
+            role = role.as_str(),
+            generation,
+            syscall,
+            "renderer's sandbox refused a system call; replacing it"
+        );
+        self.kill(now, role, GoneReason::SandboxViolation { syscall });
     }
 
     /// A message from a renderer since replaced: audited, nothing else.
@@ -381,6 +411,7 @@ impl Fault {
             | Fault::Empty
             | Fault::UnknownControl { .. }
             | Fault::ReadFailed(_) => "malformed-datagram",
+            Fault::LogFlood(_) => "stderr-flood",
         }
     }
 }

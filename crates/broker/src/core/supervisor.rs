@@ -44,6 +44,12 @@ pub enum GoneReason {
     Refused,
     /// Its window was closed.
     Closed,
+    /// Its seccomp filter refused a system call (the sandbox said so on
+    /// stderr before the process died).
+    SandboxViolation {
+        /// The refused system call's number.
+        syscall: u32,
+    },
 }
 
 impl GoneReason {
@@ -59,6 +65,23 @@ impl GoneReason {
             GoneReason::Unresponsive => "unresponsive",
             GoneReason::Refused => "refused",
             GoneReason::Closed => "closed",
+            GoneReason::SandboxViolation { .. } => "sandbox-violation",
+        }
+    }
+
+    /// The system call refused, for a sandbox violation.
+    pub fn syscall(self) -> Option<u32> {
+        match self {
+            GoneReason::SandboxViolation { syscall } => Some(syscall),
+            GoneReason::CleanExit
+            | GoneReason::AbnormalExit(_)
+            | GoneReason::Crashed(_)
+            | GoneReason::Killed
+            | GoneReason::BadMessage
+            | GoneReason::LaunchFailed
+            | GoneReason::Unresponsive
+            | GoneReason::Refused
+            | GoneReason::Closed => None,
         }
     }
 
@@ -126,6 +149,7 @@ impl Broker {
                 role = role.as_str(),
                 generation,
                 reason = reason.label(),
+                syscall = reason.syscall(),
                 exit = exit.as_str(),
                 "renderer exited"
             );
@@ -136,6 +160,7 @@ impl Broker {
             role = role.as_str(),
             generation,
             reason = reason.label(),
+            syscall = reason.syscall(),
             exit = exit.as_str(),
             "render-process-gone"
         );

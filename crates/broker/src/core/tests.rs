@@ -1032,3 +1032,65 @@ fn taking_the_surface_clears_the_mark_and_sends_the_held_size() {
     let fx = t.answer_pings_until(Role::Main, held + 2 * config.replace_after, step);
     assert!(!T::killed(&fx, Role::Main), "{fx:?}");
 }
+
+#[test]
+fn a_sandbox_violation_is_the_gone_reason_with_its_syscall() {
+    let mut t = T::new();
+    t.start();
+    let fx = t.renderer(Role::Main, RendererEvent::SandboxViolation { syscall: 59 });
+    assert!(T::killed(&fx, Role::Main), "{fx:?}");
+    t.renderer(Role::Main, RendererEvent::Disconnected);
+    let fx = t.renderer(
+        Role::Main,
+        RendererEvent::Exited(ExitKind::Signal(libc::SIGSYS)),
+    );
+    let gone = t.core.gone().back().unwrap();
+    assert_eq!(gone.reason, GoneReason::SandboxViolation { syscall: 59 });
+    assert_eq!(gone.reason.label(), "sandbox-violation");
+    assert_eq!(gone.reason.syscall(), Some(59));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Spawn {
+            role: Role::Main,
+            ..
+        }
+    )));
+    assert!(t
+        .core
+        .audit()
+        .recent()
+        .any(|e| e.kind == "sandbox-violation"
+            && e.verdict == crate::audit::Verdict::Refused("syscall 59".into())));
+}
+
+#[test]
+fn a_stderr_flood_replaces_the_renderer_like_a_bad_message() {
+    let mut t = T::new();
+    t.start();
+    let fx = t.renderer(
+        Role::Main,
+        RendererEvent::Fault {
+            fault: Fault::LogFlood("more than 100 lines per second (burst 1000)".into()),
+            size: 0,
+            pid: None,
+        },
+    );
+    assert!(T::killed(&fx, Role::Main), "{fx:?}");
+    let fx = t.renderer(
+        Role::Main,
+        RendererEvent::Exited(ExitKind::Signal(libc::SIGKILL)),
+    );
+    let gone = t.core.gone().back().unwrap();
+    assert_eq!(gone.reason, GoneReason::BadMessage);
+    assert!(gone
+        .bad_message
+        .as_deref()
+        .is_some_and(|m| m.contains("stderr log flood") && m.contains("lines per second")));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Spawn {
+            role: Role::Main,
+            ..
+        }
+    )));
+}

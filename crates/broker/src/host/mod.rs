@@ -81,6 +81,9 @@ pub enum HostError {
     /// Creating the bootstrap directory failed.
     #[error("bootstrap directory: {0}")]
     BootstrapDir(std::io::Error),
+    /// The bootstrap directory could not be made private (0700, ours).
+    #[error("bootstrap directory: {0}")]
+    BootstrapDirMode(crate::private::PrivateError),
     /// Preparing the sandbox for the child failed.
     #[error("sandbox preparation: {0}")]
     Confinement(String),

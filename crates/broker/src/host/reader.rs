@@ -4,7 +4,9 @@
 //! child for reaping. It never calls ipc-channel, never touches app state,
 //! and stops forwarding after the first refused datagram (the core kills
 //! the renderer; there is nothing more worth reading). When the socket
-//! closes it reaps the process and reports how it ended.
+//! closes it reaps the process, waits (briefly) for the stderr relay to
+//! reach end of file so everything the renderer said is reported first, and
+//! reports how it ended.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Child;
@@ -15,6 +17,7 @@ use workshop_common::codec;
 use workshop_common::{RendererToBroker, Role};
 use workshop_transport::control::{ControlSocket, Strict, StrictError, MAX_MESSAGE_BYTES};
 
+use super::relay;
 use crate::core::{Event, ExitKind, Fault, RendererEvent};
 use crate::queue::EventSender;
 
@@ -26,10 +29,11 @@ pub fn start(
     child: Child,
     events: EventSender,
     condemned: Arc<AtomicBool>,
+    stderr: relay::Finished,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name(format!("recv-{}-{generation}", role.as_str()))
-        .spawn(move || run(role, generation, socket, child, events, condemned))
+        .spawn(move || run(role, generation, socket, child, events, condemned, stderr))
         .map(|_| ())
 }
 
@@ -40,6 +44,7 @@ fn run(
     mut child: Child,
     events: EventSender,
     condemned: Arc<AtomicBool>,
+    stderr: relay::Finished,
 ) {
     let mut buf = Box::new([0u8; MAX_MESSAGE_BYTES]);
     let send = |event| {
@@ -117,5 +122,13 @@ fn run(
             ExitKind::Code(-1)
         }
     };
+    // The relay's last reports (a sandbox violation) come before the exit.
+    if !stderr.wait(relay::DRAIN_GRACE) {
+        tracing::debug!(
+            role = role.as_str(),
+            generation,
+            "stderr still open after the renderer exited"
+        );
+    }
     send(RendererEvent::Exited(exit));
 }

@@ -1,6 +1,8 @@
 //! Starting a renderer process, in the order the docs describe:
 //!
-//! 1. create the control socket pair and a private bootstrap directory;
+//! 1. create the control socket pair and a private bootstrap directory
+//!    (created 0700, then set to exactly 0700 and checked through its
+//!    descriptor, whatever the umask: [`crate::private`]);
 //! 2. prepare the sandbox's spawn step (everything that allocates, before
 //!    the fork);
 //! 3. build the command: the same executable with `--type=renderer`, an
@@ -10,10 +12,11 @@
 //! 4. in the child, before exec: put the renderer's socket at fd 3, mark
 //!    every other descriptor above 2 close-on-exec, then enter the sandbox's
 //!    namespaces (which also sets the parent-death signal);
-//! 5. after the fork: open a pidfd, start the receive thread and the stderr
-//!    relay.
+//! 5. after the fork: open a pidfd, start the stderr relay and the receive
+//!    thread (which waits for the relay before reporting the exit).
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -24,6 +27,7 @@ use workshop_transport::control::{self, ControlSocket};
 use workshop_transport::RENDERER_CONTROL_FD;
 
 use super::{confine, reader, relay, HostConfig, HostError};
+use crate::private;
 use crate::queue::EventSender;
 
 /// A started renderer.
@@ -52,8 +56,10 @@ pub fn start(
     let (control, renderer_end) = control::pair().map_err(HostError::Socket)?;
     let bootstrap_dir = tempfile::Builder::new()
         .prefix("workshop-renderer-")
+        .permissions(std::fs::Permissions::from_mode(private::DIR_MODE))
         .tempdir()
         .map_err(HostError::BootstrapDir)?;
+    private::secure_new_dir(bootstrap_dir.path()).map_err(HostError::BootstrapDirMode)?;
 
     // 2. Sandbox spawn step, prepared before the fork.
     let confinement = confine::prepare(config.sandbox).map_err(HostError::Confinement)?;
@@ -132,6 +138,21 @@ pub fn start(
     .map_err(|e| HostError::Pidfd(e.into()))?;
     let reader_socket = control.try_clone().map_err(HostError::Socket)?;
     let condemned = Arc::new(AtomicBool::new(false));
+    let stderr = match relay::start(
+        role,
+        generation,
+        stderr_read,
+        config.stderr_sink.clone(),
+        events.clone(),
+        relay::LIMITS,
+    ) {
+        Ok(finished) => finished,
+        Err(e) => {
+            // No receive thread yet to reap it: do it here.
+            kill_and_reap(child);
+            return Err(HostError::Thread(e));
+        }
+    };
     reader::start(
         role,
         generation,
@@ -139,10 +160,9 @@ pub fn start(
         child,
         events.clone(),
         condemned.clone(),
+        stderr,
     )
     .map_err(HostError::Thread)?;
-    relay::start(role, generation, stderr_read, config.stderr_sink.clone())
-        .map_err(HostError::Thread)?;
     tracing::debug!(role = role.as_str(), generation, pid, "renderer started");
     Ok(Started {
         pidfd,
@@ -150,4 +170,10 @@ pub fn start(
         bootstrap_dir,
         condemned,
     })
+}
+
+fn kill_and_reap(mut child: std::process::Child) {
+    // ESRCH (already gone) is fine; the wait reaps it either way.
+    let _ = child.kill();
+    let _ = child.wait();
 }
