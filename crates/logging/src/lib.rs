@@ -113,7 +113,20 @@ pub fn filter_from_env() -> String {
     std::env::var("RUST_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_owned())
 }
 
-struct Tagged {
+/// The broker's line format (the event formatter [`init`] installs), for
+/// a subscriber built elsewhere: the test harness logs exactly what the
+/// product would print.
+pub fn broker_format(format: LogFormat, tag: &'static str) -> Tagged {
+    Tagged {
+        tag: Some(tag),
+        format,
+        timestamps: true,
+    }
+}
+
+/// The event formatter behind every Workshop log line.
+#[derive(Debug)]
+pub struct Tagged {
     tag: Option<&'static str>,
     format: LogFormat,
     timestamps: bool,

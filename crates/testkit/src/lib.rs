@@ -118,7 +118,10 @@ impl Harness {
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
             ))
             .with_writer(move || writer.clone())
-            .with_ansi(false)
+            .event_format(workshop_logging::broker_format(
+                workshop_logging::LogFormat::Text,
+                "BROKER",
+            ))
             .finish();
         let guard = tracing::subscriber::set_default(subscriber);
         let renderer_log: RendererLog = Arc::new(Mutex::new(Vec::new()));
