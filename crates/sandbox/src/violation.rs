@@ -113,11 +113,15 @@ pub fn format_violation_line(buf: &mut [u8; LINE_CAPACITY], syscall: i32) -> usi
 /// The syscall number in a violation line (with or without its newline),
 /// or `None` if `line` is not one. For the broker's stderr relay.
 pub fn parse_violation_line(line: &str) -> Option<i64> {
-    let rest = line.trim_end_matches(['\n', '\r']);
+    // Exactly what the handler writes: the marker, ` syscall=`, an optional
+    // `-` (the handler's "unknown" is -1) and 1 to 10 decimal digits (no
+    // `+`, no spaces), at most the one newline.
+    let rest = line.strip_suffix('\n').unwrap_or(line);
     let number = rest
         .strip_prefix(VIOLATION_MARKER)?
         .strip_prefix(" syscall=")?;
-    if number.is_empty() || number.len() > 11 {
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     number.parse().ok()
