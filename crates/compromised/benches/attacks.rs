@@ -1,0 +1,107 @@
+//! What each boundary attack costs the broker while it runs: the other
+//! window's repaint latency (hover → presented frame, the event loop's
+//! responsiveness as a user sees it) and the broker's resident memory.
+//!
+//! A bench binary, not a test: figures are printed, never asserted. Run:
+//! `cargo bench -p workshop-compromised --bench attacks` (the numbers in
+//! docs/SECURITY.md came from this command). Each attack runs in the Login
+//! renderer (`workshop-compromised --misbehave=CASE`, after the real
+//! lockdown) while the Main Window is hovered back and forth.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use workshop_broker::core::{Event, WindowEvent};
+use workshop_common::Role;
+use workshop_testkit::{main_centre, rss_kib, Harness, Options};
+
+/// Repaint samples taken per attack.
+const SAMPLES: usize = 40;
+
+fn options(case: Option<&str>) -> Options {
+    let opts = Options::for_exe(env!("CARGO_BIN_EXE_workshop-compromised"));
+    match case {
+        Some(case) => opts.misbehave(Role::Login, case),
+        None => opts,
+    }
+}
+
+/// Hover on/off the Close button and time each until Main presents.
+fn repaint_latencies(h: &mut Harness, during: &mut dyn FnMut(&mut Harness)) -> Vec<Duration> {
+    let (x, y) = main_centre(None, |w| w.close_button_id());
+    let mut out = Vec::with_capacity(SAMPLES);
+    for i in 0..SAMPLES {
+        during(h);
+        let before = h.frames(Role::Main);
+        let start = Instant::now();
+        if i % 2 == 0 {
+            h.app.hover(Role::Main, x, y);
+        } else {
+            h.app.hover(Role::Main, 5.0, 5.0);
+        }
+        h.wait_frames(Role::Main, before + 1);
+        out.push(start.elapsed());
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn run(name: &str, case: Option<&str>, storm: bool) {
+    let before = rss_kib();
+    let mut h = Harness::start(Options {
+        capture_logs: false,
+        ..options(case)
+    });
+    h.wait_main_initialized();
+    h.click_check();
+    h.until("login opened", |app| {
+        app.driver().core().window(Role::Login).is_some()
+    });
+    let mut peak = rss_kib();
+    let mut step = 0u32;
+    let mut during = |h: &mut Harness| {
+        if storm {
+            for _ in 0..16 {
+                step += 1;
+                h.app.feed(Event::Window {
+                    role: Role::Login,
+                    event: WindowEvent::Resized {
+                        width: 400 + (step % 64),
+                        height: 400,
+                        scale: 1.0,
+                    },
+                });
+            }
+        }
+        peak = peak.max(rss_kib());
+    };
+    let mut lat = repaint_latencies(&mut h, &mut during);
+    peak = peak.max(rss_kib());
+    lat.sort();
+    println!(
+        "| {name} | {:.2} | {:.2} | {:.2} | {} | {} |",
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.9).as_secs_f64() * 1e3,
+        lat.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        before / 1024,
+        peak / 1024,
+    );
+}
+
+fn main() {
+    println!("| attack (Login renderer) | Main repaint p50 ms | p90 ms | max ms | broker RSS before MiB | peak MiB |");
+    println!("|---|---|---|---|---|---|");
+    run("none (baseline)", None, false);
+    run("surface never read + resize storm", Some("surface-never-read"), true);
+    run("256 MiB stderr without newline", Some("stderr-no-newline"), false);
+    run("log flood", Some("log-flood"), false);
+    run("log forgery", Some("log-spoof"), false);
+    run("thread bomb", Some("thread-bomb"), false);
+    run("host path probes", Some("path-probe"), false);
+    run("message flood", Some("flood"), false);
+    run("frame flood", Some("frame-flood"), false);
+}
