@@ -9,8 +9,13 @@
 //!    broker with `Bootstrap`; accept the broker's connection and its first
 //!    surface. (The renderer hosts the server so that the broker only ever
 //!    *sends* on ipc-channel; see `docs/SECURITY.md`.)
-//! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, seccomp.
-//!    The process is single-threaded here, so every layer covers it all.
+//! 4a. Empty root: `pivot_root` into an empty read-only tmpfs, old root
+//!    detached (no `/proc`, no host path from here on). Needs the
+//!    capabilities uid 0 has in our own user namespace.
+//! 4b. Drop every capability, securebits locked.
+//! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, thread
+//!    limit and priority, seccomp. The process is single-threaded here, so
+//!    every layer covers it all.
 //! 6. Run the probes: try each forbidden thing and record the refusal.
 //! 7. Say `Hello` (version, role, report) and hand over to the runtime.
 
@@ -49,6 +54,12 @@ pub enum BootstrapError {
     /// Step 4: accepting the broker's connection.
     #[error("accepting the broker's surface connection: {0}")]
     AcceptSurface(String),
+    /// Step 4a.
+    #[error("empty root: {0}")]
+    EmptyRoot(workshop_sandbox::LockdownError),
+    /// Step 4b.
+    #[error("capability drop: {0}")]
+    DropCapabilities(workshop_sandbox::LockdownError),
     /// Step 5.
     #[error("lockdown: {0}")]
     Lockdown(workshop_sandbox::LockdownError),
@@ -97,6 +108,10 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
     #[cfg(feature = "hostile")]
     crate::hostile::before_lockdown(&args, &mut runtime);
 
+    // 4a. Empty root. 4b. No capabilities.
+    let empty_root = empty_root(&args)?;
+    let no_capabilities = drop_capabilities(&args)?;
+
     // 5. Lockdown.
     let lockdown_layers = lockdown(&args)?;
 
@@ -105,6 +120,8 @@ pub fn run(args: RendererArgs) -> Result<(), BootstrapError> {
 
     // 7. Hello.
     let mut layers = namespace_layers;
+    layers.push(empty_root);
+    layers.push(no_capabilities);
     layers.extend(lockdown_layers);
     let report = SandboxReport {
         mode: args.sandbox,
@@ -170,6 +187,26 @@ fn lockdown(args: &RendererArgs) -> Result<Vec<LayerStatus>, BootstrapError> {
             .map_err(BootstrapError::Lockdown);
     }
     workshop_sandbox::lockdown(args.sandbox).map_err(BootstrapError::Lockdown)
+}
+
+fn empty_root(args: &RendererArgs) -> Result<LayerStatus, BootstrapError> {
+    #[cfg(feature = "hostile")]
+    if let Some(knobs) = crate::hostile::lockdown_knobs(args) {
+        // Test-only, as in `lockdown`.
+        return workshop_sandbox::empty_root_with(SandboxMode::Enforce, &knobs)
+            .map_err(BootstrapError::EmptyRoot);
+    }
+    workshop_sandbox::empty_root(args.sandbox).map_err(BootstrapError::EmptyRoot)
+}
+
+fn drop_capabilities(args: &RendererArgs) -> Result<LayerStatus, BootstrapError> {
+    #[cfg(feature = "hostile")]
+    if let Some(knobs) = crate::hostile::lockdown_knobs(args) {
+        // Test-only, as in `lockdown`.
+        return workshop_sandbox::drop_capabilities_with(SandboxMode::Enforce, &knobs)
+            .map_err(BootstrapError::DropCapabilities);
+    }
+    workshop_sandbox::drop_capabilities(args.sandbox).map_err(BootstrapError::DropCapabilities)
 }
 
 fn probes(args: &RendererArgs) -> Vec<ProbeResult> {

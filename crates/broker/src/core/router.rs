@@ -842,6 +842,18 @@ fn confinement_mismatches(
     if active(Layer::NoNewPrivs) && !seen.no_new_privs {
         out.push("reports no_new_privs but /proc shows NoNewPrivs: 0".to_owned());
     }
+    if active(Layer::NoCapabilities) && !seen.no_capabilities {
+        out.push("reports no capabilities but /proc shows CapEff, CapPrm or CapBnd set".to_owned());
+    }
+    if active(Layer::EmptyRoot) && !seen.empty_root {
+        out.push("reports an empty root but /proc/PID/root is not the empty tmpfs".to_owned());
+    }
+    if active(Layer::ThreadLimit) && !seen.thread_limited {
+        out.push(
+            "reports a thread limit but /proc shows no binding Max processes or nice value"
+                .to_owned(),
+        );
+    }
     for layer in Layer::NAMESPACES {
         if active(layer) && !seen.separate_namespaces.contains(&layer) {
             out.push(format!(
