@@ -460,6 +460,26 @@ mod tests {
         }
     }
 
+    /// Spy and Starve: a renderer that could stat a host file or `/proc`,
+    /// or start threads without bound, is refused in every confined mode,
+    /// even where a missing layer is only a warning.
+    #[test]
+    fn host_stat_and_thread_bomb_probes_not_denied_are_fatal() {
+        for mode in [SandboxMode::Strict, SandboxMode::Enforce] {
+            for probe in [Probe::StatHostFile, Probe::StatProc, Probe::ThreadBomb] {
+                let mut r = full(mode);
+                let i = Probe::ALL.iter().position(|&p| p == probe).unwrap_or(0);
+                r.probes[i].outcome = ProbeOutcome::Allowed;
+                let s = shortfalls(mode, &r);
+                assert_eq!(
+                    s,
+                    vec![Shortfall::ProbeNotDenied(probe, ProbeOutcome::Allowed)]
+                );
+                assert!(s[0].is_fatal(mode), "{probe:?} {mode:?}");
+            }
+        }
+    }
+
     #[test]
     fn omitted_entries_are_fatal() {
         let mut r = full(SandboxMode::Enforce);

@@ -12,9 +12,11 @@
 //! (`is_rlimit_overlimit` in `kernel/ucount.c`, called from
 //! `copy_process`). Each renderer has its own user namespace, so the count
 //! is that renderer's tasks alone: its namespace's intermediate process and
-//! its own threads, nothing of the user's session. Measured on 6.18: with
-//! the limit at 8, two renderers of the same uid each get 7 threads besides
-//! their main one. Exceeding it needs `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN`
+//! its own threads, nothing of the user's session. Seen on 6.18 (the
+//! `a_thread_bomb_is_contained_per_renderer` test in
+//! `tests/confinement.rs`): a renderer holding every thread its limit
+//! allows leaves a second renderer of the same uid exactly as many.
+//! Exceeding it needs `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN`
 //! in the *init* namespace, or being the host's uid 0 (`INIT_USER`, which
 //! is why [`crate::spawn`] runs a root broker's renderers as `nobody`);
 //! raising a hard limit needs `CAP_SYS_RESOURCE` there too. So it applies

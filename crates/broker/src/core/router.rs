@@ -870,6 +870,52 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// A renderer that claims the empty root, the capability drop or the
+    /// thread limit while `/proc` shows otherwise is caught, one mismatch
+    /// per lie.
+    #[test]
+    fn claims_the_kernel_contradicts_are_mismatches() {
+        use workshop_common::sandbox_report::{LayerStatus, SandboxReport};
+        let report = SandboxReport {
+            mode: SandboxMode::Strict,
+            layers: Layer::ALL
+                .iter()
+                .map(|&layer| LayerStatus {
+                    layer,
+                    state: LayerState::Active,
+                    detail: 0,
+                })
+                .collect(),
+            probes: Vec::new(),
+        };
+        let honest = Confinement {
+            seccomp_mode: 2,
+            no_new_privs: true,
+            separate_namespaces: Layer::NAMESPACES.to_vec(),
+            no_capabilities: true,
+            empty_root: true,
+            thread_limited: true,
+        };
+        assert!(confinement_mismatches(&honest, &report).is_empty());
+        let liar = Confinement {
+            no_capabilities: false,
+            empty_root: false,
+            thread_limited: false,
+            ..honest
+        };
+        let found = confinement_mismatches(&liar, &report);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found.iter().any(|m| m.contains("empty root")), "{found:?}");
+        assert!(
+            found.iter().any(|m| m.contains("capabilities")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|m| m.contains("thread limit")),
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn bootstrap_path_must_be_one_directory_deep_in_the_private_dir() {
         let dir = Path::new("/tmp/workshop-r1");
