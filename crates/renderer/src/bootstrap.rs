@@ -9,10 +9,11 @@
 //!    broker with `Bootstrap`; accept the broker's connection and its first
 //!    surface. (The renderer hosts the server so that the broker only ever
 //!    *sends* on ipc-channel; see `docs/SECURITY.md`.)
-//! 4a. Empty root: `pivot_root` into an empty read-only tmpfs, old root
-//!    detached (no `/proc`, no host path from here on). Needs the
-//!    capabilities uid 0 has in our own user namespace.
-//! 4b. Drop every capability, securebits locked.
+//!    Then, once the broker is connected:
+//!    * 4a. empty root: `pivot_root` into an empty read-only tmpfs, old
+//!      root detached (no `/proc`, no host path from here on); needs the
+//!      capabilities uid 0 has in our own user namespace;
+//!    * 4b. drop every capability, securebits locked.
 //! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, thread
 //!    limit and priority, seccomp. The process is single-threaded here, so
 //!    every layer covers it all.

@@ -56,6 +56,9 @@ pub const TMPFS_FLAGS: libc::c_ulong =
 /// list it from outside and see it empty; searching it finds nothing
 /// (`ENOENT`), listing it shows only `.` and `..`.
 pub const TMPFS_OPTIONS: &CStr = c"size=4k,nr_inodes=1,mode=0555";
+/// `statfs`'s `f_type` for tmpfs (`TMPFS_MAGIC` in `linux/magic.h`; as a
+/// plain `i64` because libc's type for it differs between targets).
+pub const TMPFS_MAGIC: i64 = 0x0102_1994;
 /// Inodes the empty root has: its root directory and nothing else.
 pub const EMPTY_ROOT_INODES: u64 = 1;
 
@@ -217,7 +220,7 @@ pub struct FsFacts {
 impl FsFacts {
     /// A read-only tmpfs whose only inode is its root.
     pub fn is_empty_root(&self) -> bool {
-        self.f_type == i64::from(libc::TMPFS_MAGIC)
+        self.f_type == TMPFS_MAGIC
             && self.files == EMPTY_ROOT_INODES
             && self.free == 0
             && self.flags & libc::ST_RDONLY == libc::ST_RDONLY
@@ -261,7 +264,7 @@ mod tests {
     #[test]
     fn only_a_read_only_one_inode_tmpfs_counts() {
         let empty = FsFacts {
-            f_type: i64::from(libc::TMPFS_MAGIC),
+            f_type: TMPFS_MAGIC,
             files: 1,
             free: 0,
             flags: libc::ST_RDONLY | libc::ST_NOSUID,

@@ -45,6 +45,11 @@ pub const RENDERER_NICE: i32 = 10;
 /// `RLIMIT_NICE` is expressed as `20 - nice` (the lowest nice allowed).
 const NICE_RLIMIT_BASE: i32 = 20;
 
+// The intermediate and the main thread must fit, and the nice value must be
+// one `RLIMIT_NICE` can express.
+const _: () = assert!(MAX_TASKS >= 2);
+const _: () = assert!(RENDERER_NICE > 0 && RENDERER_NICE < NICE_RLIMIT_BASE);
+
 /// Why the thread limit or the priority could not be applied. One variant
 /// per step.
 #[derive(Debug, thiserror::Error)]
@@ -138,15 +143,4 @@ pub fn apply() -> Result<LayerStatus, ThreadLimitError> {
         state: LayerState::Active,
         detail: u32::try_from(tasks).unwrap_or(u32::MAX),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_nice_floor_is_the_renderer_nice() {
-        assert_eq!(NICE_RLIMIT_BASE - RENDERER_NICE, 10);
-        assert!(MAX_TASKS >= 2, "the intermediate and the main thread");
-    }
 }
