@@ -140,11 +140,6 @@ impl Inspection {
         self.ns_pids.last().copied()
     }
 
-    /// Whether uid 0 inside the process's user namespace maps to anything.
-    pub fn maps_root(&self) -> bool {
-        self.uid_map.iter().any(|m| m.inside == 0 && m.count > 0)
-    }
-
     /// Whether the process holds no capability and can gain none: empty
     /// effective, permitted and bounding sets.
     pub fn no_capabilities(&self) -> bool {
