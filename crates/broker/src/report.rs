@@ -133,9 +133,12 @@ fn to_table(
     out.push_str("\nSeen by the broker from /proc: ");
     match seen {
         Some(Ok(c)) => out.push_str(&format!(
-            "Seccomp: {}, NoNewPrivs: {}, namespaces not shared with the broker: {}\n",
+            "Seccomp: {}, NoNewPrivs: {}, no capabilities: {}, empty root: {}, thread limit: {}, namespaces not shared with the broker: {}\n",
             c.seccomp_mode,
             u8::from(c.no_new_privs),
+            c.no_capabilities,
+            c.empty_root,
+            c.thread_limited,
             c.separate_namespaces
                 .iter()
                 .map(|l| l.name())
@@ -195,6 +198,9 @@ fn to_json(
         Some(Ok(c)) => json!({
             "seccomp": c.seccomp_mode,
             "no_new_privs": c.no_new_privs,
+            "no_capabilities": c.no_capabilities,
+            "empty_root": c.empty_root,
+            "thread_limited": c.thread_limited,
             "separate_namespaces": c.separate_namespaces.iter().map(|l| l.name()).collect::<Vec<_>>(),
         }),
         Some(Err(e)) => json!({ "error": e }),

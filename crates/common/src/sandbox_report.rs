@@ -47,7 +47,9 @@ impl SandboxMode {
 /// One confinement layer, in the order they are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Layer {
-    /// New user namespace, mapped to an unprivileged id, no capabilities.
+    /// New user namespace: uid 0 inside maps to one unprivileged id outside
+    /// (the broker's uid, or `nobody` when the broker is root), so whatever
+    /// capabilities the renderer holds hold only over its own namespaces.
     UserNamespace,
     /// New PID namespace: the renderer is PID 1 and sees no other process.
     PidNamespace,
@@ -59,6 +61,13 @@ pub enum Layer {
     UtsNamespace,
     /// New mount namespace.
     MountNamespace,
+    /// The root is an empty, read-only, one-inode tmpfs (`pivot_root`, old
+    /// root detached, no `/proc`): every path names nothing, whatever the
+    /// seccomp filter lets through.
+    EmptyRoot,
+    /// Every capability dropped (effective, permitted, inheritable, ambient,
+    /// bounding set) and the securebits locked so uid 0 regains none.
+    NoCapabilities,
     /// `PR_SET_NO_NEW_PRIVS`.
     NoNewPrivs,
     /// `PR_SET_DUMPABLE 0`: no core dumps, no ptrace by same-uid processes.
@@ -68,23 +77,29 @@ pub enum Layer {
     Landlock,
     /// Resource limits: no file writes, no core, bounded address space, few fds.
     Rlimits,
+    /// A few tasks at most (`RLIMIT_NPROC`, counted per user namespace), at
+    /// a lower CPU priority it cannot raise back (nice, `RLIMIT_NICE`).
+    ThreadLimit,
     /// Seccomp-bpf allowlist.
     Seccomp,
 }
 
 impl Layer {
     /// Every layer, in application order.
-    pub const ALL: [Layer; 11] = [
+    pub const ALL: [Layer; 14] = [
         Layer::UserNamespace,
         Layer::PidNamespace,
         Layer::NetNamespace,
         Layer::IpcNamespace,
         Layer::UtsNamespace,
         Layer::MountNamespace,
+        Layer::EmptyRoot,
+        Layer::NoCapabilities,
         Layer::NoNewPrivs,
         Layer::NotDumpable,
         Layer::Landlock,
         Layer::Rlimits,
+        Layer::ThreadLimit,
         Layer::Seccomp,
     ];
 
@@ -107,10 +122,13 @@ impl Layer {
             Layer::IpcNamespace => "ipc-namespace",
             Layer::UtsNamespace => "uts-namespace",
             Layer::MountNamespace => "mount-namespace",
+            Layer::EmptyRoot => "empty-root",
+            Layer::NoCapabilities => "no-capabilities",
             Layer::NoNewPrivs => "no-new-privs",
             Layer::NotDumpable => "not-dumpable",
             Layer::Landlock => "landlock",
             Layer::Rlimits => "rlimits",
+            Layer::ThreadLimit => "thread-limit",
             Layer::Seccomp => "seccomp",
         }
     }
@@ -173,11 +191,22 @@ pub enum Probe {
     Unshare,
     /// Map memory writable and executable.
     MapExecutable,
+    /// `stat` a host file (`/etc/passwd`) as an attacker does, with raw
+    /// `newfstatat(AT_FDCWD, path, buf, AT_EMPTY_PATH)` (the flag does not
+    /// make the path empty, and it is the form the filter lets through for
+    /// `fstat`): denied when the answer is the same as for a path that
+    /// exists nowhere.
+    StatHostFile,
+    /// The same for `/proc/self`: no procfs, the host's or any other.
+    StatProc,
+    /// Start more threads than the task limit allows: denied when the
+    /// kernel refuses one (`EAGAIN`).
+    ThreadBomb,
 }
 
 impl Probe {
     /// Every probe, in the order they run.
-    pub const ALL: [Probe; 11] = [
+    pub const ALL: [Probe; 14] = [
         Probe::OpenRead,
         Probe::CreateFile,
         Probe::TcpSocket,
@@ -189,6 +218,9 @@ impl Probe {
         Probe::SignalBroker,
         Probe::Unshare,
         Probe::MapExecutable,
+        Probe::StatHostFile,
+        Probe::StatProc,
+        Probe::ThreadBomb,
     ];
 
     /// Name for tables and JSON.
@@ -205,6 +237,9 @@ impl Probe {
             Probe::SignalBroker => "signal-broker",
             Probe::Unshare => "unshare",
             Probe::MapExecutable => "mmap-exec",
+            Probe::StatHostFile => "stat-host-file",
+            Probe::StatProc => "stat-proc",
+            Probe::ThreadBomb => "thread-bomb",
         }
     }
 }
@@ -445,6 +480,26 @@ mod tests {
                 )]
             );
             assert!(s[0].is_fatal(mode));
+        }
+    }
+
+    /// Spy and Starve: a renderer that could stat a host file or `/proc`,
+    /// or start threads without bound, is refused in every confined mode,
+    /// even where a missing layer is only a warning.
+    #[test]
+    fn host_stat_and_thread_bomb_probes_not_denied_are_fatal() {
+        for mode in [SandboxMode::Strict, SandboxMode::Enforce] {
+            for probe in [Probe::StatHostFile, Probe::StatProc, Probe::ThreadBomb] {
+                let mut r = full(mode);
+                let i = Probe::ALL.iter().position(|&p| p == probe).unwrap_or(0);
+                r.probes[i].outcome = ProbeOutcome::Allowed;
+                let s = shortfalls(mode, &r);
+                assert_eq!(
+                    s,
+                    vec![Shortfall::ProbeNotDenied(probe, ProbeOutcome::Allowed)]
+                );
+                assert!(s[0].is_fatal(mode), "{probe:?} {mode:?}");
+            }
         }
     }
 

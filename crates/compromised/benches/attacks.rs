@@ -96,8 +96,16 @@ fn main() {
     println!("| attack (Login renderer) | Main repaint p50 ms | p90 ms | max ms | broker RSS before MiB | peak MiB |");
     println!("|---|---|---|---|---|---|");
     run("none (baseline)", None, false);
-    run("surface never read + resize storm", Some("surface-never-read"), true);
-    run("256 MiB stderr without newline", Some("stderr-no-newline"), false);
+    run(
+        "surface never read + resize storm",
+        Some("surface-never-read"),
+        true,
+    );
+    run(
+        "256 MiB stderr without newline",
+        Some("stderr-no-newline"),
+        false,
+    );
     run("log flood", Some("log-flood"), false);
     run("log forgery", Some("log-spoof"), false);
     run("thread bomb", Some("thread-bomb"), false);

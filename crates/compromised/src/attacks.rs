@@ -17,7 +17,7 @@ use workshop_common::protocol::{BrokerToRenderer, Request, RequestId};
 use workshop_common::sandbox_report::{LayerStatus, SandboxMode};
 use workshop_common::{RendererToBroker, Role, Secret, PROTOCOL_VERSION};
 use workshop_renderer::runtime::{Runtime, RuntimeError};
-use workshop_renderer::Hooks;
+use workshop_renderer::{Hooks, SandboxStep};
 use workshop_transport::control::Received;
 
 /// Sends raw bytes, bypassing every sender-side check.
@@ -77,8 +77,9 @@ impl Hooks for Attack {
         }
     }
 
-    fn lockdown(
+    fn sandbox_step(
         &mut self,
+        step: SandboxStep,
         _mode: SandboxMode,
     ) -> Option<Result<Vec<LayerStatus>, workshop_sandbox::LockdownError>> {
         // Lock down as best effort without one layer and report it honestly,
@@ -98,10 +99,16 @@ impl Hooks for Attack {
             skip: Some(layer),
             lenient,
         };
-        Some(workshop_sandbox::lockdown_with(
-            SandboxMode::Enforce,
-            &knobs,
-        ))
+        let mode = SandboxMode::Enforce;
+        Some(match step {
+            SandboxStep::EmptyRoot => {
+                workshop_sandbox::empty_root_with(mode, &knobs).map(|l| vec![l])
+            }
+            SandboxStep::DropCapabilities => {
+                workshop_sandbox::drop_capabilities_with(mode, &knobs).map(|l| vec![l])
+            }
+            SandboxStep::Lockdown => workshop_sandbox::lockdown_with(mode, &knobs),
+        })
     }
 
     fn rewrite_hello(&mut self, hello: RendererToBroker) -> RendererToBroker {

@@ -192,7 +192,7 @@ fn a_thread_bomb_is_held_at_the_renderer_thread_limit() {
         .and_then(|s| s.split_whitespace().next())
         .and_then(|s| s.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok())
         .unwrap();
-    let limit = 64usize /* TODO sandbox constant */;
+    let limit = workshop_sandbox::thread_limit::MAX_TASKS as usize;
     assert!(
         created < limit,
         "{created} threads (limit {limit} tasks): {line}"

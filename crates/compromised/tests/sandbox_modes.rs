@@ -74,3 +74,31 @@ fn enforce_mode_refuses_a_renderer_without_seccomp() {
     // The replacement (no knob) is accepted.
     h.wait_main_initialized();
 }
+
+/// Spy and Starve: even in enforce mode (where a missing layer is only
+/// logged), a renderer without its empty root can stat host paths and one
+/// without its thread limit can start threads without bound; its own
+/// probes say so, and the broker refuses it. Its replacement (no knob) is
+/// accepted.
+#[test]
+fn enforce_mode_refuses_a_renderer_that_can_stat_the_host_or_bomb_threads() {
+    for (layer, probes) in [
+        ("empty-root", &["stat-host-file", "stat-proc"][..]),
+        ("thread-limit", &["thread-bomb"][..]),
+    ] {
+        let mut h = Harness::start(Options {
+            sandbox: SandboxMode::Enforce,
+            ..support::options().misbehave(Role::Main, &format!("skip-layer={layer}"))
+        });
+        let gone = h.wait_gone_full(Role::Main, 1);
+        assert_eq!(gone.reason, GoneReason::Refused, "{layer}");
+        let log = h.broker_log();
+        for probe in probes {
+            assert!(
+                log.contains(&format!("probe {probe} was Allowed")),
+                "{layer}: {log}"
+            );
+        }
+        h.wait_main_initialized();
+    }
+}

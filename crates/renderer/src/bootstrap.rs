@@ -9,8 +9,14 @@
 //!    broker with `Bootstrap`; accept the broker's connection and its first
 //!    surface. (The renderer hosts the server so that the broker only ever
 //!    *sends* on ipc-channel; see `docs/SECURITY.md`.)
-//! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, seccomp.
-//!    The process is single-threaded here, so every layer covers it all.
+//!    Then, once the broker is connected:
+//!    * 4a. empty root: `pivot_root` into an empty read-only tmpfs, old
+//!      root detached (no `/proc`, no host path from here on); needs the
+//!      capabilities uid 0 has in our own user namespace;
+//!    * 4b. drop every capability, securebits locked.
+//! 5. Lock down: no_new_privs, not dumpable, Landlock, rlimits, thread
+//!    limit and priority, seccomp. The process is single-threaded here, so
+//!    every layer covers it all.
 //! 6. Run the probes: try each forbidden thing and record the refusal.
 //! 7. Say `Hello` (version, role, report) and hand over to the runtime.
 
@@ -27,7 +33,7 @@ use workshop_transport::control::{ControlSocket, InheritError};
 use workshop_transport::surface::SurfaceHandle;
 
 use crate::args::RendererArgs;
-use crate::hooks::Hooks;
+use crate::hooks::{Hooks, SandboxStep};
 use crate::runtime::{Runtime, RuntimeError};
 
 /// Why the renderer could not start. One variant per step.
@@ -50,6 +56,12 @@ pub enum BootstrapError {
     /// Step 4: accepting the broker's connection.
     #[error("accepting the broker's surface connection: {0}")]
     AcceptSurface(String),
+    /// Step 4a.
+    #[error("empty root: {0}")]
+    EmptyRoot(workshop_sandbox::LockdownError),
+    /// Step 4b.
+    #[error("capability drop: {0}")]
+    DropCapabilities(workshop_sandbox::LockdownError),
     /// Step 5.
     #[error("lockdown: {0}")]
     Lockdown(workshop_sandbox::LockdownError),
@@ -98,10 +110,14 @@ pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapErr
 
     runtime.with_hooks(|hooks, rt| hooks.before_lockdown(rt));
 
+    // 4a. Empty root. 4b. No capabilities.
+    let empty_root = confine(&mut runtime, SandboxStep::EmptyRoot, args.sandbox)
+        .map_err(BootstrapError::EmptyRoot)?;
+    let no_capabilities = confine(&mut runtime, SandboxStep::DropCapabilities, args.sandbox)
+        .map_err(BootstrapError::DropCapabilities)?;
+
     // 5. Lockdown.
-    let lockdown_layers = runtime
-        .with_hooks(|hooks, _| hooks.lockdown(args.sandbox))
-        .unwrap_or_else(|| workshop_sandbox::lockdown(args.sandbox))
+    let lockdown_layers = confine(&mut runtime, SandboxStep::Lockdown, args.sandbox)
         .map_err(BootstrapError::Lockdown)?;
 
     // 6. Probes.
@@ -109,6 +125,8 @@ pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapErr
 
     // 7. Hello.
     let mut layers = namespace_layers;
+    layers.extend(empty_root);
+    layers.extend(no_capabilities);
     layers.extend(lockdown_layers);
     let report = SandboxReport {
         mode: args.sandbox,
@@ -161,6 +179,23 @@ fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {
                 })
                 .collect()
         }
+    }
+}
+
+/// One confinement step, as the sandbox crate does it (or as a test
+/// renderer's hooks do it instead).
+fn confine(
+    runtime: &mut Runtime,
+    step: SandboxStep,
+    mode: SandboxMode,
+) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
+    if let Some(done) = runtime.with_hooks(|hooks, _| hooks.sandbox_step(step, mode)) {
+        return done;
+    }
+    match step {
+        SandboxStep::EmptyRoot => workshop_sandbox::empty_root(mode).map(|l| vec![l]),
+        SandboxStep::DropCapabilities => workshop_sandbox::drop_capabilities(mode).map(|l| vec![l]),
+        SandboxStep::Lockdown => workshop_sandbox::lockdown(mode),
     }
 }
 

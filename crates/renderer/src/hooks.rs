@@ -35,6 +35,18 @@ pub enum Milestone {
     FrameAck,
 }
 
+/// A confinement step of the bootstrap (see `bootstrap.rs`, steps 4a–5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxStep {
+    /// 4a: `pivot_root` into the empty root.
+    EmptyRoot,
+    /// 4b: drop every capability.
+    DropCapabilities,
+    /// 5: no_new_privs, not dumpable, Landlock, rlimits, thread limit,
+    /// seccomp.
+    Lockdown,
+}
+
 /// Behaviour a non-product renderer adds. Every default is the product's.
 pub trait Hooks {
     /// The runtime reached `milestone`.
@@ -46,10 +58,11 @@ pub trait Hooks {
     /// After the surface channel is connected, before lockdown.
     fn before_lockdown(&mut self, _rt: &mut Runtime) {}
 
-    /// Replaces the lockdown step: `Some` is used instead of
-    /// `workshop_sandbox::lockdown(mode)`.
-    fn lockdown(
+    /// Replaces a confinement step: `Some` is used instead of what the
+    /// sandbox crate would do for `step` in `mode`.
+    fn sandbox_step(
         &mut self,
+        _step: SandboxStep,
         _mode: SandboxMode,
     ) -> Option<Result<Vec<LayerStatus>, workshop_sandbox::LockdownError>> {
         None

@@ -19,7 +19,7 @@ pub mod surface;
 use std::process::ExitCode;
 
 pub use args::RendererArgs;
-pub use hooks::{Hooks, Milestone, NoHooks};
+pub use hooks::{Hooks, Milestone, NoHooks, SandboxStep};
 
 /// Whether `args` (including the program name) start a renderer.
 pub fn is_renderer_invocation(args: &[String]) -> bool {

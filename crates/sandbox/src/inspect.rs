@@ -2,10 +2,13 @@
 //! trusting the renderer's own report.
 //!
 //! Everything here is read from `/proc/PID` by the broker: the kernel's
-//! `Seccomp:` and `NoNewPrivs:` lines, the effective capabilities, the pid
-//! the renderer has in each nested pid namespace (`NSpid:`), its uid map,
-//! and its namespace links compared with the broker's own. A compromised
-//! renderer cannot forge any of it.
+//! `Seccomp:` and `NoNewPrivs:` lines, the effective, permitted and bounding
+//! capabilities, the real uid outside, the pid the renderer has in each
+//! nested pid namespace (`NSpid:`), its uid map, its namespace links
+//! compared with the broker's own, its root (`/proc/PID/root`: must be the
+//! empty, read-only, one-inode tmpfs of [`crate::empty_root`]), its task
+//! limit (`/proc/PID/limits`) and nice value (`/proc/PID/stat`). A
+//! compromised renderer cannot forge any of it.
 //!
 //! With namespaces the broker's child is not the renderer but a small
 //! intermediate process that waits for it (see [`crate::spawn`]);
@@ -16,6 +19,7 @@ use std::path::PathBuf;
 
 use workshop_common::sandbox_report::Layer;
 
+use crate::empty_root::FsFacts;
 use crate::namespaces::{NamespaceError, ParentNamespaces, NAMESPACES};
 
 /// `Seccomp:` value for a process in seccomp filter mode.
@@ -98,6 +102,20 @@ pub struct Inspection {
     pub no_new_privs: bool,
     /// `CapEff:`, the effective capability mask.
     pub cap_eff: u64,
+    /// `CapPrm:`, the permitted capability mask.
+    pub cap_prm: u64,
+    /// `CapBnd:`, the bounding set.
+    pub cap_bnd: u64,
+    /// `Uid:`, the real uid as the broker's namespace sees it.
+    pub uid_outside: u32,
+    /// `statfs` of `/proc/PID/root`.
+    pub root: FsFacts,
+    /// Entries in `/proc/PID/root` (`None` when it cannot be listed).
+    pub root_entries: Option<usize>,
+    /// `Max processes` soft limit in `/proc/PID/limits` (`None`: unlimited).
+    pub max_tasks: Option<u64>,
+    /// The nice value (`/proc/PID/stat` field 19).
+    pub nice: i32,
     /// `NSpid:`, the pid in each pid namespace from the broker's inwards
     /// (the last is the pid the process sees for itself).
     pub ns_pids: Vec<u32>,
@@ -122,19 +140,37 @@ impl Inspection {
         self.ns_pids.last().copied()
     }
 
-    /// Whether uid 0 inside the process's user namespace maps to anything.
-    pub fn maps_root(&self) -> bool {
-        self.uid_map.iter().any(|m| m.inside == 0 && m.count > 0)
+    /// Whether the process holds no capability and can gain none: empty
+    /// effective, permitted and bounding sets.
+    pub fn no_capabilities(&self) -> bool {
+        self.cap_eff == 0 && self.cap_prm == 0 && self.cap_bnd == 0
+    }
+
+    /// Whether its root is the empty root: a read-only tmpfs whose one inode
+    /// is its root directory, listed empty.
+    pub fn empty_root(&self) -> bool {
+        self.root.is_empty_root() && self.root_entries == Some(0)
+    }
+
+    /// Whether the task limit binds it: at most
+    /// [`crate::thread_limit::MAX_TASKS`], not exempt as the host's uid 0,
+    /// at a nice value no better than [`crate::thread_limit::RENDERER_NICE`].
+    pub fn thread_limited(&self) -> bool {
+        self.max_tasks
+            .is_some_and(|max| max <= crate::thread_limit::MAX_TASKS)
+            && self.uid_outside != 0
+            && self.nice >= crate::thread_limit::RENDERER_NICE
     }
 
     /// Whether the kernel shows the full lockdown: seccomp filter mode,
-    /// no_new_privs, no effective capability, uid 0 unmapped and all six
-    /// namespaces separate.
+    /// no_new_privs, no capability, the empty root, the task limit and all
+    /// six namespaces separate.
     pub fn fully_confined(&self) -> bool {
         self.seccomp == SECCOMP_MODE_FILTER
             && self.no_new_privs
-            && self.cap_eff == 0
-            && !self.maps_root()
+            && self.no_capabilities()
+            && self.empty_root()
+            && self.thread_limited()
             && NAMESPACES.iter().all(|(l, _)| self.separate(*l))
     }
 }
@@ -200,6 +236,26 @@ pub fn inspect_process(pid: u32) -> Result<Inspection, InspectError> {
         "CapEff",
         crate::namespaces::status_hex(&status, "CapEff:"),
     )?;
+    let cap_prm = field(
+        pid,
+        "status",
+        "CapPrm",
+        crate::namespaces::status_hex(&status, "CapPrm:"),
+    )?;
+    let cap_bnd = field(
+        pid,
+        "status",
+        "CapBnd",
+        crate::namespaces::status_hex(&status, "CapBnd:"),
+    )?;
+    let uid_outside = field(
+        pid,
+        "status",
+        "Uid",
+        status_value(&status, "Uid:")
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok()),
+    )?;
     let ns_pids = field(
         pid,
         "status",
@@ -216,6 +272,27 @@ pub fn inspect_process(pid: u32) -> Result<Inspection, InspectError> {
         "mapping",
         parse_id_map(&read(pid, "uid_map")?),
     )?;
+
+    let root_path = proc_path(pid, "root");
+    let root_c =
+        std::ffi::CString::new(root_path.as_os_str().as_encoded_bytes()).map_err(|_| {
+            InspectError::Field {
+                path: root_path.display().to_string(),
+                field: "path",
+            }
+        })?;
+    let root = crate::empty_root::statfs(&root_c).map_err(|source| InspectError::Read {
+        path: root_path.display().to_string(),
+        source,
+    })?;
+    let root_entries = std::fs::read_dir(&root_path).ok().map(Iterator::count);
+    let max_tasks = field(
+        pid,
+        "limits",
+        "Max processes",
+        parse_max_processes(&read(pid, "limits")?),
+    )?;
+    let nice = field(pid, "stat", "nice", parse_nice(&read(pid, "stat")?))?;
 
     let broker = ParentNamespaces::current()?;
     let renderer = ParentNamespaces::of_pid(pid)?;
@@ -236,10 +313,36 @@ pub fn inspect_process(pid: u32) -> Result<Inspection, InspectError> {
         seccomp_filters,
         no_new_privs,
         cap_eff,
+        cap_prm,
+        cap_bnd,
+        uid_outside,
+        root,
+        root_entries,
+        max_tasks,
+        nice,
         ns_pids,
         uid_map,
         namespaces,
     })
+}
+
+/// The soft `Max processes` limit: `Some(None)` for unlimited.
+fn parse_max_processes(limits: &str) -> Option<Option<u64>> {
+    let rest = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max processes"))?;
+    match rest.split_whitespace().next()? {
+        "unlimited" => Some(None),
+        n => n.parse().ok().map(Some),
+    }
+}
+
+/// Field 19 (nice) of `/proc/PID/stat`, counted after the `)` that ends
+/// the command name (which may itself hold spaces and parentheses).
+fn parse_nice(stat: &str) -> Option<i32> {
+    let (_, after) = stat.rsplit_once(')')?;
+    // Fields 3.. follow: state is field 3, nice is field 19.
+    after.split_whitespace().nth(19 - 3)?.parse().ok()
 }
 
 fn parse_id_map(text: &str) -> Option<Vec<IdMapping>> {
@@ -316,11 +419,28 @@ mod tests {
     }
 
     #[test]
+    fn limits_and_stat_parse() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max cpu time              unlimited            unlimited            seconds   \n\
+                      Max processes             4                    4                    processes \n";
+        assert_eq!(parse_max_processes(limits), Some(Some(4)));
+        assert_eq!(
+            parse_max_processes("Max processes  unlimited  unlimited  processes\n"),
+            Some(None)
+        );
+        assert_eq!(parse_max_processes("Max open files 32 32 files\n"), None);
+        let stat = "1 (a) b) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 30 10 1 0 5 0 0";
+        assert_eq!(parse_nice(stat), Some(10));
+        assert_eq!(parse_nice("1 (x"), None);
+    }
+
+    #[test]
     fn the_test_process_is_not_confined() {
         let me = inspect(std::process::id()).unwrap();
         assert!(me.namespaces.iter().all(|c| !c.separate()));
         assert_eq!(me.namespaces.len(), 6);
         assert!(!me.fully_confined());
+        assert!(!me.empty_root(), "{:?}", me.root);
         assert_eq!(me.pid_inside(), Some(std::process::id()));
         assert_eq!(
             renderer_pid(std::process::id()).unwrap(),

@@ -1,16 +1,23 @@
-//! The renderer's lockdown: every in-process layer, in order, once.
+//! The renderer's in-process layers, each applied once, in order, under the
+//! mode's rules.
 //!
-//! Called by the renderer after its handshake and before it reads a single
-//! content message, while it is still single-threaded (Landlock and seccomp
-//! without TSYNC apply to the calling thread and its future threads only, so
-//! the lockdown refuses to run with a second thread alive). The order:
+//! Before the lockdown, in the bootstrap, once the broker has connected to
+//! the renderer's surface server: [`empty_root`] ([`crate::empty_root`]),
+//! then [`drop_capabilities`] ([`crate::capabilities`]). Then [`lockdown`],
+//! after the handshake and before the renderer reads a single content
+//! message. All of it runs while the renderer is single-threaded
+//! (capabilities, Landlock and seccomp without TSYNC apply to the calling
+//! thread and its future threads only, so each refuses to run with a second
+//! thread alive, [`crate::single_thread`]). The lockdown's order:
 //!
 //! 1. `no_new_privs` ([`crate::privileges`]),
 //! 2. not dumpable ([`crate::privileges`]),
 //! 3. Landlock ([`crate::landlock_layer`]),
 //! 4. rlimits ([`crate::rlimits`]),
-//! 5. the SIGSYS handler ([`crate::violation`]) that reports a seccomp
-//!    violation, installed before the filter that then forbids replacing it,
+//! 5. thread limit and priority ([`crate::thread_limit`]): after the
+//!    capability drop, so it is final, then the SIGSYS handler
+//!    ([`crate::violation`]) that reports a seccomp violation, installed
+//!    before the filter that then forbids replacing it,
 //! 6. seccomp ([`crate::seccomp`]) last: it forbids the calls the earlier
 //!    steps make. Its filter is compiled before step 1, so a broken table
 //!    fails before anything is applied.
@@ -28,18 +35,27 @@
 
 use workshop_common::sandbox_report::{Layer, LayerState, LayerStatus, SandboxMode};
 
+use crate::capabilities::{self, CapabilityError};
+use crate::empty_root::{self, EmptyRootError};
 use crate::landlock_layer::{self, LandlockError};
 use crate::privileges;
 use crate::rlimits::{self, RlimitError};
 use crate::seccomp::{self, SeccompError};
+use crate::single_thread::{self, SingleThreadError};
+use crate::thread_limit::{self, ThreadLimitError};
 use crate::violation::{self, ViolationError};
 
+/// The layers applied before the lockdown, in order: [`empty_root`], then
+/// [`drop_capabilities`].
+pub const BOOTSTRAP_LAYERS: [Layer; 2] = [Layer::EmptyRoot, Layer::NoCapabilities];
+
 /// The layers [`lockdown`] applies and reports, in order.
-pub const LOCKDOWN_LAYERS: [Layer; 5] = [
+pub const LOCKDOWN_LAYERS: [Layer; 6] = [
     Layer::NoNewPrivs,
     Layer::NotDumpable,
     Layer::Landlock,
     Layer::Rlimits,
+    Layer::ThreadLimit,
     Layer::Seccomp,
 ];
 
@@ -54,12 +70,16 @@ pub const REQUIRED_LAYERS: [Layer; 1] = [Layer::Seccomp];
 /// Why the lockdown stopped. One variant per step.
 #[derive(Debug, thiserror::Error)]
 pub enum LockdownError {
-    /// Counting the renderer's threads failed.
-    #[error("counting threads in /proc/self/task: {0}")]
-    CountThreads(#[source] std::io::Error),
-    /// More than one thread is running: the layers would not cover the others.
-    #[error("the renderer runs {0} threads; lock down before starting any (Landlock and seccomp apply per thread)")]
-    NotSingleThreaded(usize),
+    /// More than one thread is running (or the check failed): the layers
+    /// would not cover the others.
+    #[error("{0}")]
+    NotSingleThreaded(#[source] SingleThreadError),
+    /// Before the lockdown: the empty root.
+    #[error("empty root: {0}")]
+    EmptyRoot(#[source] EmptyRootError),
+    /// Before the lockdown: the capability drop.
+    #[error("capability drop: {0}")]
+    Capabilities(#[source] CapabilityError),
     /// The seccomp policy did not compile.
     #[error("compiling the seccomp policy: {0}")]
     CompileSeccomp(#[source] SeccompError),
@@ -76,6 +96,9 @@ pub enum LockdownError {
     #[error("rlimits: {0}")]
     Rlimits(#[source] RlimitError),
     /// Step 5.
+    #[error("thread limit: {0}")]
+    ThreadLimit(#[source] ThreadLimitError),
+    /// Step 5, last: the SIGSYS handler.
     #[error("seccomp violation handler: {0}")]
     SigsysHandler(#[source] ViolationError),
     /// Step 6 (fatal in every confined mode: see [`REQUIRED_LAYERS`]).
@@ -104,13 +127,14 @@ impl LockdownError {
     /// The layer the error is about, if it is about one.
     pub fn layer(&self) -> Option<Layer> {
         match self {
-            LockdownError::CountThreads(_)
-            | LockdownError::NotSingleThreaded(_)
-            | LockdownError::CompileSeccomp(_) => None,
+            LockdownError::NotSingleThreaded(_) | LockdownError::CompileSeccomp(_) => None,
+            LockdownError::EmptyRoot(_) => Some(Layer::EmptyRoot),
+            LockdownError::Capabilities(_) => Some(Layer::NoCapabilities),
             LockdownError::NoNewPrivs(_) => Some(Layer::NoNewPrivs),
             LockdownError::NotDumpable(_) => Some(Layer::NotDumpable),
             LockdownError::Landlock(_) => Some(Layer::Landlock),
             LockdownError::Rlimits(_) => Some(Layer::Rlimits),
+            LockdownError::ThreadLimit(_) => Some(Layer::ThreadLimit),
             LockdownError::SigsysHandler(_) | LockdownError::Seccomp(_) => Some(Layer::Seccomp),
             LockdownError::LayerNotActive { layer, .. }
             | LockdownError::RequiredLayerNotActive { layer, .. } => Some(*layer),
@@ -159,6 +183,24 @@ impl StepError for RlimitError {
     }
 }
 
+impl StepError for EmptyRootError {
+    fn errno(&self) -> i32 {
+        EmptyRootError::errno(self)
+    }
+}
+
+impl StepError for CapabilityError {
+    fn errno(&self) -> i32 {
+        CapabilityError::errno(self)
+    }
+}
+
+impl StepError for ThreadLimitError {
+    fn errno(&self) -> i32 {
+        ThreadLimitError::errno(self)
+    }
+}
+
 impl StepError for SeccompError {
     fn errno(&self) -> i32 {
         SeccompError::errno(self)
@@ -191,8 +233,93 @@ pub struct Knobs {
 #[cfg(feature = "test-knobs")]
 pub const SKIPPED_ERRNO: i32 = libc::ENOSYS;
 
+/// Replaces the caller's filesystem view with an empty root according to
+/// `mode` ([`crate::empty_root`]). Needs the capabilities the renderer has
+/// after `exec` as uid 0 of its user namespace, so it comes before
+/// [`drop_capabilities`].
+pub fn empty_root(mode: SandboxMode) -> Result<LayerStatus, LockdownError> {
+    one_layer(mode, None, Layer::EmptyRoot, |step| {
+        step.run(
+            Layer::EmptyRoot,
+            empty_root::enter,
+            LockdownError::EmptyRoot,
+        )
+    })
+}
+
+/// Drops every capability of the calling (single-threaded) process
+/// according to `mode` ([`crate::capabilities`]).
+pub fn drop_capabilities(mode: SandboxMode) -> Result<LayerStatus, LockdownError> {
+    one_layer(mode, None, Layer::NoCapabilities, run_drop_capabilities)
+}
+
+/// [`empty_root`] with test knobs.
+#[cfg(feature = "test-knobs")]
+pub fn empty_root_with(mode: SandboxMode, knobs: &Knobs) -> Result<LayerStatus, LockdownError> {
+    one_layer(mode, knobs.skip, Layer::EmptyRoot, |step| {
+        step.run(
+            Layer::EmptyRoot,
+            empty_root::enter,
+            LockdownError::EmptyRoot,
+        )
+    })
+}
+
+/// [`drop_capabilities`] with test knobs.
+#[cfg(feature = "test-knobs")]
+pub fn drop_capabilities_with(
+    mode: SandboxMode,
+    knobs: &Knobs,
+) -> Result<LayerStatus, LockdownError> {
+    one_layer(
+        mode,
+        knobs.skip,
+        Layer::NoCapabilities,
+        run_drop_capabilities,
+    )
+}
+
+fn run_drop_capabilities(step: &mut Step<'_>) -> Result<(), LockdownError> {
+    single_thread::ensure().map_err(LockdownError::NotSingleThreaded)?;
+    step.run(
+        Layer::NoCapabilities,
+        capabilities::drop_all,
+        LockdownError::Capabilities,
+    )
+}
+
+/// Runs one layer's step under `mode`'s rules (`Disabled`: nothing).
+fn one_layer(
+    mode: SandboxMode,
+    skip: Option<Layer>,
+    layer: Layer,
+    apply: impl FnOnce(&mut Step<'_>) -> Result<(), LockdownError>,
+) -> Result<LayerStatus, LockdownError> {
+    if mode == SandboxMode::Disabled {
+        return Ok(LayerStatus {
+            layer,
+            state: LayerState::Disabled,
+            detail: 0,
+        });
+    }
+    let mut out = Vec::with_capacity(1);
+    apply(&mut Step {
+        mode,
+        skip,
+        lenient: false,
+        out: &mut out,
+    })?;
+    Ok(out.pop().unwrap_or(LayerStatus {
+        layer,
+        state: LayerState::Unavailable {
+            errno: libc::EINVAL,
+        },
+        detail: 0,
+    }))
+}
+
 /// Locks the calling (single-threaded) process down according to `mode` and
-/// returns the five layers' statuses ([`LOCKDOWN_LAYERS`], in order).
+/// returns the six layers' statuses ([`LOCKDOWN_LAYERS`], in order).
 pub fn lockdown(mode: SandboxMode) -> Result<Vec<LayerStatus>, LockdownError> {
     lockdown_inner(mode, None, false)
 }
@@ -220,12 +347,7 @@ fn lockdown_inner(
             .collect());
     }
 
-    let threads = std::fs::read_dir("/proc/self/task")
-        .map_err(LockdownError::CountThreads)?
-        .count();
-    if threads != 1 {
-        return Err(LockdownError::NotSingleThreaded(threads));
-    }
+    single_thread::ensure().map_err(LockdownError::NotSingleThreaded)?;
     let policy = seccomp::compile(std::process::id()).map_err(LockdownError::CompileSeccomp)?;
 
     let mut out = Vec::with_capacity(LOCKDOWN_LAYERS.len());
@@ -251,6 +373,11 @@ fn lockdown_inner(
         LockdownError::Landlock,
     )?;
     step.run(Layer::Rlimits, rlimits::apply, LockdownError::Rlimits)?;
+    step.run(
+        Layer::ThreadLimit,
+        thread_limit::apply,
+        LockdownError::ThreadLimit,
+    )?;
     violation::install_handler().map_err(LockdownError::SigsysHandler)?;
     step.run(
         Layer::Seccomp,
@@ -347,6 +474,14 @@ mod tests {
 
     #[test]
     fn disabled_applies_nothing_and_says_so() {
+        assert_eq!(
+            empty_root(SandboxMode::Disabled).unwrap().state,
+            LayerState::Disabled
+        );
+        assert_eq!(
+            drop_capabilities(SandboxMode::Disabled).unwrap().state,
+            LayerState::Disabled
+        );
         let layers = lockdown(SandboxMode::Disabled).unwrap();
         assert_eq!(
             layers.iter().map(|l| l.layer).collect::<Vec<_>>(),
@@ -367,7 +502,7 @@ mod tests {
         drop(tx);
         other.join().unwrap().unwrap_err();
         match result {
-            Err(LockdownError::NotSingleThreaded(n)) => assert!(n >= 2),
+            Err(LockdownError::NotSingleThreaded(SingleThreadError::OtherThreads)) => {}
             other => panic!("expected NotSingleThreaded, got {other:?}"),
         }
     }

@@ -137,9 +137,10 @@ fn parse_link(target: &str) -> Option<u64> {
 
 /// The renderer's namespace layers compared with its parent's: `Active` when
 /// the namespace differs, `Unavailable` ([`SHARED_NAMESPACE_ERRNO`]) when it
-/// is the broker's own. The user namespace is only `Active` if, in addition,
-/// the renderer is not root inside it and holds no effective capability
-/// (otherwise `Partial`). Call before the lockdown: it reads `/proc/self`.
+/// is the broker's own. (The renderer is uid 0 of its user namespace and
+/// holds capabilities there until [`crate::capabilities`] drops them; that
+/// layer, `NoCapabilities`, reports the privileges.) Call first in the
+/// bootstrap: it reads `/proc/self`, which the empty root removes.
 pub fn namespaces_status(parent: &ParentNamespaces) -> Vec<LayerStatus> {
     let own = ParentNamespaces::current();
     NAMESPACES
@@ -154,7 +155,6 @@ pub fn namespaces_status(parent: &ParentNamespaces) -> Vec<LayerStatus> {
                 Ok(own) if own.ids[i] == parent.ids[i] => LayerState::Unavailable {
                     errno: SHARED_NAMESPACE_ERRNO,
                 },
-                Ok(_) if layer == Layer::UserNamespace && !unprivileged() => LayerState::Partial,
                 Ok(_) => LayerState::Active,
             };
             LayerStatus {
@@ -164,16 +164,6 @@ pub fn namespaces_status(parent: &ParentNamespaces) -> Vec<LayerStatus> {
             }
         })
         .collect()
-}
-
-/// Whether the calling process is neither uid 0 nor holds any effective
-/// capability (in its own user namespace).
-fn unprivileged() -> bool {
-    let root = rustix::process::getuid().is_root() || rustix::process::geteuid().is_root();
-    let caps = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| status_hex(&s, "CapEff:"));
-    !root && caps == Some(0)
 }
 
 /// The hexadecimal value of a `/proc/PID/status` line such as `CapEff:`.

@@ -8,6 +8,13 @@
 //! * `ESRCH` → `Denied` for the probes aimed at the broker's pid (ptrace,
 //!   signal) only: inside its pid namespace the renderer cannot even name the
 //!   broker, which is that layer doing its job.
+//! * `ENOENT` → `Denied` for the probes aimed at paths every host has
+//!   (`/etc/passwd`, `/tmp`): only the empty root makes them vanish.
+//! * the `stat` probes are `Denied` when a host path answers exactly as a
+//!   path that exists nowhere does (whatever the errno: `ENOENT` from the
+//!   empty root, or a filter's `EPERM`): the renderer learns nothing.
+//! * the thread bomb is `Denied` when the kernel refuses a thread
+//!   (`EAGAIN`, the task limit).
 //! * success or any other error → [`ProbeOutcome::Allowed`]: nothing in the
 //!   sandbox stopped the call. An absent X server (`ENOENT`,
 //!   `ECONNREFUSED`) or a missing program (`ENOENT` from `execve`) means the
@@ -18,7 +25,9 @@
 //! child exits at once and is reaped, the program executed does not exist,
 //! ptrace uses `PTRACE_SEIZE` (which does not stop the target) and the
 //! signal is signal 0 (a permission check that delivers nothing), mappings
-//! are unmapped. The only lasting effect of a successful `unshare` probe is
+//! are unmapped, `stat` only reads metadata, the bomb's threads (at most
+//! [`THREAD_BOMB_ATTEMPTS`], small stacks) park and are joined. The only
+//! lasting effect of a successful `unshare` probe is
 //! that the renderer sits in one more (empty) user namespace.
 //!
 //! The renderer decides whether to run them (not under `--no-sandbox`).
@@ -39,6 +48,16 @@ pub const X11_ABSTRACT: &[u8] = b"/tmp/.X11-unix/X0";
 /// A program that does not exist: the `Exec` probe can never replace the
 /// renderer, and `ENOENT` proves the kernel would have run it.
 pub const EXEC_PATH: &CStr = c"/nonexistent/workshop-probe";
+/// A path that exists nowhere: what the `stat` probes compare with.
+pub const NOWHERE_PATH: &CStr = c"/nonexistent/workshop-probe";
+/// The procfs the `StatProc` probe looks for.
+pub const PROC_PATH: &CStr = c"/proc/self";
+/// Threads the `ThreadBomb` probe tries to start: one more than the whole
+/// task limit, which also counts the main thread and the intermediate, so
+/// an enforced limit always refuses one; harmless without a limit.
+pub const THREAD_BOMB_ATTEMPTS: u64 = crate::thread_limit::MAX_TASKS + 1;
+/// Stack size of each bomb thread (they only park).
+pub const THREAD_BOMB_STACK: usize = 64 * 1024;
 
 /// What the probes need to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +86,11 @@ const DENIAL_ERRNOS: &[i32] = &[libc::EPERM, libc::EACCES];
 /// Also a denial for probes aimed at the broker's pid: the pid namespace
 /// hides it.
 const HIDDEN_TARGET_ERRNOS: &[i32] = &[libc::EPERM, libc::EACCES, libc::ESRCH];
+/// Also a denial for probes aimed at paths every host has: the empty root
+/// hides them.
+const HIDDEN_PATH_ERRNOS: &[i32] = &[libc::EPERM, libc::EACCES, libc::ENOENT];
+/// The task limit's refusal.
+const TASK_LIMIT_ERRNOS: &[i32] = &[libc::EAGAIN];
 
 /// Runs every probe in [`Probe::ALL`] order.
 pub fn run_probes(ctx: &ProbeContext) -> Vec<ProbeResult> {
@@ -83,8 +107,8 @@ pub fn run_probes(ctx: &ProbeContext) -> Vec<ProbeResult> {
 pub fn run_probe(probe: Probe, ctx: &ProbeContext) -> ProbeOutcome {
     let pid = libc::pid_t::try_from(ctx.broker_pid).unwrap_or(libc::pid_t::MAX);
     match probe {
-        Probe::OpenRead => classify(open_read(), DENIAL_ERRNOS),
-        Probe::CreateFile => classify(create_file(), DENIAL_ERRNOS),
+        Probe::OpenRead => classify(open_read(), HIDDEN_PATH_ERRNOS),
+        Probe::CreateFile => classify(create_file(), HIDDEN_PATH_ERRNOS),
         Probe::TcpSocket => classify(tcp_socket(), DENIAL_ERRNOS),
         Probe::ConnectX11 => classify(connect_unix(X11_SOCKET, false), DENIAL_ERRNOS),
         Probe::ConnectAbstract => classify(connect_unix(X11_ABSTRACT, true), DENIAL_ERRNOS),
@@ -94,6 +118,18 @@ pub fn run_probe(probe: Probe, ctx: &ProbeContext) -> ProbeOutcome {
         Probe::SignalBroker => classify(signal(pid), HIDDEN_TARGET_ERRNOS),
         Probe::Unshare => classify(unshare(), DENIAL_ERRNOS),
         Probe::MapExecutable => classify(map_exec(), DENIAL_ERRNOS),
+        Probe::StatHostFile => same_as_nowhere(stat(READ_PATH), stat(NOWHERE_PATH)),
+        Probe::StatProc => same_as_nowhere(stat(PROC_PATH), stat(NOWHERE_PATH)),
+        Probe::ThreadBomb => classify(thread_bomb(), TASK_LIMIT_ERRNOS),
+    }
+}
+
+/// `Denied` when `attempt` failed exactly as `nowhere` (the same call on
+/// [`NOWHERE_PATH`]) did: the path told the renderer nothing.
+fn same_as_nowhere(attempt: Attempt, nowhere: Attempt) -> ProbeOutcome {
+    match (attempt, nowhere) {
+        (Err(errno), Err(other)) if errno == other => ProbeOutcome::Denied { errno },
+        _ => ProbeOutcome::Allowed,
     }
 }
 
@@ -257,6 +293,62 @@ fn unshare() -> Attempt {
     check(ret, |_| {})
 }
 
+/// `stat` as the Spy attack spelled it. Not `stat(3)`: glibc makes that
+/// `newfstatat(AT_FDCWD, path, buf, 0)`, which the seccomp filter kills
+/// (only the `AT_EMPTY_PATH` form is allowed), and a probe must not end the
+/// renderer. `sandbox-probe --then=plain-stat` shows `stat(3)` without the
+/// filter.
+pub fn stat(path: &CStr) -> Result<(), i32> {
+    // SAFETY: a zeroed stat is a valid buffer.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // The attacker's spelling: a real path with fstat's flag, which does
+    // not make the path empty.
+    // SAFETY: NUL-terminated path; `st` is valid to write.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_newfstatat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            &raw mut st,
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    check(ret, |_| {})
+}
+
+/// Starts up to [`THREAD_BOMB_ATTEMPTS`] parked threads, then releases and
+/// joins every one started; `Err` with the first refusal's errno.
+fn thread_bomb() -> Attempt {
+    let mut parked = Vec::new();
+    let mut refused = None;
+    for _ in 0..THREAD_BOMB_ATTEMPTS {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let started = std::thread::Builder::new()
+            .stack_size(THREAD_BOMB_STACK)
+            .spawn(move || {
+                // Returns when `release` is dropped.
+                let _ = wait.recv();
+            });
+        match started {
+            Ok(handle) => parked.push((release, handle)),
+            Err(e) => {
+                refused = Some(e.raw_os_error().unwrap_or(libc::EINVAL));
+                break;
+            }
+        }
+    }
+    let started = parked.len();
+    for (release, handle) in parked {
+        drop(release);
+        let _ = handle.join();
+    }
+    tracing::debug!(started, refused = ?refused, "thread bomb probe");
+    match refused {
+        Some(errno) => Err(errno),
+        None => Ok(()),
+    }
+}
+
 fn map_exec() -> Attempt {
     let len = 4096;
     // SAFETY: an anonymous private mapping at an address of the kernel's
@@ -312,6 +404,20 @@ mod tests {
             classify(Ok(()), HIDDEN_TARGET_ERRNOS),
             ProbeOutcome::Allowed
         );
+        assert_eq!(
+            same_as_nowhere(Err(libc::ENOENT), Err(libc::ENOENT)),
+            ProbeOutcome::Denied {
+                errno: libc::ENOENT
+            }
+        );
+        assert_eq!(
+            same_as_nowhere(Err(libc::EACCES), Err(libc::ENOENT)),
+            ProbeOutcome::Allowed
+        );
+        assert_eq!(
+            same_as_nowhere(Ok(()), Err(libc::ENOENT)),
+            ProbeOutcome::Allowed
+        );
     }
 
     /// Without a sandbox, the harmless probes report `Allowed`: they are
@@ -326,6 +432,9 @@ mod tests {
             Probe::CreateFile,
             Probe::TcpSocket,
             Probe::MapExecutable,
+            Probe::StatHostFile,
+            Probe::StatProc,
+            Probe::ThreadBomb,
         ] {
             assert_eq!(run_probe(probe, &ctx), ProbeOutcome::Allowed, "{probe:?}");
         }

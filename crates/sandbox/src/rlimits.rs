@@ -5,11 +5,11 @@
 //! one-way for a process without `CAP_SYS_RESOURCE`, which the renderer
 //! lacks), never above the hard limit it already had.
 //!
-//! Not here on purpose: `RLIMIT_NPROC`. It counts every process *and thread*
-//! of the renderer's real uid across the whole system (the broker's uid, so
-//! the user's whole desktop session), so a value low enough to matter would
-//! stop the renderer from making threads and depend on what else the user
-//! runs. Seccomp forbids new processes instead (`clone` without
+//! Not here: `RLIMIT_NPROC`, which is its own layer, [`crate::thread_limit`].
+//! Since Linux 5.14 the kernel counts it per (user namespace, uid), not per
+//! uid system-wide, so in the renderer's own user namespace it counts only
+//! that renderer's tasks (see that module for the kernel code and the test
+//! that shows it). Seccomp forbids new processes besides (`clone` without
 //! `CLONE_THREAD`, `fork`, `vfork`, `clone3`).
 
 use rustix::process::{Resource, Rlimit};
@@ -160,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn nproc_is_not_limited() {
+    fn nproc_belongs_to_the_thread_limit_layer() {
         assert!(LIMITS.iter().all(|l| l.resource != Resource::Nproc));
     }
 }

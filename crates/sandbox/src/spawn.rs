@@ -11,6 +11,15 @@
 //!
 //! What [`SpawnConfinement::enter`] does, in order:
 //!
+//! 0. Only when the broker runs as root and the mode is not `Disabled`:
+//!    become [`ROOT_BROKER_RENDERER_UID`]/[`ROOT_BROKER_RENDERER_GID`] with
+//!    no supplementary groups (raw `setgroups`, `setresgid`, `setresuid`,
+//!    then dumpable again so it may still write its own id maps).
+//!    The kernel never applies `RLIMIT_NPROC` to the host's uid 0 (the
+//!    `INIT_USER` exemption in `copy_process`), so a renderer that is root
+//!    outside could not be held to [`crate::thread_limit`]; and a renderer
+//!    that escaped every layer would be root on the host. This comes first
+//!    because a credential change clears the parent-death signal.
 //! 1. `PR_SET_PDEATHSIG(SIGKILL)`, then checks `getppid()` is still the
 //!    broker (if the broker died before the call, the signal will never
 //!    come: exit at once). Then marks every fd from [`INHERITED_FDS`] up
@@ -24,9 +33,14 @@
 //!    process may write its gid map; it also stops the renderer from ever
 //!    dropping supplementary groups to dodge a negative group permission).
 //! 4. `/proc/self/uid_map` and `gid_map`: [`SANDBOX_UID`]/[`SANDBOX_GID`]
-//!    inside ↦ the broker's effective uid/gid outside, one id each. Not
-//!    0 ↦ 0: when the broker runs as root that would make the renderer root
-//!    in its namespace; as uid 1000 its capabilities are dropped at `exec`.
+//!    (0) inside ↦ the child's effective uid/gid outside (the broker's, or
+//!    `nobody` after step 0), one id each. Being uid 0 inside, the renderer
+//!    keeps every capability across `exec`, but only over the namespaces
+//!    its own user namespace owns: it needs `CAP_SYS_ADMIN` there for one
+//!    thing, the [`crate::empty_root`] `pivot_root` in its bootstrap, and
+//!    right after that [`crate::capabilities`] drops every capability and
+//!    locks the securebits so uid 0 can never regain one. Outside it is the
+//!    one unprivileged id it maps to.
 //! 5. One more fork: `CLONE_NEWPID` moves only the caller's *children* into
 //!    the new pid namespace (and leaves the caller unable to create threads:
 //!    `EINVAL`), so the grandchild becomes PID 1 of the namespace, arms its
@@ -48,16 +62,20 @@
 //! the broker's [`crate::inspect::inspect`] then report the missing layers).
 //!
 //! What the namespaces give:
-//! * user: the renderer is an unprivileged id with no capabilities, and the
-//!   other namespaces are owned by this one, not the host's.
+//! * user: the renderer is one unprivileged id outside, its capabilities
+//!   (until its bootstrap drops them) count only over namespaces this one
+//!   owns, and the other namespaces are owned by this one, not the host's.
 //! * pid: the renderer is PID 1 and sees no other process; the broker's pid
 //!   means nothing inside it.
 //! * net: only a loopback interface, which is down: no network at all.
 //! * ipc: no SysV IPC or POSIX message queues shared with the host.
 //! * uts: its own hostname.
-//! * mount: a private copy of the mount table. There is no `pivot_root`:
-//!   Landlock and seccomp deny every filesystem access instead, so the
-//!   namespace only keeps any mount change from reaching the host.
+//! * mount: a private copy of the mount table, which the renderer itself
+//!   replaces in its bootstrap with an empty root ([`crate::empty_root`]:
+//!   `pivot_root` into an empty read-only tmpfs, old root detached, no
+//!   `/proc`). It cannot happen here: `exec` needs the binary, ld.so and
+//!   the shared libraries from the host root, and the bootstrap needs
+//!   `/proc/self/ns` and the broker-visible bootstrap directory first.
 //!
 //! Caveat: the kernel sends the parent-death signal when the *thread* that
 //! spawned the child exits, not the process. Spawn renderers from a thread
@@ -111,11 +129,21 @@ pub const NAMESPACE_FLAGS: libc::c_int = libc::CLONE_NEWUSER
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWPID;
 
-/// The renderer's uid inside its user namespace: anything but 0, so it holds
-/// no capabilities after `exec`.
-pub const SANDBOX_UID: u32 = 1000;
+/// The renderer's uid inside its user namespace: 0, so that it keeps its
+/// (namespaced) capabilities across `exec` long enough to `pivot_root` into
+/// its empty root; it drops all of them right after
+/// ([`crate::capabilities`]).
+pub const SANDBOX_UID: u32 = 0;
 /// The renderer's gid inside its user namespace.
-pub const SANDBOX_GID: u32 = 1000;
+pub const SANDBOX_GID: u32 = 0;
+
+/// The uid outside a renderer runs as when the broker is root: `nobody`
+/// (the kernel's overflow uid, owning nothing). Not the broker's 0: the
+/// kernel exempts uid 0 from `RLIMIT_NPROC`, and an escaped renderer would
+/// be root on the host.
+pub const ROOT_BROKER_RENDERER_UID: u32 = 65534;
+/// The gid outside a renderer runs as when the broker is root: `nogroup`.
+pub const ROOT_BROKER_RENDERER_GID: u32 = 65534;
 
 /// Exit code of a child whose parent died before the parent-death signal
 /// was armed (nobody is left to read it; it only ends the orphan).
@@ -139,6 +167,8 @@ const ZERO: libc::c_ulong = 0;
 const FORK_FLAGS: libc::c_ulong = libc::SIGCHLD as libc::c_ulong;
 /// The first fd the intermediate closes (it keeps only fd 0).
 const FIRST_AFTER_KEPT: libc::c_ulong = 1;
+/// `SUID_DUMP_USER`, as a prctl argument word.
+const DUMPABLE: libc::c_ulong = 1;
 /// The parent-death signal, as a prctl argument word.
 const DEATH_SIGNAL: libc::c_ulong = libc::SIGKILL as libc::c_ulong;
 
@@ -160,6 +190,8 @@ pub enum SpawnError {
 pub struct SpawnConfinement {
     mode: SandboxMode,
     broker_pid: libc::pid_t,
+    /// `Some((uid, gid))` when step 0 switches to an unprivileged id.
+    switch_to: Option<(u32, u32)>,
     uid_map: Vec<u8>,
     gid_map: Vec<u8>,
     parent_namespaces: ParentNamespaces,
@@ -170,11 +202,15 @@ impl SpawnConfinement {
     /// before `Command::spawn`.
     pub fn prepare(mode: SandboxMode) -> Result<SpawnConfinement, SpawnError> {
         let parent_namespaces = ParentNamespaces::current().map_err(SpawnError::Namespaces)?;
-        let uid = rustix::process::geteuid().as_raw();
-        let gid = rustix::process::getegid().as_raw();
+        let broker_uid = rustix::process::geteuid().as_raw();
+        let broker_gid = rustix::process::getegid().as_raw();
+        let switch_to = (broker_uid == 0 && mode != SandboxMode::Disabled)
+            .then_some((ROOT_BROKER_RENDERER_UID, ROOT_BROKER_RENDERER_GID));
+        let (uid, gid) = switch_to.unwrap_or((broker_uid, broker_gid));
         Ok(SpawnConfinement {
             mode,
             broker_pid: rustix::process::getpid().as_raw_nonzero().get(),
+            switch_to,
             uid_map: format!("{SANDBOX_UID} {uid} 1\n").into_bytes(),
             gid_map: format!("{SANDBOX_GID} {gid} 1\n").into_bytes(),
             parent_namespaces,
@@ -190,6 +226,14 @@ impl SpawnConfinement {
     /// ([`ParentNamespaces::to_arg`]).
     pub fn parent_namespaces(&self) -> &ParentNamespaces {
         &self.parent_namespaces
+    }
+
+    /// The uid and gid the renderer runs as outside its namespaces, when
+    /// that is not the broker's own (the broker is root): whatever the
+    /// renderer must create before its lockdown (its bootstrap server
+    /// socket) must be in a directory this id may write.
+    pub fn renderer_ids(&self) -> Option<(u32, u32)> {
+        self.switch_to
     }
 
     /// The broker's pid, to pass on the renderer's command line (for
@@ -208,6 +252,15 @@ impl SpawnConfinement {
     /// intermediate closes every fd and exits without unwinding, which
     /// would wreck any other process state.
     pub unsafe fn enter(&self) -> io::Result<()> {
+        // Step 0: a root broker's renderer becomes `nobody` first.
+        if let Some((uid, gid)) = self.switch_to {
+            // SAFETY: raw set*id system calls on this single-threaded child
+            // (glibc's wrappers would broadcast to threads it no longer has).
+            if let Err(e) = unsafe { become_unprivileged(uid, gid) } {
+                diagnose(b"setresuid", e, true);
+                return Err(io::Error::from_raw_os_error(e));
+            }
+        }
         // Step 1: die with the broker.
         // SAFETY: prctl with integer arguments.
         if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, DEATH_SIGNAL, ZERO, ZERO, ZERO) } != 0 {
@@ -268,6 +321,37 @@ fn errno() -> i32 {
     io::Error::last_os_error()
         .raw_os_error()
         .unwrap_or(libc::EINVAL)
+}
+
+/// Step 0: no supplementary groups, then `gid`, then `uid` (real,
+/// effective and saved), with raw system calls.
+///
+/// # Safety
+///
+/// Only between `fork` and `exec`, in a single-threaded child.
+unsafe fn become_unprivileged(uid: u32, gid: u32) -> Result<(), i32> {
+    let (uid, gid) = (libc::c_ulong::from(uid), libc::c_ulong::from(gid));
+    // SAFETY: setgroups with an empty list (a null pointer is never read).
+    if unsafe { libc::syscall(libc::SYS_setgroups, ZERO, ZERO) } != 0 {
+        return Err(errno());
+    }
+    // SAFETY: integer arguments only.
+    if unsafe { libc::syscall(libc::SYS_setresgid, gid, gid, gid) } != 0 {
+        return Err(errno());
+    }
+    // SAFETY: integer arguments only.
+    if unsafe { libc::syscall(libc::SYS_setresuid, uid, uid, uid) } != 0 {
+        return Err(errno());
+    }
+    // The uid change made the process non-dumpable, which hands its
+    // `/proc/self` files to root: the id-map writes of steps 3-4 would fail
+    // with EACCES. Dumpable again, as any process is after `exec` until its
+    // lockdown clears it.
+    // SAFETY: prctl with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, DUMPABLE, ZERO, ZERO, ZERO) } != 0 {
+        return Err(errno());
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to the `/proc` file `path` (NUL-terminated) in one write.
@@ -551,12 +635,23 @@ mod tests {
     }
 
     #[test]
-    fn maps_name_an_unprivileged_inside_id() {
+    fn maps_root_inside_to_one_unprivileged_id_outside() {
         let c = SpawnConfinement::prepare(SandboxMode::Strict).unwrap();
         let uid = rustix::process::geteuid().as_raw();
-        assert_eq!(c.uid_map, format!("1000 {uid} 1\n").into_bytes());
-        assert_ne!(SANDBOX_UID, 0);
-        assert_ne!(SANDBOX_GID, 0);
+        let outside = if uid == 0 {
+            assert_eq!(
+                c.renderer_ids(),
+                Some((ROOT_BROKER_RENDERER_UID, ROOT_BROKER_RENDERER_GID))
+            );
+            ROOT_BROKER_RENDERER_UID
+        } else {
+            assert_eq!(c.renderer_ids(), None);
+            uid
+        };
+        assert_ne!(outside, 0);
+        assert_eq!(c.uid_map, format!("0 {outside} 1\n").into_bytes());
+        let disabled = SpawnConfinement::prepare(SandboxMode::Disabled).unwrap();
+        assert_eq!(disabled.renderer_ids(), None);
         assert_eq!(c.broker_pid(), std::process::id());
         assert_eq!(*c.parent_namespaces(), ParentNamespaces::current().unwrap());
     }

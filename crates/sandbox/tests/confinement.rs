@@ -17,6 +17,7 @@ use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
 use workshop_common::sandbox_report::{Layer, Probe, SandboxMode};
 use workshop_sandbox::inspect::SECCOMP_MODE_FILTER;
 use workshop_sandbox::seccomp_policy::RULES;
+use workshop_sandbox::thread_limit::MAX_TASKS;
 use workshop_sandbox::violation::parse_violation_line;
 use workshop_sandbox::{
     inspect, inspect_process, renderer_pid, SpawnConfinement, SANDBOX_VIOLATION_EXIT_CODE,
@@ -121,6 +122,13 @@ impl Spawned {
     /// Sends a "surface": a memfd full of [`SURFACE_BYTE`], as SCM_RIGHTS.
     fn send_surface(&self) -> Surface {
         Surface::send(&self.socket)
+    }
+
+    /// Shuts fd 3 down both ways: a holding probe sees its peer hang up.
+    fn hang_up(&self) {
+        // SAFETY: shutdown on our own socket.
+        let rc = unsafe { libc::shutdown(self.socket.as_raw_fd(), libc::SHUT_RDWR) };
+        assert_eq!(rc, 0, "shutdown: {}", std::io::Error::last_os_error());
     }
 
     /// Receives one datagram from the probe.
@@ -274,6 +282,37 @@ fn eperm() -> String {
     format!("denied:{}", libc::EPERM)
 }
 
+/// What each probe must say when seccomp is on: `EPERM`, but for the
+/// stat probes (the empty root answers `ENOENT`, or the filter `EPERM`)
+/// and the thread bomb (the task limit's `EAGAIN`).
+fn confined(probe: Probe) -> Vec<String> {
+    match probe {
+        Probe::StatHostFile | Probe::StatProc => vec![format!("denied:{}", libc::ENOENT), eperm()],
+        Probe::ThreadBomb => vec![format!("denied:{}", libc::EAGAIN)],
+        _ => vec![eperm()],
+    }
+}
+
+fn assert_confined_probes(report: &Report) {
+    for probe in Probe::ALL {
+        assert!(
+            confined(probe).iter().any(|o| o == report.probe(probe)),
+            "{} was {}\n{}",
+            probe.name(),
+            report.probe(probe),
+            report.text()
+        );
+    }
+}
+
+/// Every layer applied before and in the lockdown, in order.
+fn in_process_layers() -> Vec<Layer> {
+    workshop_sandbox::BOOTSTRAP_LAYERS
+        .into_iter()
+        .chain(workshop_sandbox::LOCKDOWN_LAYERS)
+        .collect()
+}
+
 /// The whole story in Strict mode: every layer active, every probe denied
 /// with EPERM, every syscall the renderer needs still works, shared memory
 /// round-trips, and it exits cleanly.
@@ -304,15 +343,7 @@ fn strict_confinement_denies_every_probe_and_the_renderer_still_works() {
             report.text()
         );
     }
-    for probe in Probe::ALL {
-        assert_eq!(
-            report.probe(probe),
-            eperm(),
-            "{}\n{}",
-            probe.name(),
-            report.text()
-        );
-    }
+    assert_confined_probes(&report);
     for name in [
         "thread",
         "malloc",
@@ -349,9 +380,10 @@ fn strict_confinement_denies_every_probe_and_the_renderer_still_works() {
     }
     // Only stdin, stdout, stderr and the broker socket were inherited.
     assert_eq!(report.facts["open-fds"], "0,1,2,3");
-    // Seen from inside: PID 1 of its namespace, uid 1000.
+    // Seen from inside: PID 1 of its namespace, uid 0 (of its own user
+    // namespace, with every capability dropped).
     assert_eq!(report.facts["pid"], "1");
-    assert_eq!(report.facts["uid"], "1000");
+    assert_eq!(report.facts["uid"], "0");
     assert_eq!(report.facts["shm-first-byte"], SURFACE_BYTE.to_string());
     // The seccomp line carries the number of rules, Landlock the ABI.
     let seccomp = report.layers["seccomp"].clone();
@@ -386,9 +418,21 @@ fn the_kernel_shows_the_confinement_from_outside() {
     assert_eq!(seen.seccomp_filters, Some(3));
     assert!(seen.no_new_privs);
     assert_eq!(seen.cap_eff, 0);
-    assert!(!seen.maps_root(), "{:?}", seen.uid_map);
+    assert_eq!(seen.cap_prm, 0);
+    assert_eq!(seen.cap_bnd, 0);
+    assert!(seen.no_capabilities());
+    // Root inside, one unprivileged id outside.
     assert_eq!(seen.uid_map.len(), 1);
-    assert_eq!(seen.uid_map[0].inside, 1000);
+    assert_eq!(seen.uid_map[0].inside, 0);
+    assert_ne!(seen.uid_map[0].outside, 0);
+    assert_ne!(seen.uid_outside, 0);
+    // Its root, seen through /proc/PID/root: the empty tmpfs.
+    assert!(seen.empty_root(), "{:?} {:?}", seen.root, seen.root_entries);
+    assert_eq!(seen.root_entries, Some(0));
+    // The task limit and the priority.
+    assert_eq!(seen.max_tasks, Some(MAX_TASKS));
+    assert_eq!(seen.nice, workshop_sandbox::thread_limit::RENDERER_NICE);
+    assert!(seen.thread_limited());
     assert_eq!(seen.pid_inside(), Some(1));
     for check in &seen.namespaces {
         assert!(check.separate(), "{:?} shared with the broker", check.layer);
@@ -629,7 +673,7 @@ fn a_violation_with_sigsys_blocked_is_killed_by_the_kernel() {
 /// names it.
 #[test]
 fn strict_refuses_a_missing_layer_and_names_it() {
-    for layer in workshop_sandbox::LOCKDOWN_LAYERS {
+    for layer in in_process_layers() {
         let skip = format!("--skip={}", layer.name());
         let p = spawn(SandboxMode::Strict, &[&skip]);
         let (status, report) = p.finish();
@@ -715,17 +759,16 @@ fn enforce_reports_a_missing_layer_and_applies_the_rest() {
         report.layer(Layer::Landlock),
         format!("unavailable:{}", libc::ENOSYS)
     );
-    for layer in [
-        Layer::NoNewPrivs,
-        Layer::NotDumpable,
-        Layer::Rlimits,
-        Layer::Seccomp,
-    ] {
-        assert_eq!(report.layer(layer), "active", "{}", layer.name());
+    for layer in in_process_layers() {
+        if layer != Layer::Landlock {
+            assert!(
+                report.layer(layer).starts_with("active"),
+                "{}",
+                layer.name()
+            );
+        }
     }
-    for probe in Probe::ALL {
-        assert_eq!(report.probe(probe), eperm(), "{}", probe.name());
-    }
+    assert_confined_probes(&report);
 }
 
 /// Without seccomp (a test knob lets enforce mode go on without it), the
@@ -733,7 +776,17 @@ fn enforce_reports_a_missing_layer_and_applies_the_rest() {
 /// what only seccomp stops shows up as allowed.
 #[test]
 fn without_seccomp_the_probes_show_what_each_other_layer_covers() {
-    let p = spawn(SandboxMode::Enforce, &["--skip=seccomp", "--lenient=1"]);
+    // Without the empty root too: with it, the paths Landlock would refuse
+    // do not even exist (see the next test).
+    let p = spawn(
+        SandboxMode::Enforce,
+        &[
+            "--skip=seccomp",
+            "--lenient=1",
+            "--skip=empty-root",
+            "--then=plain-stat",
+        ],
+    );
     let _surface = p.send_surface();
     let (status, report) = p.finish();
     assert!(status.success(), "{status:?}\n{}", report.text());
@@ -754,6 +807,26 @@ fn without_seccomp_the_probes_show_what_each_other_layer_covers() {
         "{}",
         report.text()
     );
+    // The task limit, not seccomp, stops the thread bomb.
+    assert_eq!(
+        report.probe(Probe::ThreadBomb),
+        format!("denied:{}", libc::EAGAIN),
+        "{}",
+        report.text()
+    );
+    // Without the empty root, stat sees the host: /etc/passwd and /proc are
+    // there (Landlock does not cover stat). This is the Spy attack.
+    for probe in [Probe::StatHostFile, Probe::StatProc] {
+        assert_eq!(
+            report.probe(probe),
+            "allowed",
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+    assert_eq!(report.facts["plain-stat-etc-passwd"], "ok");
+    assert_eq!(report.facts["plain-stat-proc-self"], "ok");
     // Only seccomp stops these: a TCP socket (Landlock only covers bind and
     // connect), fork, W+X memory, nested user namespaces.
     for probe in [
@@ -786,6 +859,90 @@ fn without_seccomp_the_probes_show_what_each_other_layer_covers() {
     }
 }
 
+/// Spy: with the empty root and without seccomp, every path-taking call
+/// answers for a host path exactly as for a path that exists nowhere, both
+/// spelled as the attacker's `newfstatat(AT_FDCWD, path, AT_EMPTY_PATH)`
+/// (the probes) and as plain `stat(3)` (`--then=plain-stat`), and there is
+/// no `/proc`. Opens of host paths find nothing either.
+#[test]
+fn the_empty_root_hides_every_host_path_from_stat() {
+    let p = spawn(
+        SandboxMode::Enforce,
+        &["--skip=seccomp", "--then=plain-stat"],
+    );
+    let _surface = p.send_surface();
+    let (status, report) = p.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    assert_eq!(
+        report.layer(Layer::EmptyRoot),
+        "active",
+        "{}",
+        report.text()
+    );
+    let enoent = format!("denied:{}", libc::ENOENT);
+    for probe in [
+        Probe::StatHostFile,
+        Probe::StatProc,
+        Probe::OpenRead,
+        Probe::CreateFile,
+    ] {
+        assert_eq!(
+            report.probe(probe),
+            enoent,
+            "{}\n{}",
+            probe.name(),
+            report.text()
+        );
+    }
+    for fact in [
+        "plain-stat-etc-passwd",
+        "plain-stat-proc-self",
+        "plain-stat-nowhere",
+    ] {
+        assert_eq!(
+            report.facts[fact],
+            libc::ENOENT.to_string(),
+            "{fact}\n{}",
+            report.text()
+        );
+    }
+}
+
+/// Starve: a thread bomb is contained by the task limit, counted per user
+/// namespace: a renderer holding every thread it may have does not take a
+/// single one from another renderer of the same uid, and the bomb's
+/// renderer keeps running.
+#[test]
+fn a_thread_bomb_is_contained_per_renderer() {
+    // The renderer's namespace holds the intermediate and the main thread.
+    let allowed = (MAX_TASKS - 2).to_string();
+    let mut first = spawn(SandboxMode::Strict, &["--then=thread-bomb-hold"]);
+    let _s1 = first.send_surface();
+    first.read_until("holding");
+    let second = spawn(SandboxMode::Strict, &["--then=thread-bomb"]);
+    let _s2 = second.send_surface();
+    let (status, report) = second.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    assert!(report.has("survived thread-bomb"), "{}", report.text());
+    assert_eq!(report.facts["bomb-threads"], allowed, "{}", report.text());
+    assert_eq!(
+        report.facts["bomb-refused"],
+        libc::EAGAIN.to_string(),
+        "{}",
+        report.text()
+    );
+    first.hang_up();
+    let (status, report) = first.finish();
+    assert!(status.success(), "{status:?}\n{}", report.text());
+    assert_eq!(report.facts["bomb-threads"], allowed, "{}", report.text());
+    assert_eq!(
+        report.layer(Layer::ThreadLimit),
+        "active",
+        "{}",
+        report.text()
+    );
+}
+
 /// `--no-sandbox`: nothing applied, the renderer shares every namespace, and
 /// the probes (which the renderer does not run in this mode) show that each
 /// forbidden thing works: they are real attempts that can fail. ptrace and
@@ -806,7 +963,7 @@ fn disabled_mode_applies_nothing_and_the_probes_can_fail() {
     drop(victim.stdin.take());
     victim.wait().unwrap();
     assert!(status.success(), "{status:?}\n{}", report.text());
-    for layer in workshop_sandbox::LOCKDOWN_LAYERS {
+    for layer in in_process_layers() {
         assert_eq!(report.layer(layer), "disabled", "{}", layer.name());
     }
     for layer in &Layer::ALL[..6] {
@@ -856,6 +1013,7 @@ fn ipc_channel_receives_work_after_lockdown() {
     type Bootstrap = (IpcSender<IpcSharedMemory>, IpcBytesSender);
 
     let (server, name) = IpcOneShotServer::<Bootstrap>::new().unwrap();
+    allow_renderer_to_connect(&name);
     let ipc = format!("--ipc={name}");
     let mut p = spawn(SandboxMode::Strict, &[&ipc]);
     let _raw_surface = p.send_surface();
@@ -886,6 +1044,19 @@ fn ipc_channel_receives_work_after_lockdown() {
     );
     assert_eq!(report.facts["ipc-fragmented-len"], big.len().to_string());
     assert!(surface.iter().all(|&b| b == REPLY_BYTE));
+}
+
+/// A root test process spawns its probes as `nobody` (as a root broker
+/// does): let that id reach the one-shot server's socket.
+fn allow_renderer_to_connect(socket: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if rustix::process::geteuid().as_raw() != 0 {
+        return;
+    }
+    let socket = std::path::Path::new(socket);
+    let dir = socket.parent().unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o777)).unwrap();
 }
 
 /// A panic, even with RUST_BACKTRACE set, prints its message and exits 101:
@@ -945,8 +1116,25 @@ fn enforce_without_namespaces_runs_less_confined_and_says_so() {
     for layer in workshop_sandbox::LOCKDOWN_LAYERS {
         assert_eq!(report.layer(layer), "active", "{}", layer.name());
     }
+    // No user namespace: no capability to pivot with, none to drop.
+    let eperm_state = format!("unavailable:{}", libc::EPERM);
+    assert_eq!(report.layer(Layer::EmptyRoot), eperm_state);
+    assert_eq!(report.layer(Layer::NoCapabilities), eperm_state);
     for probe in Probe::ALL {
-        assert_eq!(report.probe(probe), eperm(), "{}", probe.name());
+        match probe {
+            // Without the empty root the host's paths are there to stat:
+            // reported honestly, and a broker refuses such a renderer.
+            Probe::StatHostFile | Probe::StatProc => {
+                assert_eq!(report.probe(probe), "allowed", "{}", probe.name())
+            }
+            _ => assert!(
+                confined(probe).iter().any(|o| o == report.probe(probe)),
+                "{} was {}\n{}",
+                probe.name(),
+                report.probe(probe),
+                report.text()
+            ),
+        }
     }
     assert!(report.has("done"), "{}", report.text());
 }

@@ -116,6 +116,14 @@ pub struct Confinement {
     pub no_new_privs: bool,
     /// Namespace layers in which the renderer differs from the broker.
     pub separate_namespaces: Vec<Layer>,
+    /// Effective, permitted and bounding capability sets all empty.
+    pub no_capabilities: bool,
+    /// `/proc/PID/root` is the empty root (a read-only one-inode tmpfs,
+    /// listed empty).
+    pub empty_root: bool,
+    /// The task limit binds it (`Max processes` within the policy, not the
+    /// host's uid 0) and its nice value is at least the policy's.
+    pub thread_limited: bool,
 }
 
 /// What a window backend reports.

@@ -2,8 +2,9 @@
 //!
 //! Kept in one file so a reviewer can see every point where the broker
 //! relies on confinement: preparing the spawn step (namespaces, parent-death
-//! signal), naming its own namespaces for the renderer's self-check, and
-//! inspecting a renderer from outside after its handshake.
+//! signal, the renderer's uid), naming its own namespaces for the
+//! renderer's self-check, and inspecting a renderer from outside after its
+//! handshake.
 
 use workshop_common::sandbox_report::{Layer, SandboxMode};
 use workshop_sandbox::{ParentNamespaces, SpawnConfinement};
@@ -36,5 +37,8 @@ pub fn inspect(pid: u32) -> Result<Confinement, String> {
             .into_iter()
             .filter(|&l| seen.separate(l))
             .collect(),
+        no_capabilities: seen.no_capabilities(),
+        empty_root: seen.empty_root(),
+        thread_limited: seen.thread_limited(),
     })
 }

@@ -61,8 +61,14 @@ pub fn start(
         .map_err(HostError::BootstrapDir)?;
     private::secure_new_dir(bootstrap_dir.path()).map_err(HostError::BootstrapDirMode)?;
 
-    // 2. Sandbox spawn step, prepared before the fork.
+    // 2. Sandbox spawn step, prepared before the fork. A root broker's
+    // renderer runs as an unprivileged id, which must be able to make its
+    // bootstrap server socket in the private directory.
     let confinement = confine::prepare(config.sandbox).map_err(HostError::Confinement)?;
+    if let Some((uid, gid)) = confinement.renderer_ids() {
+        std::os::unix::fs::chown(bootstrap_dir.path(), Some(uid), Some(gid))
+            .map_err(HostError::BootstrapDir)?;
+    }
 
     // 3. The command.
     let (stderr_read, stderr_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)

@@ -6,20 +6,30 @@
 //!
 //! ```text
 //! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
-//!               [--skip=LAYER] [--lenient=1] [--crowd-seccomp=1]
+//!               [--skip=LAYER]... [--lenient=1] [--crowd-seccomp=1]
 //!               [--ipc=ONE_SHOT_SERVER_NAME]
 //!               [--then=exit|hold|uname|uname-on-thread|write-stdout|abort|panic|
+//!                       thread-bomb|thread-bomb-hold|plain-stat|
 //!                       violate:CASE|violate-with-sigsys-blocked]
 //! ```
 //!
-//! `--lenient=1` (with `--skip=seccomp`) goes on without the filter in
-//! enforce mode, to show what the other layers hold alone.
+//! Like a renderer it enters its empty root and drops its capabilities
+//! after connecting (`--ipc`) and before the lockdown. `--skip` may be given
+//! once per layer to leave out (test-knobs builds only; one lockdown layer
+//! at most). `--lenient=1` (with `--skip=seccomp`) goes on without the
+//! filter in enforce mode, to show what the other layers hold alone.
 //! `--crowd-seccomp=1` installs allow-all filters before the lockdown that
 //! use up the kernel's per-thread filter budget (`MAX_INSNS_PER_PATH`), so
 //! that the errno filters still fit and the allowlist does not: a real
 //! partially installed stack. `--then=violate:CASE` makes one of the
 //! forbidden calls in [`VIOLATIONS`] after the exercises (it must trap:
 //! `violating CASE NR`, then the handler's line, never `survived CASE`).
+//! `--then=thread-bomb` starts up to [`BOMB_THREADS`] parked threads after
+//! the lockdown and says `fact bomb-threads N` (how many the kernel
+//! allowed) before releasing them. `--then=plain-stat` calls `stat(3)` on
+//! `/etc/passwd`, `/proc/self` and a path that exists nowhere and says
+//! `fact plain-stat-NAME ok|ERRNO` (only without seccomp, which kills that
+//! form of `newfstatat`).
 //!
 //! fd 3, if open, is a `SOCK_SEQPACKET` socket to the "broker": the probe
 //! sends a datagram on it, waits (with `poll`) for a message carrying a
@@ -61,6 +71,10 @@ const REPLY_BYTE: u8 = 0xa5;
 const EXIT_LOCKDOWN_FAILED: i32 = 2;
 /// Exit code for bad arguments.
 const EXIT_USAGE: i32 = 64;
+/// Threads `--then=thread-bomb` tries to start (the task limit must stop
+/// it long before; without the limit this many small parked threads are
+/// still harmless).
+const BOMB_THREADS: usize = 1000;
 /// Upper bound on waiting for the broker's shared-memory message (a guard
 /// against a hung test, not a timing assertion).
 const RECV_TIMEOUT_MS: libc::c_int = 30_000;
@@ -69,7 +83,7 @@ struct Args {
     mode: SandboxMode,
     parent: Option<ParentNamespaces>,
     broker_pid: u32,
-    skip: Option<Layer>,
+    skip: Vec<Layer>,
     lenient: bool,
     crowd_seccomp: bool,
     ipc: Option<String>,
@@ -81,7 +95,7 @@ fn parse_args() -> Result<Args, String> {
         mode: SandboxMode::Strict,
         parent: None,
         broker_pid: 0,
-        skip: None,
+        skip: Vec::new(),
         lenient: false,
         crowd_seccomp: false,
         ipc: None,
@@ -99,14 +113,12 @@ fn parse_args() -> Result<Args, String> {
                 args.parent = Some(ParentNamespaces::parse(value).map_err(|e| e.to_string())?)
             }
             "--broker-pid" => args.broker_pid = value.parse().map_err(|_| "bad pid".to_string())?,
-            "--skip" => {
-                args.skip = Some(
-                    Layer::ALL
-                        .into_iter()
-                        .find(|l| l.name() == value)
-                        .ok_or_else(|| format!("bad layer {value}"))?,
-                )
-            }
+            "--skip" => args.skip.push(
+                Layer::ALL
+                    .into_iter()
+                    .find(|l| l.name() == value)
+                    .ok_or_else(|| format!("bad layer {value}"))?,
+            ),
             "--then" => args.then = value.into(),
             "--lenient" => args.lenient = value == "1",
             "--crowd-seccomp" => args.crowd_seccomp = value == "1",
@@ -144,26 +156,46 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// The bootstrap layers (empty root, capability drop), then the lockdown,
+/// leaving out the layers in `skip`.
 #[cfg(feature = "test-knobs")]
 fn lock(
     mode: SandboxMode,
-    skip: Option<Layer>,
+    skip: &[Layer],
     lenient: bool,
 ) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
-    workshop_sandbox::lockdown_with(mode, &workshop_sandbox::Knobs { skip, lenient })
+    use workshop_sandbox::Knobs;
+    let knobs = |layers: &[Layer]| Knobs {
+        skip: skip.iter().copied().find(|l| layers.contains(l)),
+        lenient,
+    };
+    let mut out = vec![
+        workshop_sandbox::empty_root_with(mode, &knobs(&[Layer::EmptyRoot]))?,
+        workshop_sandbox::drop_capabilities_with(mode, &knobs(&[Layer::NoCapabilities]))?,
+    ];
+    out.extend(workshop_sandbox::lockdown_with(
+        mode,
+        &knobs(&workshop_sandbox::LOCKDOWN_LAYERS),
+    )?);
+    Ok(out)
 }
 
 #[cfg(not(feature = "test-knobs"))]
 fn lock(
     mode: SandboxMode,
-    skip: Option<Layer>,
+    skip: &[Layer],
     lenient: bool,
 ) -> Result<Vec<LayerStatus>, workshop_sandbox::LockdownError> {
-    if skip.is_some() || lenient {
+    if !skip.is_empty() || lenient {
         report("lockdown-error none --skip and --lenient need the test-knobs feature");
         std::process::exit(EXIT_USAGE);
     }
-    workshop_sandbox::lockdown(mode)
+    let mut out = vec![
+        workshop_sandbox::empty_root(mode)?,
+        workshop_sandbox::drop_capabilities(mode)?,
+    ];
+    out.extend(workshop_sandbox::lockdown(mode)?);
+    Ok(out)
 }
 
 fn main() {
@@ -193,7 +225,7 @@ fn main() {
         report("fact crowded-seccomp yes");
     }
 
-    let layers = match lock(args.mode, args.skip, args.lenient) {
+    let layers = match lock(args.mode, &args.skip, args.lenient) {
         Ok(layers) => layers,
         Err(e) => {
             let layer = e.layer().map_or("none", Layer::name);
@@ -265,6 +297,26 @@ fn main() {
             }
             report("survived violate-with-sigsys-blocked");
         }
+        "plain-stat" => {
+            for (name, path) in [
+                ("etc-passwd", c"/etc/passwd"),
+                ("proc-self", c"/proc/self"),
+                ("nowhere", c"/nonexistent/workshop-probe"),
+            ] {
+                // SAFETY: a zeroed stat is a valid buffer.
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                // SAFETY: NUL-terminated path; `st` is valid to write.
+                let rc = unsafe { libc::stat(path.as_ptr(), &mut st) };
+                let seen = if rc == 0 {
+                    "ok".into()
+                } else {
+                    errno().to_string()
+                };
+                report(&format!("fact plain-stat-{name} {seen}"));
+            }
+        }
+        "thread-bomb" => thread_bomb(false),
+        "thread-bomb-hold" => thread_bomb(true),
         "abort" => std::process::abort(),
         "panic" => panic!("sandbox-probe panics on purpose"),
         other => match other.strip_prefix("violate:") {
@@ -272,6 +324,38 @@ fn main() {
             None => report(&format!("usage-error unknown --then={other}")),
         },
     }
+}
+
+/// Starts up to [`BOMB_THREADS`] parked threads, says how many started,
+/// (with `hold`: says `holding` and waits for fd 3 to hang up), releases
+/// and joins them.
+fn thread_bomb(hold_them: bool) {
+    let mut parked = Vec::new();
+    let mut refused = 0;
+    for _ in 0..BOMB_THREADS {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        match std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || wait.recv())
+        {
+            Ok(handle) => parked.push((release, handle)),
+            Err(e) => {
+                refused = e.raw_os_error().unwrap_or(-1);
+                break;
+            }
+        }
+    }
+    report(&format!("fact bomb-threads {}", parked.len()));
+    report(&format!("fact bomb-refused {refused}"));
+    if hold_them {
+        report("holding");
+        hold();
+    }
+    for (release, handle) in parked {
+        drop(release);
+        let _ = handle.join();
+    }
+    report("survived thread-bomb");
 }
 
 /// The fds open at start, e.g. `0,1,2,3` (probed with F_GETFD, before the

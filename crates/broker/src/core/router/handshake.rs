@@ -250,6 +250,18 @@ fn confinement_mismatches(seen: &Confinement, report: &SandboxReport) -> Vec<Str
     if active(Layer::NoNewPrivs) && !seen.no_new_privs {
         out.push("reports no_new_privs but /proc shows NoNewPrivs: 0".to_owned());
     }
+    if active(Layer::NoCapabilities) && !seen.no_capabilities {
+        out.push("reports no capabilities but /proc shows CapEff, CapPrm or CapBnd set".to_owned());
+    }
+    if active(Layer::EmptyRoot) && !seen.empty_root {
+        out.push("reports an empty root but /proc/PID/root is not the empty tmpfs".to_owned());
+    }
+    if active(Layer::ThreadLimit) && !seen.thread_limited {
+        out.push(
+            "reports a thread limit but /proc shows no binding Max processes or nice value"
+                .to_owned(),
+        );
+    }
     for layer in Layer::NAMESPACES {
         if active(layer) && !seen.separate_namespaces.contains(&layer) {
             out.push(format!(
@@ -264,6 +276,52 @@ fn confinement_mismatches(seen: &Confinement, report: &SandboxReport) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A renderer that claims the empty root, the capability drop or the
+    /// thread limit while `/proc` shows otherwise is caught, one mismatch
+    /// per lie.
+    #[test]
+    fn claims_the_kernel_contradicts_are_mismatches() {
+        use workshop_common::sandbox_report::{LayerStatus, SandboxMode};
+        let report = SandboxReport {
+            mode: SandboxMode::Strict,
+            layers: Layer::ALL
+                .iter()
+                .map(|&layer| LayerStatus {
+                    layer,
+                    state: LayerState::Active,
+                    detail: 0,
+                })
+                .collect(),
+            probes: Vec::new(),
+        };
+        let honest = Confinement {
+            seccomp_mode: 2,
+            no_new_privs: true,
+            separate_namespaces: Layer::NAMESPACES.to_vec(),
+            no_capabilities: true,
+            empty_root: true,
+            thread_limited: true,
+        };
+        assert!(confinement_mismatches(&honest, &report).is_empty());
+        let liar = Confinement {
+            no_capabilities: false,
+            empty_root: false,
+            thread_limited: false,
+            ..honest
+        };
+        let found = confinement_mismatches(&liar, &report);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found.iter().any(|m| m.contains("empty root")), "{found:?}");
+        assert!(
+            found.iter().any(|m| m.contains("capabilities")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|m| m.contains("thread limit")),
+            "{found:?}"
+        );
+    }
 
     #[test]
     fn bootstrap_path_must_be_one_directory_deep_in_the_private_dir() {
