@@ -45,8 +45,7 @@ impl Authenticator for SimulatedApi {
     }
 }
 
-/// Refuses every credential (tests, and `--auth=reject` for trying the
-/// error path by hand).
+/// Refuses every credential (the tests of the error path).
 #[derive(Debug, Clone)]
 pub struct RejectAll {
     /// How long before refusing.

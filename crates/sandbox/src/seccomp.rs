@@ -750,11 +750,19 @@ mod tests {
             verdict(&p, libc::SYS_newfstatat, [3, 1, 2, empty, 0, 0]),
             RET_ALLOW
         );
-        for (dirfd, flags) in [
-            (libc::AT_FDCWD, 0),
-            (libc::AT_FDCWD, libc::AT_EMPTY_PATH),
-            (3, 0),
-        ] {
+        // A path-taking stat (a negative dirfd such as AT_FDCWD) is EPERM
+        // whatever its flags; a real fd without AT_EMPTY_PATH traps.
+        for flags in [0, libc::AT_EMPTY_PATH] {
+            assert_eq!(
+                verdict(
+                    &p,
+                    libc::SYS_newfstatat,
+                    [libc::AT_FDCWD as u64, 1, 2, flags as u64, 0, 0]
+                ),
+                RET_ERRNO | libc::EPERM as u32
+            );
+        }
+        for (dirfd, flags) in [(3, 0)] {
             assert_eq!(
                 verdict(
                     &p,

@@ -384,6 +384,12 @@ pub const RULES: &[Rule] = &[
         &[is(3, AT_EMPTY_PATH), cond(0, Width::Dword, Cmp::MaskedEq(FD_SIGN_BIT), 0)],
         "glibc's fstat(3) is newfstatat(fd, \"\", AT_EMPTY_PATH): ipc-channel stats every received fd. Only that flag and a real fd (not AT_FDCWD). Looser than Chromium, which traps and rewrites it to fstat after checking the path is empty: a filter cannot read the path, so a non-empty one could stat a name relative to an fd; the renderer holds no directory fds and its root is empty",
     ),
+    deny_if(
+        libc::SYS_newfstatat,
+        "newfstatat",
+        &[cond(0, Width::Dword, Cmp::MaskedEq(FD_SIGN_BIT), FD_SIGN_BIT)],
+        "a path-taking stat (AT_FDCWD or any negative fd) fails with EPERM, whatever the path: no host path is ever looked up (probes: stat-host-file, stat-proc); the empty root answers the same underneath",
+    ),
     allow(
         libc::SYS_fstat,
         "fstat",

@@ -9,9 +9,10 @@
 //!    empty environment but `TMPDIR` (where the renderer's one-shot server
 //!    goes), stdin from `/dev/null`, stdout to `/dev/null`, stderr to a pipe
 //!    the broker relays;
-//! 4. in the child, before exec: put the renderer's socket at fd 3, mark
-//!    every other descriptor above 2 close-on-exec, then enter the sandbox's
-//!    namespaces (which also sets the parent-death signal);
+//! 4. in the child, before exec: put the renderer's socket at fd 3, then
+//!    enter the sandbox's spawn step, which marks every descriptor above 3
+//!    close-on-exec (in every mode), sets the parent-death signal and makes
+//!    the namespaces;
 //! 5. after the fork: open a pidfd, start the stderr relay and the receive
 //!    thread (which waits for the relay before reporting the exit).
 
@@ -102,8 +103,8 @@ pub fn start(
     // 4. In the child, before exec.
     let renderer_fd = renderer_end.as_raw_fd();
     // SAFETY: the closure runs in the forked child before exec and only
-    // makes async-signal-safe system calls (dup2, fcntl, close_range, and
-    // the sandbox's `enter`, which is written to the same rule); it
+    // makes async-signal-safe system calls (dup2, fcntl, and the sandbox's
+    // `enter`, which is written to the same rule); it
     // allocates nothing and takes no locks.
     unsafe {
         cmd.pre_exec(move || {
@@ -114,17 +115,9 @@ pub fn start(
             } else if libc::dup2(renderer_fd, RENDERER_CONTROL_FD) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            // Everything above the control socket closes at exec (std's own
-            // error pipe is already close-on-exec and must stay open).
-            if libc::syscall(
-                libc::SYS_close_range,
-                (RENDERER_CONTROL_FD + 1) as libc::c_uint,
-                libc::c_uint::MAX,
-                libc::CLOSE_RANGE_CLOEXEC,
-            ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
+            // Everything above the control socket closes at exec: the
+            // sandbox's `enter` marks it, in every mode (std's own error
+            // pipe is already close-on-exec and must stay open).
             confinement.enter()
         });
     }

@@ -1188,7 +1188,7 @@ const VIOLATIONS: &[(&str, libc::c_long)] = &[
     ("kill-self-sigsys", libc::SYS_kill),
     ("tgkill-self-sigsys", libc::SYS_tgkill),
     ("tkill-self", libc::SYS_tkill),
-    ("newfstatat-cwd", libc::SYS_newfstatat),
+    ("newfstatat-fd-no-flag", libc::SYS_newfstatat),
     ("sendto-oob", libc::SYS_sendto),
     ("recvmsg-errqueue", libc::SYS_recvmsg),
     ("prctl-dumpable", libc::SYS_prctl),
@@ -1278,8 +1278,9 @@ fn violate(case: &str) {
         "kill-self-sigsys" => [own, sigsys, 0, 0, 0, 0],
         "tgkill-self-sigsys" => [own, own, sigsys, 0, 0, 0],
         "tkill-self" => [own, 0, 0, 0, 0, 0],
-        // An empty name relative to the cwd, without AT_EMPTY_PATH.
-        "newfstatat-cwd" => [libc::AT_FDCWD as u64, zero_ts, p + 256, 0, 0, 0],
+        // A name relative to a real fd, without AT_EMPTY_PATH (relative to
+        // AT_FDCWD it would be EPERM: the path-taking rule).
+        "newfstatat-fd-no-flag" => [2, zero_ts, p + 256, 0, 0, 0],
         "sendto-oob" => [2, p, 1, libc::MSG_OOB as u64, 0, 0],
         "recvmsg-errqueue" => [2, p, libc::MSG_ERRQUEUE as u64, 0, 0, 0],
         "prctl-dumpable" => [libc::PR_GET_DUMPABLE as u64, 0, 0, 0, 0, 0],
