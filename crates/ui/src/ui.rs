@@ -40,9 +40,13 @@ pub struct Ui {
     hovered: Option<WidgetId>,
     pressed: Option<WidgetId>,
     focused: Option<WidgetId>,
-    /// Focus came from the keyboard (Tab): draw the button focus ring.
+    /// Focus came from the keyboard (Tab): draw the focus ring (CSS
+    /// `:focus-visible`). A click or [`Ui::focus`] focuses without it.
     focus_visible: bool,
     window_focused: bool,
+    /// The previous event was a Space key press: the `Text(" ")` the same
+    /// press may type is not a second click on a focused button.
+    after_space_key: bool,
 }
 
 impl Ui {
@@ -65,6 +69,7 @@ impl Ui {
             focused: None,
             focus_visible: false,
             window_focused: true,
+            after_space_key: false,
         }
     }
 
@@ -357,6 +362,13 @@ impl Ui {
         self.focused
     }
 
+    /// True when a widget has focus that came from the keyboard (Tab /
+    /// Shift+Tab), so its focus ring shows; false after a click or a
+    /// programmatic [`Ui::focus`] (CSS `:focus-visible`).
+    pub fn focus_visible(&self) -> bool {
+        self.focused.is_some() && self.focus_visible
+    }
+
     /// The interactive widget under the pointer.
     pub fn hovered(&self) -> Option<WidgetId> {
         self.hovered
@@ -451,6 +463,7 @@ impl Ui {
     /// Feeds one input event; returns what the owner should react to.
     pub fn handle(&mut self, ev: &Event) -> Vec<UiAction> {
         let mut actions = Vec::new();
+        let after_space_key = std::mem::take(&mut self.after_space_key);
         match ev {
             Event::PointerMoved { x, y } => {
                 self.pointer = Some((*x, *y));
@@ -481,7 +494,14 @@ impl Ui {
             Event::Key { key, modifiers } => self.key(*key, *modifiers, &mut actions),
             Event::Text(s) => {
                 if let Some(id) = self.focused {
-                    if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
+                    if s == " " && self.is_enabled(id) && self.kind(id) == Some(WidgetKind::Button)
+                    {
+                        // Space typed on a focused button clicks it, unless
+                        // the key press already did.
+                        if !after_space_key {
+                            actions.push(UiAction::Clicked(id));
+                        }
+                    } else if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
                         if edit.insert(s) {
                             *layout = None;
                             actions.push(UiAction::Changed(id));
@@ -553,6 +573,8 @@ impl Ui {
     }
 
     fn key(&mut self, key: Key, m: Modifiers, actions: &mut Vec<UiAction>) {
+        let space = matches!(key, Key::Space | Key::Char(' '));
+        self.after_space_key = space && !m.ctrl;
         if key == Key::Tab {
             let order = self.focus_order();
             if order.is_empty() {
@@ -582,7 +604,7 @@ impl Ui {
         }
         match entry.kind() {
             WidgetKind::Button => {
-                if key == Key::Enter || key == Key::Char(' ') {
+                if key == Key::Enter || space {
                     actions.push(UiAction::Clicked(id));
                 }
             }
@@ -605,11 +627,11 @@ impl Ui {
                         edit.right(m.shift);
                         false
                     }
-                    Key::Home => {
+                    Key::Home | Key::Up => {
                         edit.home(m.shift);
                         false
                     }
-                    Key::End => {
+                    Key::End | Key::Down => {
                         edit.end(m.shift);
                         false
                     }
@@ -696,6 +718,7 @@ impl Ui {
         if self.layout_stale {
             self.layout(text);
         }
+        self.update_rings();
         let scale = self.scale;
 
         if self.full_repaint {
@@ -735,6 +758,21 @@ impl Ui {
             total = total.union(&r);
         }
         Some(total)
+    }
+
+    /// Gives the focus ring to the focused widget when focus came from the
+    /// keyboard, takes it from every other one; a widget whose ring changes
+    /// is repainted (its paint rectangle grows or shrinks with the ring).
+    fn update_rings(&mut self) {
+        let owner = self.focused.filter(|_| self.focus_visible);
+        for (i, e) in self.widgets.iter_mut().enumerate() {
+            let ring =
+                owner == Some(WidgetId(i as u32)) && e.enabled && e.visible && e.is_interactive();
+            if e.ring != ring {
+                e.ring = ring;
+                e.dirty = true;
+            }
+        }
     }
 
     /// Merges overlapping damage rectangles and grows them until every
@@ -787,7 +825,6 @@ impl Ui {
                 hovered: self.hovered == Some(id),
                 pressed: self.pressed == Some(id),
                 focused: self.focused == Some(id),
-                focus_visible: self.focus_visible,
                 window_focused: self.window_focused,
             };
             let Some(e) = self.widgets.get_mut(i) else {

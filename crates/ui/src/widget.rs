@@ -293,6 +293,8 @@ pub(crate) struct Entry {
     pub(crate) painted: Option<PxRect>,
     /// Needs repainting.
     pub(crate) dirty: bool,
+    /// Draws the keyboard focus ring (set by the `Ui` before each paint).
+    pub(crate) ring: bool,
 }
 
 /// Interaction state of one widget at paint time.
@@ -301,7 +303,6 @@ pub(crate) struct Look {
     pub(crate) hovered: bool,
     pub(crate) pressed: bool,
     pub(crate) focused: bool,
-    pub(crate) focus_visible: bool,
     pub(crate) window_focused: bool,
 }
 
@@ -314,6 +315,7 @@ impl Entry {
             bounds: None,
             painted: None,
             dirty: true,
+            ring: false,
         }
     }
 
@@ -414,6 +416,12 @@ impl Entry {
         Some(match self.kind {
             // Glyph ink may overhang the advance box by a pixel or two.
             Kind::Label { .. } => r.outset((2.0 * scale).ceil() as u32, 0),
+            // The focus ring lies outside the box (plus a pixel for its
+            // anti-aliased edge).
+            _ if self.ring => {
+                let d = (FOCUS_RING_REACH * scale).ceil() as u32 + 1;
+                r.outset(d, d)
+            }
             _ => r,
         })
     }
@@ -443,6 +451,18 @@ impl Entry {
         };
         let text_clip = paint_rect.intersect(&clip).unwrap_or_default();
         let enabled = self.enabled;
+        if self.ring {
+            let color = match &self.kind {
+                Kind::Button { spec, .. } => spec.style.color,
+                Kind::Input { .. } | Kind::Label { .. } => theme::INPUT_FOCUS_BORDER,
+            };
+            let radius = match &self.kind {
+                Kind::Button { spec, .. } => spec.style.radius,
+                Kind::Input { style, .. } => style.radius,
+                Kind::Label { .. } => 0.0,
+            };
+            paint_focus_ring(canvas, b, radius * scale, color);
+        }
         match &mut self.kind {
             Kind::Label { spec, layout } => {
                 if let Some(l) = layout {
@@ -489,6 +509,29 @@ impl Entry {
     }
 }
 
+/// Width of the keyboard focus ring, logical px.
+const FOCUS_RING_WIDTH: f32 = 2.0;
+/// Gap between a control's box and its focus ring, logical px (CSS
+/// `outline-offset`).
+const FOCUS_RING_GAP: f32 = 2.0;
+/// How far the ring reaches outside the box.
+const FOCUS_RING_REACH: f32 = FOCUS_RING_WIDTH + FOCUS_RING_GAP;
+
+/// The keyboard focus ring: a rounded outline [`FOCUS_RING_WIDTH`] wide,
+/// [`FOCUS_RING_GAP`] outside the control's box `b`, following its corner
+/// radius, like a browser's `:focus-visible` outline.
+fn paint_focus_ring(canvas: &mut Canvas, b: PxBox, radius: f32, color: Color) {
+    let scale = canvas.scale();
+    let reach = FOCUS_RING_REACH * scale;
+    draw::border_rrect(
+        canvas,
+        b.inset(-reach),
+        radius + reach,
+        FOCUS_RING_WIDTH * scale,
+        color,
+    );
+}
+
 fn round(v: f32) -> i32 {
     if v.is_finite() {
         v.round() as i32
@@ -526,17 +569,6 @@ fn paint_button(
         draw::fill_rrect(canvas, b, radius, f);
     }
     draw::border_rrect(canvas, b, radius, bw, border);
-    if look.focused && look.focus_visible && enabled {
-        // Keyboard focus: a thin ring just inside the border.
-        let ring = b.inset(bw + 2.0 * scale);
-        draw::border_rrect(
-            canvas,
-            ring,
-            (radius - bw - 2.0 * scale).max(0.0),
-            scale,
-            ink,
-        );
-    }
     if let Some(l) = layout {
         let x = b.x0 + (b.width() - l.width() * scale) / 2.0;
         let y = b.y0 + (b.height() - st.text.line_height() * scale) / 2.0;

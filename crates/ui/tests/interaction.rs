@@ -375,3 +375,50 @@ fn hostile_coordinates_are_harmless() {
     let mut c = workshop_ui::Canvas::new(400, 400, 1.0).unwrap();
     w.ui.paint(&mut c, &mut text);
 }
+
+#[test]
+fn space_activates_a_focused_button_however_the_platform_sends_it() {
+    let mut w = main_window();
+    w.ui.handle(&key(Key::Tab));
+    assert_eq!(w.ui.focused(), Some(w.check));
+    assert_eq!(
+        w.ui.handle(&key(Key::Space)),
+        vec![UiAction::Clicked(w.check)]
+    );
+    // A platform that sends the key and then the text it types: one click.
+    assert!(
+        w.ui.handle(&Event::Text(" ".into())).is_empty(),
+        "the text of the same Space press"
+    );
+    // A platform that sends only the committed text (the broker today).
+    assert_eq!(
+        w.ui.handle(&Event::Text(" ".into())),
+        vec![UiAction::Clicked(w.check)]
+    );
+    assert!(w.ui.handle(&Event::Text("x".into())).is_empty());
+    // Space in a text input types a space, it clicks nothing.
+    let mut l = LoginWindow::new().unwrap();
+    l.ui.focus(l.email).unwrap();
+    assert!(l.ui.handle(&key(Key::Space)).is_empty());
+    assert_eq!(
+        l.ui.handle(&Event::Text(" ".into())),
+        vec![UiAction::Changed(l.email)]
+    );
+    assert_eq!(l.ui.value(l.email), " ");
+}
+
+#[test]
+fn keyboard_focus_is_visible_pointer_focus_is_not() {
+    let mut w = main_window();
+    w.ui.handle(&key(Key::Tab));
+    assert!(w.ui.focus_visible(), "Tab shows the ring");
+    let (x, y) = centre(w.ui.bounds(w.close).unwrap());
+    w.ui.handle(&Event::PointerPressed { x, y });
+    assert_eq!(w.ui.focused(), Some(w.close));
+    assert!(!w.ui.focus_visible(), "a click focuses without a ring");
+    w.ui.handle(&shift(Key::Tab));
+    assert_eq!(w.ui.focused(), Some(w.check));
+    assert!(w.ui.focus_visible());
+    w.ui.focus(w.close).unwrap();
+    assert!(!w.ui.focus_visible(), "programmatic focus: no ring");
+}

@@ -542,3 +542,90 @@ fn ui_with_no_tree_paints_background() {
     assert_eq!(ui.paint(&mut c, &mut text), Some(c.bounds()));
     assert_eq!(c.pixel_0rgb(200, 200), Some(0xf9f9f9));
 }
+
+fn tab(shift: bool) -> Event {
+    Event::Key {
+        key: workshop_ui::Key::Tab,
+        modifiers: if shift {
+            workshop_ui::Modifiers::SHIFT
+        } else {
+            workshop_ui::Modifiers::NONE
+        },
+    }
+}
+
+/// Keyboard focus draws a 2 px ring 2 px outside the control, in its colour
+/// (buttons) or the input focus colour; pointer focus draws none. Damage
+/// covers the ring: an incremental paint equals a full one.
+#[test]
+fn focus_ring_for_keyboard_focus_only() {
+    for scale in [1.0f32, 2.0] {
+        let mut text = TextSystem::new();
+        let mut w = MainWindow::new(&MainState::LoggedOut).unwrap();
+        let mut c = canvas(scale);
+        w.ui.paint(&mut c, &mut text);
+        let close_box = w.ui.bounds(w.close).unwrap();
+        let check_box = w.ui.bounds(w.check).unwrap();
+        let below = |r: Rect| (r.x + r.w / 2.0, r.bottom() + 3.0);
+        let left = |r: Rect| (r.x - 3.0, r.y + r.h / 2.0);
+        let at = |c: &Canvas, p: (f32, f32)| px(c, p.0, p.1);
+        let bg = theme::BACKGROUND.to_0rgb();
+        assert_eq!(at(&c, below(close_box)), bg);
+
+        w.ui.handle(&tab(false));
+        w.ui.handle(&tab(false));
+        assert_eq!(w.ui.focused(), Some(w.close));
+        let d = w.ui.paint(&mut c, &mut text).unwrap();
+        assert_eq!(at(&c, below(close_box)), theme::RED.to_0rgb(), "{scale}");
+        assert_eq!(at(&c, left(close_box)), theme::RED.to_0rgb(), "{scale}");
+        assert_eq!(
+            at(
+                &c,
+                (close_box.x + close_box.w / 2.0, close_box.bottom() + 5.0)
+            ),
+            bg,
+            "2 px wide"
+        );
+        assert_eq!(at(&c, below(check_box)), bg, "only the focused one");
+        let ring = close_box.to_px_snapped(scale);
+        assert!(
+            d.contains_rect(&ring.outset((4.0 * scale) as u32, (4.0 * scale) as u32)),
+            "damage {d:?} covers the ring"
+        );
+        let mut full = canvas(scale);
+        w.ui.invalidate();
+        w.ui.paint(&mut full, &mut text);
+        assert!(
+            c.to_rgba_image() == full.to_rgba_image(),
+            "incremental == full"
+        );
+
+        // Back to the check button: the old ring is erased.
+        w.ui.handle(&tab(true));
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(at(&c, below(close_box)), bg);
+        assert_eq!(at(&c, below(check_box)), theme::BLUE.to_0rgb());
+
+        // A click focuses Close without a ring.
+        let (x, y) = centre(close_box);
+        w.ui.handle(&Event::PointerPressed { x, y });
+        w.ui.handle(&Event::PointerReleased { x, y });
+        w.ui.handle(&Event::PointerLeft);
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(w.ui.focused(), Some(w.close));
+        assert_eq!(at(&c, below(close_box)), bg);
+        assert_eq!(at(&c, below(check_box)), bg);
+
+        // Inputs get the ring too, in the input focus colour.
+        let mut l = LoginWindow::new().unwrap();
+        let mut c = canvas(scale);
+        l.ui.handle(&tab(false));
+        l.ui.paint(&mut c, &mut text);
+        let email = l.ui.bounds(l.email).unwrap();
+        assert_eq!(at(&c, left(email)), theme::INPUT_FOCUS_BORDER.to_0rgb());
+        write_png(&format!("focus_ring_email_{scale}x.png"), &c);
+        l.ui.handle(&tab(false));
+        l.ui.paint(&mut c, &mut text);
+        assert_eq!(at(&c, left(email)), bg);
+    }
+}
