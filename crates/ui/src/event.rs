@@ -89,6 +89,17 @@ pub enum Event {
         /// Logical y.
         y: f32,
     },
+    /// The primary button went down a second time in quick succession at
+    /// `(x, y)`: a double click. Sent right after that press's
+    /// [`Event::PointerPressed`]; the platform layer, which has the clock and
+    /// the user's double-click settings, decides what is quick. In a text
+    /// input it selects the word under the pointer.
+    DoubleClick {
+        /// Logical x.
+        x: f32,
+        /// Logical y.
+        y: f32,
+    },
     /// The primary button went up at `(x, y)`.
     PointerReleased {
         /// Logical x.

@@ -200,8 +200,12 @@ impl Default for InputStyle {
 pub const DEFAULT_MAX_LEN: usize = 256;
 
 /// A single-line text field. Editing: typing ([`crate::Event::Text`]),
-/// Left/Right (Shift extends the selection), Home/End, Backspace/Delete,
-/// Ctrl+A, Enter submits; a click places the caret.
+/// Left/Right by grapheme and Ctrl+Left/Right by word (Shift extends the
+/// selection), Home/End (and Up/Down), Backspace/Delete (Ctrl: by word),
+/// Ctrl+A, Enter submits; a click places the caret, a drag selects, a
+/// double click selects a word. The selection is drawn as a light
+/// highlight behind the glyphs (behind the bullets in a masked field).
+/// Typing or pasting replaces the selection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TextInput {
     /// Shown in [`theme::PLACEHOLDER`] while the value is empty.
@@ -277,6 +281,9 @@ pub(crate) enum Kind {
         placeholder_layout: Option<TextLayout>,
         /// Horizontal scroll of the text, logical px (keeps the caret in view).
         scroll: f32,
+        /// Where the caret was last painted, logical px (the IME cursor
+        /// area); `None` before the first paint.
+        caret_rect: Option<Rect>,
     },
 }
 
@@ -494,6 +501,7 @@ impl Entry {
                 layout,
                 placeholder_layout,
                 scroll,
+                caret_rect,
             } => {
                 let s = InputPaint {
                     style,
@@ -504,6 +512,20 @@ impl Entry {
                     look,
                 };
                 *scroll = s.paint(canvas, text, b, *scroll, text_clip);
+                let caret_x = match layout.as_ref() {
+                    Some(l) if !edit.value().is_empty() => {
+                        l.caret_x(edit.display_index_of(edit.caret()))
+                    }
+                    _ => 0.0,
+                };
+                let line_h = style.text.line_height();
+                let inner_w = (bounds.w - 2.0 * style.padding).max(0.0);
+                *caret_rect = Some(Rect::new(
+                    bounds.x + style.padding + (caret_x - *scroll).clamp(0.0, inner_w),
+                    bounds.y + (bounds.h - line_h) / 2.0,
+                    1.0,
+                    line_h,
+                ));
             }
         }
     }

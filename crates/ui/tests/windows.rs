@@ -629,3 +629,74 @@ fn focus_ring_for_keyboard_focus_only() {
         assert_eq!(at(&c, left(email)), bg);
     }
 }
+
+fn ev_key(key: workshop_ui::Key, modifiers: workshop_ui::Modifiers) -> Event {
+    Event::Key { key, modifiers }
+}
+
+/// A selection is a light highlight behind the selected glyphs (the mask
+/// dots in a password field), drawn only while the input has focus.
+#[test]
+fn selection_is_drawn_behind_text_and_dots() {
+    use workshop_ui::{Key, Modifiers};
+    for scale in [1.0f32, 2.0] {
+        let mut text = TextSystem::new();
+        let mut w = LoginWindow::new().unwrap();
+        let mut c = canvas(scale);
+        w.ui.focus(w.email).unwrap();
+        w.handle(&Event::Text("bruce@wayne.com".into())).unwrap();
+        w.ui.focus(w.password).unwrap();
+        w.handle(&Event::Text("batman".into())).unwrap();
+        w.ui.paint(&mut c, &mut text);
+        let email = w.ui.bounds(w.email).unwrap();
+        let password = w.ui.bounds(w.password).unwrap();
+        let sel = theme::SELECTION.to_0rgb();
+        assert_eq!(count_colour(&c, email, sel), 0);
+        assert_eq!(count_colour(&c, password, sel), 0);
+
+        // Shift+Home in the password: the dots' whole run is highlighted,
+        // the dots still drawn over it.
+        w.ui.handle(&ev_key(Key::Home, Modifiers::SHIFT));
+        w.ui.paint(&mut c, &mut text);
+        let in_password = count_colour(&c, password, sel);
+        assert!(in_password as f32 > 20.0 * scale * scale, "{in_password}");
+        let dark = count_where(&c, password, |p| p & 0xff < 0x40);
+        assert!(dark > 0, "dots over the highlight");
+        write_png(&format!("selection_password_{scale}x.png"), &c);
+
+        // Focus moves to the email and selects its last word with
+        // Ctrl+Shift+Left; the password's highlight goes away.
+        w.ui.focus(w.email).unwrap();
+        w.ui.handle(&ev_key(
+            Key::Left,
+            Modifiers {
+                shift: true,
+                ctrl: true,
+            },
+        ));
+        assert_eq!(w.ui.selected_text(w.email), Some("wayne.com"));
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(count_colour(&c, password, sel), 0);
+        let in_email = count_colour(&c, email, sel);
+        assert!(in_email > in_password / 2, "{in_email}");
+        write_png(&format!("selection_email_{scale}x.png"), &c);
+        // The highlight is behind the selected glyphs only: to the right
+        // of the caret's old place, not over "bruce@".
+        let left_half = Rect::new(email.x, email.y, 60.0, email.h);
+        assert_eq!(count_colour(&c, left_half, sel), 0);
+    }
+}
+
+fn count_where(c: &Canvas, r: Rect, pred: impl Fn(u32) -> bool) -> usize {
+    let s = c.scale();
+    let b = r.to_px_snapped(s);
+    let mut n = 0;
+    for y in b.y..b.bottom() {
+        for x in b.x..b.right() {
+            if c.pixel_0rgb(x, y).is_some_and(&pred) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
