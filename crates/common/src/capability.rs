@@ -84,6 +84,7 @@ pub const RENDERER_MAY_SEND: &[Capability] = &[
     Capability { role: Main, kind: R::OpenLoginWindow, pattern: Send, reason: "\"Let's check it out!\" opens the Login Window" },
     Capability { role: Main, kind: R::Logout, pattern: Send, reason: "\"Logout\" forgets the signed-in user" },
     Capability { role: Main, kind: R::CloseWindow, pattern: Send, reason: "\"Close\" closes every window and quits" },
+    Capability { role: Login, kind: R::CloseWindow, pattern: Send, reason: "Escape closes the Login Window, and only it" },
     // The Login Window's app messages.
     Capability { role: Login, kind: R::SubmitLogin, pattern: Invoke { max_in_flight: 1 }, reason: "the form submits credentials and awaits the outcome" },
 ];
@@ -199,7 +200,8 @@ mod tests {
                     (_, R::FrameReady | R::SetCursor) => Some(Send),
                     (_, R::Pong) => Some(Reply),
                     (Main, R::OpenLoginWindow | R::Logout | R::CloseWindow) => Some(Send),
-                    (Login, R::OpenLoginWindow | R::Logout | R::CloseWindow) => None,
+                    (Login, R::OpenLoginWindow | R::Logout) => None,
+                    (Login, R::CloseWindow) => Some(Send),
                     (Login, R::SubmitLogin) => Some(Invoke { max_in_flight: 1 }),
                     (Main, R::SubmitLogin) => None,
                 };

@@ -166,6 +166,11 @@ impl LoginWindowClient {
         }
     }
 
+    /// Ask the broker to close the Login Window (Escape).
+    pub fn send_close_window(&mut self) {
+        self.outbox.push(RendererToBroker::CloseWindow);
+    }
+
     /// Submit credentials. Returns the request's id; the outcome arrives
     /// later as a [`LoginOutcome`]. Refused while a submit is pending.
     pub fn invoke_submit_login(

@@ -73,7 +73,8 @@ pub enum RendererToBroker {
     OpenLoginWindow,
     /// Main Window: forget the signed-in user.
     Logout,
-    /// Main Window: close every window and quit.
+    /// Main Window: close every window and quit. Login Window: close the
+    /// Login Window (Escape).
     CloseWindow,
     /// A request that expects exactly one [`BrokerToRenderer::Reply`].
     Invoke {

@@ -14,6 +14,16 @@
 //! quoted, and a relayed renderer line is always the quoted `text` field of
 //! a line the broker starts (`LEVEL [MAIN #1] workshop::renderer: stderr
 //! text="…"`), never the start of the line.
+//!
+//! **Quiet by default.** Without `RUST_LOG` the filter is
+//! [`DEFAULT_FILTER`]: the app's own targets at `info` (so its few lines and
+//! its warnings and errors), every library (winit, softbuffer, calloop,
+//! smithay-client-toolkit, wayland, x11rb, ipc-channel, cosmic-text, …) at
+//! `error` only. `RUST_LOG` replaces it, with `EnvFilter`'s syntax. A
+//! directive in it that does not parse is dropped with one warning line
+//! naming it, and the valid ones still apply (`EnvFilter::try_new` would
+//! refuse the whole string; its `parse_lossy` would print an untagged line of
+//! its own).
 
 pub mod escape;
 
@@ -21,6 +31,7 @@ use escape::Context;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::Directive;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -55,24 +66,87 @@ impl LogFormat {
     }
 }
 
-/// The default filter when `RUST_LOG` is unset.
-pub const DEFAULT_FILTER: &str = "info";
+/// The default filter when `RUST_LOG` is unset: libraries at `error`, the
+/// app at `info`. `EnvFilter` matches a directive's target as a *prefix* of
+/// the event's target, so `workshop` covers every crate of the workspace
+/// (`workshop_broker`, `workshop_renderer`, `workshop_sandbox`, …) and the
+/// app's named targets (`workshop::audit`, `workshop::renderer` for relayed
+/// renderer lines); see [`APP_TARGETS`].
+pub const DEFAULT_FILTER: &str = "error,workshop=info";
 
-/// Installs the broker's subscriber: lines tagged `tag`, timestamped.
+/// The targets the app logs under (crate names and named targets), all
+/// shown at `info` by [`DEFAULT_FILTER`]. Kept for the tests that pin it.
+pub const APP_TARGETS: &[&str] = &[
+    "workshop::audit",
+    "workshop::renderer",
+    "workshop_bench",
+    "workshop_broker",
+    "workshop_common",
+    "workshop_compromised",
+    "workshop_logging",
+    "workshop_renderer",
+    "workshop_renderer_login",
+    "workshop_renderer_main",
+    "workshop_sandbox",
+    "workshop_testkit",
+    "workshop_transport",
+    "workshop_ui",
+];
+
+/// A directive of a filter string that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidDirective {
+    /// The directive as written.
+    pub directive: String,
+    /// Why `EnvFilter` refused it.
+    pub reason: String,
+}
+
+/// Builds the filter for `spec` (`RUST_LOG` syntax) directive by
+/// directive: those that parse apply exactly as `EnvFilter` would apply
+/// them, those that do not are returned. A spec with no valid directive at
+/// all (including an empty one) gives [`DEFAULT_FILTER`].
+pub fn parse_filter(spec: &str) -> (EnvFilter, Vec<InvalidDirective>) {
+    let mut valid: Vec<&str> = Vec::new();
+    let mut invalid = Vec::new();
+    // EnvFilter itself splits on every comma, so this is its grammar.
+    for directive in spec.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        match directive.parse::<Directive>() {
+            Ok(_) => valid.push(directive),
+            Err(e) => invalid.push(InvalidDirective {
+                directive: directive.to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let filter = if valid.is_empty() {
+        default_filter()
+    } else {
+        EnvFilter::try_new(valid.join(",")).unwrap_or_else(|_| default_filter())
+    };
+    (filter, invalid)
+}
+
+fn default_filter() -> EnvFilter {
+    // The constant parses (a test pins it); the fallback is never used.
+    EnvFilter::try_new(DEFAULT_FILTER).unwrap_or_else(|_| EnvFilter::new("error"))
+}
+
+/// Installs the broker's subscriber: lines tagged `tag`, timestamped. Each
+/// invalid directive in `filter` is reported in one warning line (shown
+/// whatever the filter says: the user asked for logs and got fewer).
 pub fn init(format: LogFormat, filter: &str, tag: &'static str) {
-    install(
-        filter,
-        Tagged {
-            tag: Some(tag),
-            format,
-            timestamps: true,
-        },
-    );
+    let (filter, invalid) = parse_filter(filter);
+    report_invalid(&invalid, broker_format(format, tag), std::io::stderr);
+    install(filter, broker_format(format, tag));
 }
 
 /// Installs a renderer's subscriber: `LEVEL target: message key=value`
-/// lines without tag or time, for the broker's relay to parse.
+/// lines without tag or time, for the broker's relay to parse. Invalid
+/// directives are dropped silently: the filter is the broker's, which has
+/// already reported them once (every renderer repeating it would be noise).
 pub fn init_renderer(filter: &str) {
+    let (filter, _already_reported) = parse_filter(filter);
     install(
         filter,
         Tagged {
@@ -81,6 +155,30 @@ pub fn init_renderer(filter: &str) {
             timestamps: false,
         },
     );
+}
+
+/// Writes one warning line per invalid directive through `formatter`.
+fn report_invalid<W>(invalid: &[InvalidDirective], formatter: Tagged, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    if invalid.is_empty() {
+        return;
+    }
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .event_format(formatter)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for d in invalid {
+            tracing::warn!(
+                target: "workshop_logging",
+                directive = d.directive.as_str(),
+                reason = d.reason.as_str(),
+                "RUST_LOG: ignoring a directive that does not parse"
+            );
+        }
+    });
 }
 
 /// Splits a renderer line into its level and the rest.
@@ -98,8 +196,7 @@ pub fn parse_renderer_line(line: &str) -> (tracing::Level, &str) {
     (level, rest)
 }
 
-fn install(filter: &str, formatter: Tagged) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+fn install(filter: EnvFilter, formatter: Tagged) {
     // A second init (tests run several apps in one process) keeps the first.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -108,9 +205,13 @@ fn install(filter: &str, formatter: Tagged) {
         .try_init();
 }
 
-/// The filter in effect: `RUST_LOG` or the default.
+/// The filter asked for: `RUST_LOG`, or the default when it is unset or
+/// empty (as `EnvFilter` treats an empty one).
 pub fn filter_from_env() -> String {
-    std::env::var("RUST_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_owned())
+    std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_FILTER.to_owned())
 }
 
 /// The broker's line format (the event formatter [`init`] installs), for
@@ -391,6 +492,172 @@ mod tests {
         assert_eq!(v["pid"], 42);
         assert_eq!(v["ok"], true);
         assert_eq!(v["role"], "main");
+    }
+
+    /// Lines printed under filter `spec`, trimmed.
+    fn filtered(spec: &str, f: impl FnOnce()) -> Vec<String> {
+        filtered_with(parse_filter(spec).0, f)
+    }
+
+    fn filtered_with(filter: EnvFilter, f: impl FnOnce()) -> Vec<String> {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_env_filter(filter)
+            .event_format(Tagged {
+                tag: None,
+                format: LogFormat::Text,
+                timestamps: false,
+            })
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        out.lines().map(|l| l.trim().to_owned()).collect()
+    }
+
+    /// What a healthy session logs, from the app and from its libraries.
+    fn session() {
+        tracing::info!(target: "workshop_broker::run", "app line");
+        tracing::warn!(target: "workshop_renderer::runtime", "app warning");
+        tracing::info!(target: "workshop::audit", "audit line");
+        tracing::debug!(target: "workshop::audit", "accepted message");
+        tracing::debug!(target: "workshop_broker::core", "app debug");
+        tracing::info!(target: "winit::platform_impl::x11", "winit info");
+        tracing::warn!(target: "winit::platform_impl::x11", "winit warning");
+        tracing::warn!(target: "calloop::loop_logic", "calloop warning");
+        tracing::warn!(target: "sctk_adwaita", "sctk warning");
+        tracing::warn!(target: "cosmic_text::font", "font warning");
+        tracing::error!(target: "softbuffer", "softbuffer error");
+    }
+
+    #[test]
+    fn by_default_only_the_app_speaks_and_libraries_only_of_errors() {
+        let lines = filtered(DEFAULT_FILTER, session);
+        assert_eq!(
+            lines,
+            [
+                "INFO workshop_broker::run: app line",
+                "WARN workshop_renderer::runtime: app warning",
+                "INFO workshop::audit: audit line",
+                "ERROR softbuffer: softbuffer error",
+            ],
+            "{lines:#?}"
+        );
+    }
+
+    /// Whether an event of `target` at `level` passes the filter `spec`.
+    fn enabled(spec: &str, target: &str, level: tracing::Level) -> bool {
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(parse_filter(spec).0)
+            .with_writer(std::io::sink)
+            .finish();
+        let meta = meta(target, level);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::dispatcher::get_default(|d| d.enabled(&meta))
+        })
+    }
+
+    #[test]
+    fn every_app_target_is_shown_at_info_and_libraries_at_error() {
+        use tracing::Level;
+        for target in APP_TARGETS {
+            assert!(enabled(DEFAULT_FILTER, target, Level::INFO), "{target}");
+            assert!(!enabled(DEFAULT_FILTER, target, Level::DEBUG), "{target}");
+        }
+        for library in [
+            "winit",
+            "softbuffer",
+            "calloop",
+            "smithay_client_toolkit",
+            "sctk_adwaita",
+            "wayland_client",
+            "x11rb",
+            "ipc_channel",
+            "cosmic_text",
+            "fontdb",
+        ] {
+            assert!(enabled(DEFAULT_FILTER, library, Level::ERROR), "{library}");
+            assert!(!enabled(DEFAULT_FILTER, library, Level::WARN), "{library}");
+        }
+    }
+
+    /// Static metadata for an arbitrary target (the `tracing` macros take
+    /// only literal targets).
+    fn meta(target: &str, level: tracing::Level) -> tracing::Metadata<'static> {
+        struct Cs;
+        impl tracing::callsite::Callsite for Cs {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &tracing::Metadata<'_> {
+                unreachable!("never registered")
+            }
+        }
+        static CS: Cs = Cs;
+        let target: &'static str = Box::leak(target.to_owned().into_boxed_str());
+        tracing::Metadata::new(
+            "probe",
+            target,
+            level,
+            None,
+            None,
+            None,
+            tracing::field::FieldSet::new(&[], tracing::callsite::Identifier(&CS)),
+            tracing::metadata::Kind::EVENT,
+        )
+    }
+
+    #[test]
+    fn an_invalid_directive_is_named_once_and_the_rest_still_applies() {
+        let spec = "winit=warn,workshop_broker=debug,foo=loud,bar[=info";
+        let (_, invalid) = parse_filter(spec);
+        let names: Vec<&str> = invalid.iter().map(|d| d.directive.as_str()).collect();
+        assert_eq!(names, ["foo=loud", "bar[=info"], "{invalid:?}");
+        let lines = filtered(spec, session);
+        assert_eq!(
+            lines,
+            [
+                "INFO workshop_broker::run: app line",
+                "DEBUG workshop_broker::core: app debug",
+                "WARN winit::platform_impl::x11: winit warning",
+            ],
+            "the valid directives, exactly as EnvFilter applies them"
+        );
+
+        // The report: one line per invalid directive, naming it.
+        let buf = Buf::default();
+        let writer = buf.clone();
+        report_invalid(
+            &invalid,
+            Tagged {
+                tag: Some("BROKER"),
+                format: LogFormat::Text,
+                timestamps: false,
+            },
+            move || writer.clone(),
+        );
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let report: Vec<&str> = out.lines().collect();
+        assert_eq!(report.len(), 2, "{out}");
+        assert!(
+            report[0].contains("WARN [BROKER] workshop_logging: RUST_LOG: ignoring"),
+            "{out}"
+        );
+        assert!(report[0].contains("directive=\"foo=loud\""), "{out}");
+        assert!(report[1].contains("directive=\"bar[=info\""), "{out}");
+    }
+
+    #[test]
+    fn nothing_valid_means_the_default_and_valid_means_no_report() {
+        let (f, invalid) = parse_filter("%%%");
+        assert_eq!(invalid.len(), 1);
+        assert_eq!(filtered_with(f, session), filtered(DEFAULT_FILTER, session));
+        let (f, invalid) = parse_filter("");
+        assert!(invalid.is_empty());
+        assert_eq!(filtered_with(f, session), filtered(DEFAULT_FILTER, session));
+        let (f, invalid) = parse_filter("debug");
+        assert!(invalid.is_empty());
+        assert_eq!(filtered_with(f, session).len(), 11, "everything");
+        assert!(EnvFilter::try_new(DEFAULT_FILTER).is_ok());
     }
 
     #[test]

@@ -41,6 +41,13 @@
 //!   pending, or for another request, is stale and ignored.
 //! - **The email field has focus when the window opens**, so the user can
 //!   type at once.
+//! - **Escape closes the window** (a dialog's Cancel), pending or not: the
+//!   window asks for it through [`LoginWindow::close_requested`], which the
+//!   runtime polls after input. The Login role's client has no
+//!   `CloseWindow` to send yet (the capability table gives it to the Main
+//!   Window only); once it has, this becomes that one message.
+//! - **Space on the focused Submit submits**, as Enter does, whether the
+//!   platform reports Space as a key or only as the `" "` it types.
 
 #![warn(missing_docs)]
 
@@ -49,7 +56,7 @@ use workshop_common::protocol::RequestId;
 use workshop_common::user::{check_email, LoginError, MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 use workshop_common::Secret;
 use workshop_ui::{
-    theme, Align, Button, ButtonStyle, Column, Event, Insets, Justify, Label, TextInput, Ui,
+    theme, Align, Button, ButtonStyle, Column, Event, Insets, Justify, Key, Label, TextInput, Ui,
     UiAction, UiError, WidgetId,
 };
 
@@ -98,6 +105,8 @@ pub struct LoginWindow {
     password: WidgetId,
     submit: WidgetId,
     error: WidgetId,
+    /// Escape was pressed: the window should close.
+    close_requested: bool,
 }
 
 impl Default for LoginWindow {
@@ -142,6 +151,7 @@ impl LoginWindow {
             password,
             submit,
             error,
+            close_requested: false,
         };
         window.set_error("");
         window.apply_state();
@@ -153,7 +163,19 @@ impl LoginWindow {
     /// Enter in either field or activating Submit submits the form through
     /// `client.invoke_submit_login` if it can be submitted (both fields
     /// filled, nothing pending, not yet signed in).
+    ///
+    /// Escape asks for the window to close ([`LoginWindow::close_requested`]).
     pub fn handle(&mut self, event: &Event, client: &mut LoginWindowClient) {
+        if matches!(
+            event,
+            Event::Key {
+                key: Key::Escape,
+                ..
+            }
+        ) {
+            self.close_requested = true;
+            client.send_close_window();
+        }
         let mut submit = false;
         for action in self.ui.handle(event) {
             match action {
@@ -208,6 +230,12 @@ impl LoginWindow {
             State::Pending(_) => LoginPhase::Pending,
             State::SignedIn => LoginPhase::SignedIn,
         }
+    }
+
+    /// True once the user pressed Escape: the window wants to be closed
+    /// (nothing is sent for it; see the module docs).
+    pub fn close_requested(&self) -> bool {
+        self.close_requested
     }
 
     /// The id of the pending sign-in, if one is pending and its id is known.

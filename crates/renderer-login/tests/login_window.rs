@@ -554,3 +554,42 @@ fn snapshots_of_every_state() {
     w.on_outcome(outcome);
     shot(&mut w, "login_5_signed_in.png");
 }
+
+#[test]
+fn escape_asks_the_broker_to_close_the_window() {
+    let mut w = LoginWindow::new();
+    let mut c = client();
+    assert!(!w.close_requested());
+    fill_form(&mut w, &mut c, "bruce@wayne.com", PASSWORD);
+    key(&mut w, &mut c, Key::Tab);
+    assert!(!w.close_requested(), "other keys do not close");
+    key(&mut w, &mut c, Key::Escape);
+    assert!(w.close_requested());
+    assert_eq!(
+        c.take_outgoing(Instant::now()),
+        vec![RendererToBroker::CloseWindow]
+    );
+    // Pending or not, Escape still closes (the broker drops a late reply).
+    let mut w = LoginWindow::new();
+    fill_form(&mut w, &mut c, "bruce@wayne.com", PASSWORD);
+    key(&mut w, &mut c, Key::Enter);
+    assert_eq!(w.phase(), LoginPhase::Pending);
+    key(&mut w, &mut c, Key::Escape);
+    assert!(w.close_requested());
+}
+
+#[test]
+fn space_on_the_focused_submit_submits() {
+    let mut w = LoginWindow::new();
+    let mut c = client();
+    fill_form(&mut w, &mut c, "bruce@wayne.com", PASSWORD);
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.submit_button_id()));
+    // The broker delivers Space as the text it types.
+    type_text(&mut w, &mut c, " ");
+    let (_, email, password) = one_submit(&mut c);
+    assert_eq!(
+        (email.as_str(), password.as_str()),
+        ("bruce@wayne.com", PASSWORD)
+    );
+}

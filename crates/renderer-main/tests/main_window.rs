@@ -350,3 +350,28 @@ fn snapshots_of_every_state() {
     shot(&mut w, "main_5_logged_out.png");
     assert!(c.take_outgoing().is_empty());
 }
+
+#[test]
+fn tab_reaches_every_button_in_visual_order_and_space_activates() {
+    let mut w = MainWindow::new();
+    let mut c = MainWindowClient::new();
+    w.show_initial_state(None);
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.check_button_id()));
+    // Space as the broker delivers it: the text it types.
+    w.handle(&Event::Text(" ".into()), &mut c);
+    assert_eq!(c.take_outgoing(), vec![RendererToBroker::OpenLoginWindow]);
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.close_button_id()));
+    key(&mut w, &mut c, Key::Space);
+    assert_eq!(c.take_outgoing(), vec![RendererToBroker::CloseWindow]);
+
+    w.show_authenticated(&bruce());
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.logout_button_id()));
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.close_button_id()));
+    key(&mut w, &mut c, Key::Tab);
+    assert_eq!(w.ui().focused(), Some(w.logout_button_id()), "wraps");
+    assert!(w.ui().focus_visible());
+}

@@ -1,18 +1,27 @@
 //! The editing model behind a text input: value, caret, selection, limits.
 //!
-//! Kept apart from painting so the rules (char boundaries only, byte limit,
-//! what Backspace does to a selection) can be tested without fonts. The
+//! Kept apart from painting so the rules (grapheme boundaries, words, byte
+//! limit, what Backspace does to a selection) can be tested without fonts.
+//! The
 //! value may be a password, so this type also owns the hygiene: its buffer
 //! is allocated once at full size (edits never reallocate and leave copies
 //! behind), bytes freed by deletions are zeroed at once, and the whole buffer
 //! is zeroed on clear and on drop. `Debug` shows only the length.
 //!
-//! Positions are byte offsets that always sit on `char` boundaries; the caret
-//! moves one `char` at a time (a combining sequence takes two presses).
+//! Positions are byte offsets that always sit on `char` boundaries. The
+//! caret moves, and Backspace / Delete remove, one *grapheme cluster* at a
+//! time (Unicode's extended grapheme clusters, from `unicode-segmentation`):
+//! an `e` followed by a combining accent, a flag, or an emoji ZWJ family is
+//! one step, as a user sees one character. Words (Ctrl+arrows, Ctrl+Backspace,
+//! double-click) are Unicode word-boundary segments that contain a letter or
+//! digit. A masked (password) buffer has no words to reveal: word moves go to
+//! its ends and a double-click selects all of it, and it never hands out its
+//! selected text.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
+use unicode_segmentation::{GraphemeCursor, UnicodeSegmentation};
 use zeroize::Zeroize;
 
 /// The bullet a masked input shows for each character.
@@ -80,7 +89,7 @@ impl EditBuffer {
     /// size and the old one is zeroed.
     pub(crate) fn set_max_len(&mut self, max_len: usize) {
         let max_len = max_len.min(MAX_INPUT_LEN);
-        let keep = floor_boundary(&self.value, max_len);
+        let keep = floor_grapheme(&self.value, max_len);
         let mut fresh = String::with_capacity(max_len);
         fresh.push_str(self.value.get(..keep).unwrap_or(""));
         std::mem::swap(&mut self.value, &mut fresh);
@@ -104,10 +113,19 @@ impl EditBuffer {
         }
     }
 
-    /// Replaces the value (truncated to the limit at a char boundary) and
-    /// puts the caret at the end. Returns true if the value changed.
+    /// The selected text, for copying; `None` when nothing is selected and
+    /// always for a masked buffer (a password is never copied).
+    pub(crate) fn selected_text(&self) -> Option<&str> {
+        if self.masked {
+            return None;
+        }
+        self.value.get(self.selection()?)
+    }
+
+    /// Replaces the value (truncated to the limit at a grapheme boundary)
+    /// and puts the caret at the end. Returns true if the value changed.
     pub(crate) fn set_text(&mut self, text: &str) -> bool {
-        let text = text.get(..floor_boundary(text, self.max_len)).unwrap_or("");
+        let text = text.get(..floor_grapheme(text, self.max_len)).unwrap_or("");
         if text == self.value {
             self.caret = self.value.len();
             self.anchor = self.caret;
@@ -129,9 +147,10 @@ impl EditBuffer {
         changed
     }
 
-    /// Types `text` at the caret, replacing the selection. Control characters
-    /// are dropped; whatever does not fit in the byte limit is cut off at a
-    /// char boundary. Returns true if the value changed.
+    /// Types `text` at the caret, replacing the selection (typing, and
+    /// paste). Control characters are dropped; whatever does not fit in the
+    /// byte limit is cut off at a grapheme boundary of `text`. Returns true
+    /// if the value changed.
     pub(crate) fn insert(&mut self, text: &str) -> bool {
         if !text.chars().any(|c| !c.is_control()) {
             // Nothing typeable (e.g. the \u{1} that comes with Ctrl+A): leave
@@ -140,68 +159,87 @@ impl EditBuffer {
         }
         let mut changed = self.delete_selection();
         let room = self.max_len.saturating_sub(self.value.len());
-        // Cut what fits at a char boundary, then insert it in one go (the
-        // buffer has room: it was allocated at `max_len`).
-        let mut fits = 0usize;
-        let mut end_of_fit = 0usize;
-        let mut any = false;
-        for (i, c) in text.char_indices() {
-            if c.is_control() {
-                continue;
-            }
-            let n = c.len_utf8();
-            if fits + n > room {
+        // Stage what fits, plus one char of look-ahead (it decides whether
+        // the last grapheme that fits is complete). The staging string is
+        // allocated once at its final size, so pushing never leaves copies
+        // of a password behind, and zeroed when done.
+        let mut piece = String::with_capacity(room.min(text.len()).saturating_add(4));
+        let mut cut_off = false;
+        for c in text.chars().filter(|c| !c.is_control()) {
+            piece.push(c);
+            if piece.len() > room {
+                cut_off = true;
                 break;
             }
-            fits += n;
-            end_of_fit = i + n;
-            any = true;
         }
-        if any {
-            let mut piece: String = text
-                .get(..end_of_fit)
-                .unwrap_or("")
-                .chars()
-                .filter(|c| !c.is_control())
-                .collect();
-            self.value.insert_str(self.caret, &piece);
-            self.caret += piece.len();
-            // The staging copy may be a piece of a password.
-            piece.zeroize();
+        let fits = if cut_off {
+            piece
+                .grapheme_indices(true)
+                .map(|(i, g)| i + g.len())
+                .take_while(|&end| end <= room)
+                .last()
+                .unwrap_or(0)
+        } else {
+            piece.len()
+        };
+        if let Some(fit) = piece.get(..fits).filter(|f| !f.is_empty()) {
+            self.value.insert_str(self.caret, fit);
+            self.caret += fit.len();
             changed = true;
         }
+        piece.zeroize();
         self.anchor = self.caret;
         changed
     }
 
-    /// Backspace: deletes the selection, or the char before the caret.
+    /// Backspace: deletes the selection, or the grapheme before the caret.
     pub(crate) fn backspace(&mut self) -> bool {
         if self.delete_selection() {
             return true;
         }
-        match prev_boundary(&self.value, self.caret) {
+        match prev_grapheme(&self.value, self.caret) {
             Some(p) => self.remove_range(p..self.caret),
             None => false,
         }
     }
 
-    /// Delete: deletes the selection, or the char after the caret.
+    /// Delete: deletes the selection, or the grapheme after the caret.
     pub(crate) fn delete(&mut self) -> bool {
         if self.delete_selection() {
             return true;
         }
-        match next_boundary(&self.value, self.caret) {
+        match next_grapheme(&self.value, self.caret) {
             Some(n) => self.remove_range(self.caret..n),
             None => false,
         }
     }
 
+    /// Ctrl+Backspace: deletes the selection, or back to the start of the
+    /// word before the caret.
+    pub(crate) fn backspace_word(&mut self) -> bool {
+        if self.delete_selection() {
+            return true;
+        }
+        let from = self.word_start_before(self.caret);
+        self.remove_range(from..self.caret)
+    }
+
+    /// Ctrl+Delete: deletes the selection, or up to the end of the word
+    /// after the caret.
+    pub(crate) fn delete_word(&mut self) -> bool {
+        if self.delete_selection() {
+            return true;
+        }
+        let to = self.word_end_after(self.caret);
+        self.remove_range(self.caret..to)
+    }
+
     /// Left arrow: with `extend` (Shift) grows the selection, otherwise
-    /// collapses a selection to its start or moves one char left.
+    /// collapses a selection to its start or moves one grapheme left.
     pub(crate) fn left(&mut self, extend: bool) {
         let to = match (self.selection(), extend) {
             (Some(r), false) => r.start,
-            _ => prev_boundary(&self.value, self.caret).unwrap_or(self.caret),
+            _ => prev_grapheme(&self.value, self.caret).unwrap_or(self.caret),
         };
         self.move_to(to, extend);
     }
@@ -210,9 +248,66 @@ impl EditBuffer {
     pub(crate) fn right(&mut self, extend: bool) {
         let to = match (self.selection(), extend) {
             (Some(r), false) => r.end,
-            _ => next_boundary(&self.value, self.caret).unwrap_or(self.caret),
+            _ => next_grapheme(&self.value, self.caret).unwrap_or(self.caret),
         };
         self.move_to(to, extend);
+    }
+
+    /// Ctrl+Left: to the start of the word before the caret (Shift extends
+    /// the selection).
+    pub(crate) fn word_left(&mut self, extend: bool) {
+        let to = self.word_start_before(self.caret);
+        self.move_to(to, extend);
+    }
+
+    /// Ctrl+Right: to the end of the word after the caret (Shift extends
+    /// the selection).
+    pub(crate) fn word_right(&mut self, extend: bool) {
+        let to = self.word_end_after(self.caret);
+        self.move_to(to, extend);
+    }
+
+    /// Double-click: selects the word (or the run of spaces or the
+    /// punctuation) at byte `index`, all of a masked buffer.
+    pub(crate) fn select_word_at(&mut self, index: usize) {
+        if self.masked {
+            self.select_all();
+            return;
+        }
+        let index = floor_grapheme(&self.value, index);
+        let segment = self
+            .value
+            .split_word_bound_indices()
+            .map(|(i, w)| i..i + w.len())
+            .find(|r| r.contains(&index) || (r.end == index && index == self.value.len()));
+        let Some(r) = segment else {
+            // Empty value.
+            self.move_to(index, false);
+            return;
+        };
+        self.anchor = r.start;
+        self.caret = r.end;
+    }
+
+    fn word_start_before(&self, i: usize) -> usize {
+        if self.masked {
+            return 0;
+        }
+        words(&self.value)
+            .map(|r| r.start)
+            .take_while(|&start| start < i)
+            .last()
+            .unwrap_or(0)
+    }
+
+    fn word_end_after(&self, i: usize) -> usize {
+        if self.masked {
+            return self.value.len();
+        }
+        words(&self.value)
+            .map(|r| r.end)
+            .find(|&end| end > i)
+            .unwrap_or(self.value.len())
     }
 
     /// Home: caret to the start.
@@ -231,19 +326,21 @@ impl EditBuffer {
         self.caret = self.value.len();
     }
 
-    /// Moves the caret to byte `to` (snapped down to a char boundary);
+    /// Moves the caret to byte `to` (snapped down to a grapheme boundary);
     /// `extend` keeps the anchor so the selection grows.
     pub(crate) fn move_to(&mut self, to: usize, extend: bool) {
-        self.caret = floor_boundary(&self.value, to);
+        self.caret = floor_grapheme(&self.value, to);
         if !extend {
             self.anchor = self.caret;
         }
     }
 
-    /// What the input shows: the value, or one bullet per char when masked.
+    /// What the input shows: the value, or one bullet per grapheme (per
+    /// character as the user sees it) when masked.
     pub(crate) fn display(&self) -> Cow<'_, str> {
         if self.masked {
-            Cow::Owned(std::iter::repeat_n(MASK_CHAR, self.value.chars().count()).collect())
+            let n = self.value.graphemes(true).count();
+            Cow::Owned(std::iter::repeat_n(MASK_CHAR, n).collect())
         } else {
             Cow::Borrowed(&self.value)
         }
@@ -253,8 +350,11 @@ impl EditBuffer {
     /// [`EditBuffer::display`].
     pub(crate) fn display_index_of(&self, index: usize) -> usize {
         if self.masked {
-            let chars = self.value.get(..index).map_or(0, |s| s.chars().count());
-            chars * MASK_CHAR.len_utf8()
+            let n = self
+                .value
+                .get(..index)
+                .map_or(0, |s| s.graphemes(true).count());
+            n * MASK_CHAR.len_utf8()
         } else {
             index
         }
@@ -265,11 +365,11 @@ impl EditBuffer {
         if self.masked {
             let n = index / MASK_CHAR.len_utf8();
             self.value
-                .char_indices()
+                .grapheme_indices(true)
                 .nth(n)
                 .map_or(self.value.len(), |(i, _)| i)
         } else {
-            floor_boundary(&self.value, index)
+            floor_grapheme(&self.value, index)
         }
     }
 
@@ -310,20 +410,54 @@ impl EditBuffer {
 }
 
 /// The largest char boundary of `s` that is `<= i`.
-pub(crate) fn floor_boundary(s: &str, i: usize) -> usize {
+fn floor_char(s: &str, i: usize) -> usize {
     if i >= s.len() {
         return s.len();
     }
     (0..=i).rev().find(|&k| s.is_char_boundary(k)).unwrap_or(0)
 }
 
-fn prev_boundary(s: &str, i: usize) -> Option<usize> {
-    s.get(..i)?.char_indices().next_back().map(|(k, _)| k)
+/// The largest grapheme boundary of `s` that is `<= i`.
+pub(crate) fn floor_grapheme(s: &str, i: usize) -> usize {
+    let i = floor_char(s, i);
+    if i == 0 || i == s.len() {
+        return i;
+    }
+    let mut cursor = GraphemeCursor::new(i, s.len(), true);
+    match cursor.is_boundary(s, 0) {
+        Ok(true) => i,
+        _ => prev_grapheme(s, i).unwrap_or(0),
+    }
 }
 
-fn next_boundary(s: &str, i: usize) -> Option<usize> {
-    let c = s.get(i..)?.chars().next()?;
-    Some(i + c.len_utf8())
+/// The grapheme boundary before byte `i` (a char boundary), if any.
+fn prev_grapheme(s: &str, i: usize) -> Option<usize> {
+    if i == 0 || !s.is_char_boundary(i) {
+        return None;
+    }
+    GraphemeCursor::new(i, s.len(), true)
+        .prev_boundary(s, 0)
+        .ok()
+        .flatten()
+}
+
+/// The grapheme boundary after byte `i` (a char boundary), if any.
+fn next_grapheme(s: &str, i: usize) -> Option<usize> {
+    if i >= s.len() || !s.is_char_boundary(i) {
+        return None;
+    }
+    GraphemeCursor::new(i, s.len(), true)
+        .next_boundary(s, 0)
+        .ok()
+        .flatten()
+}
+
+/// The words of `s`: word-boundary segments with a letter or digit in them
+/// (not spaces, not punctuation), as byte ranges in order.
+fn words(s: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    s.split_word_bound_indices()
+        .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+        .map(|(i, w)| i..i + w.len())
 }
 
 #[cfg(test)]
@@ -447,6 +581,157 @@ mod tests {
         let dbg = format!("{e:?}");
         assert!(!dbg.contains("pä55"), "{dbg}");
         assert!(dbg.contains("redacted"));
+    }
+
+    #[test]
+    fn caret_and_deletion_step_over_grapheme_clusters() {
+        let accent = "e\u{301}"; // e + combining acute: one grapheme, 3 bytes
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"; // ZWJ sequence
+        let flag = "\u{1F1EB}\u{1F1F7}"; // FR
+        let mut e = EditBuffer::new(256, false);
+        e.insert(&format!("a{accent}{family}{flag}b"));
+        e.end(false);
+        e.left(false);
+        assert_eq!(e.caret(), e.value().len() - 1, "before b");
+        e.left(false);
+        assert_eq!(
+            e.caret(),
+            1 + accent.len() + family.len(),
+            "before the flag"
+        );
+        e.left(false);
+        assert_eq!(e.caret(), 1 + accent.len(), "the family is one step");
+        e.left(false);
+        assert_eq!(e.caret(), 1, "the accented e is one step");
+        e.right(false);
+        assert_eq!(e.caret(), 1 + accent.len());
+        // One Backspace removes the whole accented letter.
+        assert!(e.backspace());
+        assert_eq!(e.value(), format!("a{family}{flag}b"));
+        // One Delete removes the whole family.
+        assert!(e.delete());
+        assert_eq!(e.value(), format!("a{flag}b"));
+        e.end(false);
+        e.left(false);
+        assert!(e.backspace(), "the flag in one press");
+        assert_eq!(e.value(), "ab");
+        // Shift+Left selects a whole grapheme too.
+        e.set_text(&format!("x{accent}"));
+        e.left(true);
+        assert_eq!(e.selection(), Some(1..1 + accent.len()));
+        assert_eq!(e.selected_text(), Some(accent));
+    }
+
+    #[test]
+    fn a_click_inside_a_cluster_snaps_to_its_start() {
+        let mut e = EditBuffer::new(64, false);
+        e.insert("ae\u{301}z");
+        e.move_to(2, false); // between e and its accent
+        assert_eq!(e.caret(), 1);
+        e.move_to(3, false); // inside the accent's two bytes
+        assert_eq!(e.caret(), 1);
+        e.move_to(100, false);
+        assert_eq!(e.caret(), e.value().len());
+    }
+
+    #[test]
+    fn the_limit_never_splits_a_cluster() {
+        let family = "\u{1F468}\u{200D}\u{1F469}"; // 4 + 3 + 4 bytes
+        let mut e = EditBuffer::new(12, false);
+        assert!(e.insert(&format!("a{family}")), "12 bytes: fits");
+        assert_eq!(e.value(), format!("a{family}"));
+        let mut e = EditBuffer::new(10, false);
+        assert!(e.insert(&format!("a{family}")));
+        assert_eq!(e.value(), "a", "half a family is not typed");
+        let mut e = EditBuffer::new(2, false);
+        assert!(!e.insert("e\u{301}"), "the e alone would change the text");
+        assert!(e.set_text("xe\u{301}") && e.value() == "x");
+    }
+
+    #[test]
+    fn words_for_ctrl_arrows_backspace_and_double_click() {
+        let mut e = EditBuffer::new(64, false);
+        e.insert("hello, big world");
+        e.word_left(false);
+        assert_eq!(e.caret(), 11, "start of world");
+        e.word_left(false);
+        assert_eq!(e.caret(), 7, "start of big, over the space");
+        e.word_left(false);
+        assert_eq!(e.caret(), 0, "over \", \" to hello");
+        e.word_left(false);
+        assert_eq!(e.caret(), 0);
+        e.word_right(false);
+        assert_eq!(e.caret(), 5, "end of hello");
+        e.word_right(true);
+        assert_eq!(
+            e.selection(),
+            Some(5..10),
+            "Ctrl+Shift extends to end of big"
+        );
+        e.word_right(true);
+        assert_eq!(e.selection(), Some(5..16));
+        assert_eq!(e.selected_text(), Some(", big world"));
+        e.word_left(true);
+        assert_eq!(e.selection(), Some(5..11));
+        e.end(false);
+        assert!(e.backspace_word());
+        assert_eq!(e.value(), "hello, big ");
+        e.home(false);
+        assert!(e.delete_word());
+        assert_eq!(e.value(), ", big ");
+
+        e.set_text("bruce@wayne.com is here");
+        e.select_word_at(2);
+        assert_eq!(e.selected_text(), Some("bruce"));
+        e.select_word_at(5);
+        assert_eq!(e.selected_text(), Some("@"));
+        e.select_word_at(8);
+        assert_eq!(
+            e.selected_text(),
+            Some("wayne.com"),
+            "UAX #29 keeps it whole"
+        );
+        e.select_word_at(e.value().len());
+        assert_eq!(
+            e.selected_text(),
+            Some("here"),
+            "past the end: the last word"
+        );
+        e.clear();
+        e.select_word_at(0);
+        assert_eq!(e.selection(), None);
+    }
+
+    #[test]
+    fn a_password_has_no_words_and_gives_no_text() {
+        let mut e = EditBuffer::new(64, true);
+        e.insert("two words");
+        e.word_left(false);
+        assert_eq!(e.caret(), 0, "to the start, not to \"words\"");
+        e.word_right(true);
+        assert_eq!(e.selection(), Some(0..9));
+        assert_eq!(e.selected_text(), None, "never copied");
+        e.select_word_at(5);
+        assert_eq!(e.selection(), Some(0..9), "double-click selects all");
+        e.select_all();
+        assert_eq!(e.selected_text(), None);
+        e.end(false);
+        assert!(e.backspace_word());
+        assert_eq!(e.value(), "");
+        // One bullet per grapheme.
+        e.insert("e\u{301}\u{1F468}\u{200D}\u{1F469}x");
+        assert_eq!(e.display(), "•••");
+        assert_eq!(e.display_index_of(e.caret()), 9);
+        assert_eq!(e.value_index_of_display(3), 3, "after the accented e");
+    }
+
+    #[test]
+    fn staging_copies_are_wiped_and_the_buffer_never_grows() {
+        let mut e = EditBuffer::new(8, true);
+        let cap = e.value.capacity();
+        e.insert("secret-and-too-long");
+        assert_eq!(e.value(), "secret-a");
+        assert_eq!(e.value.capacity(), cap, "no reallocation");
     }
 
     /// The whole allocation of the buffer's string, including spare bytes.

@@ -36,9 +36,12 @@ impl Modifiers {
 
 /// A pressed key.
 ///
-/// Printable text is *not* delivered through `Char`: it arrives as
-/// [`Event::Text`] (after the platform's keyboard layout and input method).
-/// `Char` exists for shortcuts (Ctrl+A) and for Space on a focused button.
+/// Printable text is *not* delivered through `Char` or `Space`: it arrives
+/// as [`Event::Text`] (after the platform's keyboard layout and input
+/// method). `Char` exists for shortcuts (Ctrl+A); `Space` for activating a
+/// focused button. A platform that sends both `Key::Space` and the
+/// `Text(" ")` it types gets one click, as does one that sends only the
+/// text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
     /// Tab (Shift+Tab moves focus backwards).
@@ -53,12 +56,18 @@ pub enum Key {
     Left,
     /// Right arrow.
     Right,
+    /// Up arrow (in a single-line input: to the start, like Home).
+    Up,
+    /// Down arrow (in a single-line input: to the end, like End).
+    Down,
     /// Home.
     Home,
     /// End.
     End,
     /// Escape.
     Escape,
+    /// The space bar.
+    Space,
     /// A character key, lower-case for letters (`Char('a')` for Ctrl+A).
     Char(char),
 }
@@ -75,6 +84,17 @@ pub enum Event {
     },
     /// The primary button went down at `(x, y)`.
     PointerPressed {
+        /// Logical x.
+        x: f32,
+        /// Logical y.
+        y: f32,
+    },
+    /// The primary button went down a second time in quick succession at
+    /// `(x, y)`: a double click. Sent right after that press's
+    /// [`Event::PointerPressed`]; the platform layer, which has the clock and
+    /// the user's double-click settings, decides what is quick. In a text
+    /// input it selects the word under the pointer.
+    DoubleClick {
         /// Logical x.
         x: f32,
         /// Logical y.

@@ -39,10 +39,17 @@ pub struct Ui {
     pointer: Option<(f32, f32)>,
     hovered: Option<WidgetId>,
     pressed: Option<WidgetId>,
+    /// The input a pointer drag is selecting in (pressed in it, not yet
+    /// released).
+    selecting: Option<WidgetId>,
     focused: Option<WidgetId>,
-    /// Focus came from the keyboard (Tab): draw the button focus ring.
+    /// Focus came from the keyboard (Tab): draw the focus ring (CSS
+    /// `:focus-visible`). A click or [`Ui::focus`] focuses without it.
     focus_visible: bool,
     window_focused: bool,
+    /// The previous event was a Space key press: the `Text(" ")` the same
+    /// press may type is not a second click on a focused button.
+    after_space_key: bool,
 }
 
 impl Ui {
@@ -62,9 +69,11 @@ impl Ui {
             pointer: None,
             hovered: None,
             pressed: None,
+            selecting: None,
             focused: None,
             focus_visible: false,
             window_focused: true,
+            after_space_key: false,
         }
     }
 
@@ -111,6 +120,7 @@ impl Ui {
             layout: None,
             placeholder_layout: None,
             scroll: 0.0,
+            caret_rect: None,
         })
     }
 
@@ -246,11 +256,10 @@ impl Ui {
             e.dirty = true;
         }
         if !enabled {
-            if self.focused == Some(id) {
-                self.focused = None;
-            }
-            if self.pressed == Some(id) {
-                self.pressed = None;
+            for slot in [&mut self.focused, &mut self.pressed, &mut self.selecting] {
+                if *slot == Some(id) {
+                    *slot = None;
+                }
             }
         }
         Ok(())
@@ -265,7 +274,12 @@ impl Ui {
             self.invalidate_tree();
         }
         if !visible {
-            for slot in [&mut self.focused, &mut self.pressed, &mut self.hovered] {
+            for slot in [
+                &mut self.focused,
+                &mut self.pressed,
+                &mut self.hovered,
+                &mut self.selecting,
+            ] {
                 if *slot == Some(id) {
                     *slot = None;
                 }
@@ -320,6 +334,109 @@ impl Ui {
         }
     }
 
+    /// A text input's selected text, for copying. `None` when nothing is
+    /// selected, for other widgets, and always for a masked (password)
+    /// input: its value is never copied.
+    pub fn selected_text(&self, id: WidgetId) -> Option<&str> {
+        match self.entry(id).map(|e| &e.kind) {
+            Ok(Kind::Input { edit, .. }) => edit.selected_text(),
+            _ => None,
+        }
+    }
+
+    /// Inserts `text` at a text input's caret, replacing its selection, as
+    /// typing would (paste uses this): control characters are dropped and
+    /// the byte limit applies. Returns whether the value changed; as for
+    /// [`Ui::set_text`], no [`UiAction::Changed`] is reported (see
+    /// [`Ui::insert_text_focused`]). A disabled input is left alone.
+    pub fn insert_text(&mut self, id: WidgetId, text: &str) -> Result<bool, UiError> {
+        self.edit_input(id, |edit| edit.insert(text))
+    }
+
+    /// Deletes a text input's selection (cut uses this); returns whether
+    /// the value changed. A disabled input is left alone.
+    pub fn delete_selection(&mut self, id: WidgetId) -> Result<bool, UiError> {
+        self.edit_input(id, |edit| edit.selection().is_some() && edit.backspace())
+    }
+
+    fn edit_input(
+        &mut self,
+        id: WidgetId,
+        f: impl FnOnce(&mut EditBuffer) -> bool,
+    ) -> Result<bool, UiError> {
+        let e = self.entry_mut(id)?;
+        let enabled = e.enabled;
+        match &mut e.kind {
+            Kind::Input { edit, layout, .. } => {
+                if !enabled {
+                    return Ok(false);
+                }
+                let changed = f(edit);
+                if changed {
+                    *layout = None;
+                }
+                e.dirty = true;
+                Ok(changed)
+            }
+            _ => Err(UiError::WrongKind {
+                id,
+                expected: "text input",
+            }),
+        }
+    }
+
+    /// Where a text input's caret was last painted, in logical pixels (a
+    /// 1 px wide, line-high rectangle; clamped to the visible text area):
+    /// the IME cursor area. `None` for other widgets and before the input's
+    /// first paint.
+    pub fn caret_rect(&self, id: WidgetId) -> Option<Rect> {
+        match self.entry(id).map(|e| &e.kind) {
+            Ok(Kind::Input { caret_rect, .. }) => *caret_rect,
+            _ => None,
+        }
+    }
+
+    /// The focused widget if it is an enabled text input.
+    pub fn focused_input(&self) -> Option<WidgetId> {
+        self.focused.filter(|id| {
+            self.entry(*id)
+                .is_ok_and(|e| e.enabled && e.kind() == WidgetKind::TextInput)
+        })
+    }
+
+    /// [`Ui::selected_text`] of the focused input (what Copy copies).
+    pub fn focused_selected_text(&self) -> Option<&str> {
+        self.selected_text(self.focused_input()?)
+    }
+
+    /// [`Ui::caret_rect`] of the focused input.
+    pub fn focused_caret_rect(&self) -> Option<Rect> {
+        self.caret_rect(self.focused_input()?)
+    }
+
+    /// Pastes: [`Ui::insert_text`] into the focused input, answering
+    /// [`UiAction::Changed`] as typing does. Nothing without a focused input.
+    pub fn insert_text_focused(&mut self, text: &str) -> Vec<UiAction> {
+        match self.focused_input() {
+            Some(id) if self.insert_text(id, text) == Ok(true) => vec![UiAction::Changed(id)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Cuts: [`Ui::delete_selection`] in the focused input, answering
+    /// [`UiAction::Changed`]. Call [`Ui::focused_selected_text`] first for
+    /// the text (a password field has none, and is not cut).
+    pub fn delete_selection_focused(&mut self) -> Vec<UiAction> {
+        match self.focused_input() {
+            Some(id)
+                if self.selected_text(id).is_some() && self.delete_selection(id) == Ok(true) =>
+            {
+                vec![UiAction::Changed(id)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Empties a text input, zeroing the old value's bytes.
     pub fn clear(&mut self, id: WidgetId) -> Result<(), UiError> {
         let e = self.entry_mut(id)?;
@@ -355,6 +472,13 @@ impl Ui {
     /// The widget with keyboard focus.
     pub fn focused(&self) -> Option<WidgetId> {
         self.focused
+    }
+
+    /// True when a widget has focus that came from the keyboard (Tab /
+    /// Shift+Tab), so its focus ring shows; false after a click or a
+    /// programmatic [`Ui::focus`] (CSS `:focus-visible`).
+    pub fn focus_visible(&self) -> bool {
+        self.focused.is_some() && self.focus_visible
     }
 
     /// The interactive widget under the pointer.
@@ -451,11 +575,15 @@ impl Ui {
     /// Feeds one input event; returns what the owner should react to.
     pub fn handle(&mut self, ev: &Event) -> Vec<UiAction> {
         let mut actions = Vec::new();
+        let after_space_key = std::mem::take(&mut self.after_space_key);
         match ev {
             Event::PointerMoved { x, y } => {
                 self.pointer = Some((*x, *y));
                 let hit = self.interactive_at(*x, *y);
                 self.set_hovered(hit);
+                if let Some(id) = self.selecting {
+                    self.drag_select(id, *x);
+                }
             }
             Event::PointerPressed { x, y } => {
                 self.pointer = Some((*x, *y));
@@ -463,8 +591,27 @@ impl Ui {
                 self.set_hovered(hit);
                 self.press(hit, *x);
             }
+            Event::DoubleClick { x, y } => {
+                self.pointer = Some((*x, *y));
+                let hit = self.interactive_at(*x, *y).filter(|id| {
+                    self.is_enabled(*id) && self.kind(*id) == Some(WidgetKind::TextInput)
+                });
+                if let Some(id) = hit {
+                    self.set_focus(Some(id), false);
+                    let index = self.input_index_at(id, *x);
+                    if let (Some(index), Some(Kind::Input { edit, .. })) =
+                        (index, self.edit_target(id))
+                    {
+                        edit.select_word_at(index);
+                    }
+                    // A drag after a double click does not reselect by char.
+                    self.selecting = None;
+                    self.mark_dirty(Some(id));
+                }
+            }
             Event::PointerReleased { x, y } => {
                 self.pointer = Some((*x, *y));
+                self.selecting = None;
                 let hit = self.interactive_at(*x, *y);
                 self.set_hovered(hit);
                 if let Some(p) = self.pressed.take() {
@@ -481,7 +628,14 @@ impl Ui {
             Event::Key { key, modifiers } => self.key(*key, *modifiers, &mut actions),
             Event::Text(s) => {
                 if let Some(id) = self.focused {
-                    if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
+                    if s == " " && self.is_enabled(id) && self.kind(id) == Some(WidgetKind::Button)
+                    {
+                        // Space typed on a focused button clicks it, unless
+                        // the key press already did.
+                        if !after_space_key {
+                            actions.push(UiAction::Clicked(id));
+                        }
+                    } else if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
                         if edit.insert(s) {
                             *layout = None;
                             actions.push(UiAction::Changed(id));
@@ -500,6 +654,7 @@ impl Ui {
                     if let Some(p) = self.pressed.take() {
                         self.mark_dirty(Some(p));
                     }
+                    self.selecting = None;
                 }
             }
         }
@@ -520,39 +675,68 @@ impl Ui {
             return;
         };
         self.set_focus(Some(id), false);
-        let scale = self.scale;
+        let index = self.input_index_at(id, x);
         let Some(e) = self.widgets.get_mut(id.0 as usize) else {
             return;
         };
-        let bounds = e.bounds;
         match &mut e.kind {
             Kind::Button { .. } => {
                 self.pressed = Some(id);
                 e.dirty = true;
             }
-            Kind::Input {
-                edit,
-                layout,
-                style,
-                scroll,
-                ..
-            } => {
-                // Put the caret at the clicked character boundary.
-                let index = match (layout.as_ref(), bounds) {
-                    (Some(l), Some(b)) if (l.scale() - scale).abs() < f32::EPSILON => {
-                        let local = x - b.x - style.padding + *scroll;
-                        edit.value_index_of_display(l.index_at_x(local))
-                    }
-                    _ => edit.value().len(),
-                };
-                edit.move_to(index, false);
+            Kind::Input { edit, .. } => {
+                // Put the caret at the clicked boundary; a drag from here
+                // selects.
+                edit.move_to(index.unwrap_or(usize::MAX), false);
+                self.selecting = Some(id);
                 e.dirty = true;
             }
             Kind::Label { .. } => {}
         }
     }
 
+    /// The pointer, pressed in input `id`, moved to `x`: the selection
+    /// runs from where it was pressed to here.
+    fn drag_select(&mut self, id: WidgetId, x: f32) {
+        let Some(index) = self.input_index_at(id, x) else {
+            return;
+        };
+        if let Some(Kind::Input { edit, .. }) = self.edit_target(id) {
+            if edit.caret() != index {
+                edit.move_to(index, true);
+                self.mark_dirty(Some(id));
+            }
+        }
+    }
+
+    /// The value index (a grapheme boundary) nearest the logical `x` in
+    /// input `id`, from its last layout; the end of the value when the
+    /// layout is stale. `None` if `id` is not an input.
+    fn input_index_at(&self, id: WidgetId, x: f32) -> Option<usize> {
+        let e = self.entry(id).ok()?;
+        let Kind::Input {
+            edit,
+            layout,
+            style,
+            scroll,
+            ..
+        } = &e.kind
+        else {
+            return None;
+        };
+        let index = match (layout.as_ref(), e.bounds) {
+            (Some(l), Some(b)) if (l.scale() - self.scale).abs() < f32::EPSILON => {
+                let local = x - b.x - style.padding + *scroll;
+                edit.value_index_of_display(l.index_at_x(local))
+            }
+            _ => edit.value().len(),
+        };
+        Some(crate::edit::floor_grapheme(edit.value(), index))
+    }
+
     fn key(&mut self, key: Key, m: Modifiers, actions: &mut Vec<UiAction>) {
+        let space = matches!(key, Key::Space | Key::Char(' '));
+        self.after_space_key = space && !m.ctrl;
         if key == Key::Tab {
             let order = self.focus_order();
             if order.is_empty() {
@@ -582,7 +766,7 @@ impl Ui {
         }
         match entry.kind() {
             WidgetKind::Button => {
-                if key == Key::Enter || key == Key::Char(' ') {
+                if key == Key::Enter || space {
                     actions.push(UiAction::Clicked(id));
                 }
             }
@@ -595,21 +779,31 @@ impl Ui {
                     return;
                 };
                 let changed = match key {
+                    Key::Backspace if m.ctrl => edit.backspace_word(),
                     Key::Backspace => edit.backspace(),
+                    Key::Delete if m.ctrl => edit.delete_word(),
                     Key::Delete => edit.delete(),
+                    Key::Left if m.ctrl => {
+                        edit.word_left(m.shift);
+                        false
+                    }
                     Key::Left => {
                         edit.left(m.shift);
+                        false
+                    }
+                    Key::Right if m.ctrl => {
+                        edit.word_right(m.shift);
                         false
                     }
                     Key::Right => {
                         edit.right(m.shift);
                         false
                     }
-                    Key::Home => {
+                    Key::Home | Key::Up => {
                         edit.home(m.shift);
                         false
                     }
-                    Key::End => {
+                    Key::End | Key::Down => {
                         edit.end(m.shift);
                         false
                     }
@@ -696,6 +890,7 @@ impl Ui {
         if self.layout_stale {
             self.layout(text);
         }
+        self.update_rings();
         let scale = self.scale;
 
         if self.full_repaint {
@@ -735,6 +930,21 @@ impl Ui {
             total = total.union(&r);
         }
         Some(total)
+    }
+
+    /// Gives the focus ring to the focused widget when focus came from the
+    /// keyboard, takes it from every other one; a widget whose ring changes
+    /// is repainted (its paint rectangle grows or shrinks with the ring).
+    fn update_rings(&mut self) {
+        let owner = self.focused.filter(|_| self.focus_visible);
+        for (i, e) in self.widgets.iter_mut().enumerate() {
+            let ring =
+                owner == Some(WidgetId(i as u32)) && e.enabled && e.visible && e.is_interactive();
+            if e.ring != ring {
+                e.ring = ring;
+                e.dirty = true;
+            }
+        }
     }
 
     /// Merges overlapping damage rectangles and grows them until every
@@ -787,7 +997,6 @@ impl Ui {
                 hovered: self.hovered == Some(id),
                 pressed: self.pressed == Some(id),
                 focused: self.focused == Some(id),
-                focus_visible: self.focus_visible,
                 window_focused: self.window_focused,
             };
             let Some(e) = self.widgets.get_mut(i) else {

@@ -200,8 +200,12 @@ impl Default for InputStyle {
 pub const DEFAULT_MAX_LEN: usize = 256;
 
 /// A single-line text field. Editing: typing ([`crate::Event::Text`]),
-/// Left/Right (Shift extends the selection), Home/End, Backspace/Delete,
-/// Ctrl+A, Enter submits; a click places the caret.
+/// Left/Right by grapheme and Ctrl+Left/Right by word (Shift extends the
+/// selection), Home/End (and Up/Down), Backspace/Delete (Ctrl: by word),
+/// Ctrl+A, Enter submits; a click places the caret, a drag selects, a
+/// double click selects a word. The selection is drawn as a light
+/// highlight behind the glyphs (behind the bullets in a masked field).
+/// Typing or pasting replaces the selection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TextInput {
     /// Shown in [`theme::PLACEHOLDER`] while the value is empty.
@@ -277,6 +281,9 @@ pub(crate) enum Kind {
         placeholder_layout: Option<TextLayout>,
         /// Horizontal scroll of the text, logical px (keeps the caret in view).
         scroll: f32,
+        /// Where the caret was last painted, logical px (the IME cursor
+        /// area); `None` before the first paint.
+        caret_rect: Option<Rect>,
     },
 }
 
@@ -293,6 +300,8 @@ pub(crate) struct Entry {
     pub(crate) painted: Option<PxRect>,
     /// Needs repainting.
     pub(crate) dirty: bool,
+    /// Draws the keyboard focus ring (set by the `Ui` before each paint).
+    pub(crate) ring: bool,
 }
 
 /// Interaction state of one widget at paint time.
@@ -301,7 +310,6 @@ pub(crate) struct Look {
     pub(crate) hovered: bool,
     pub(crate) pressed: bool,
     pub(crate) focused: bool,
-    pub(crate) focus_visible: bool,
     pub(crate) window_focused: bool,
 }
 
@@ -314,6 +322,7 @@ impl Entry {
             bounds: None,
             painted: None,
             dirty: true,
+            ring: false,
         }
     }
 
@@ -414,6 +423,12 @@ impl Entry {
         Some(match self.kind {
             // Glyph ink may overhang the advance box by a pixel or two.
             Kind::Label { .. } => r.outset((2.0 * scale).ceil() as u32, 0),
+            // The focus ring lies outside the box (plus a pixel for its
+            // anti-aliased edge).
+            _ if self.ring => {
+                let d = (FOCUS_RING_REACH * scale).ceil() as u32 + 1;
+                r.outset(d, d)
+            }
             _ => r,
         })
     }
@@ -443,6 +458,18 @@ impl Entry {
         };
         let text_clip = paint_rect.intersect(&clip).unwrap_or_default();
         let enabled = self.enabled;
+        if self.ring {
+            let color = match &self.kind {
+                Kind::Button { spec, .. } => spec.style.color,
+                Kind::Input { .. } | Kind::Label { .. } => theme::INPUT_FOCUS_BORDER,
+            };
+            let radius = match &self.kind {
+                Kind::Button { spec, .. } => spec.style.radius,
+                Kind::Input { style, .. } => style.radius,
+                Kind::Label { .. } => 0.0,
+            };
+            paint_focus_ring(canvas, b, radius * scale, color);
+        }
         match &mut self.kind {
             Kind::Label { spec, layout } => {
                 if let Some(l) = layout {
@@ -474,6 +501,7 @@ impl Entry {
                 layout,
                 placeholder_layout,
                 scroll,
+                caret_rect,
             } => {
                 let s = InputPaint {
                     style,
@@ -484,9 +512,46 @@ impl Entry {
                     look,
                 };
                 *scroll = s.paint(canvas, text, b, *scroll, text_clip);
+                let caret_x = match layout.as_ref() {
+                    Some(l) if !edit.value().is_empty() => {
+                        l.caret_x(edit.display_index_of(edit.caret()))
+                    }
+                    _ => 0.0,
+                };
+                let line_h = style.text.line_height();
+                let inner_w = (bounds.w - 2.0 * style.padding).max(0.0);
+                *caret_rect = Some(Rect::new(
+                    bounds.x + style.padding + (caret_x - *scroll).clamp(0.0, inner_w),
+                    bounds.y + (bounds.h - line_h) / 2.0,
+                    1.0,
+                    line_h,
+                ));
             }
         }
     }
+}
+
+/// Width of the keyboard focus ring, logical px.
+const FOCUS_RING_WIDTH: f32 = 2.0;
+/// Gap between a control's box and its focus ring, logical px (CSS
+/// `outline-offset`).
+const FOCUS_RING_GAP: f32 = 2.0;
+/// How far the ring reaches outside the box.
+const FOCUS_RING_REACH: f32 = FOCUS_RING_WIDTH + FOCUS_RING_GAP;
+
+/// The keyboard focus ring: a rounded outline [`FOCUS_RING_WIDTH`] wide,
+/// [`FOCUS_RING_GAP`] outside the control's box `b`, following its corner
+/// radius, like a browser's `:focus-visible` outline.
+fn paint_focus_ring(canvas: &mut Canvas, b: PxBox, radius: f32, color: Color) {
+    let scale = canvas.scale();
+    let reach = FOCUS_RING_REACH * scale;
+    draw::border_rrect(
+        canvas,
+        b.inset(-reach),
+        radius + reach,
+        FOCUS_RING_WIDTH * scale,
+        color,
+    );
 }
 
 fn round(v: f32) -> i32 {
@@ -526,17 +591,6 @@ fn paint_button(
         draw::fill_rrect(canvas, b, radius, f);
     }
     draw::border_rrect(canvas, b, radius, bw, border);
-    if look.focused && look.focus_visible && enabled {
-        // Keyboard focus: a thin ring just inside the border.
-        let ring = b.inset(bw + 2.0 * scale);
-        draw::border_rrect(
-            canvas,
-            ring,
-            (radius - bw - 2.0 * scale).max(0.0),
-            scale,
-            ink,
-        );
-    }
     if let Some(l) = layout {
         let x = b.x0 + (b.width() - l.width() * scale) / 2.0;
         let y = b.y0 + (b.height() - st.text.line_height() * scale) / 2.0;

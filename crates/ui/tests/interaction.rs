@@ -375,3 +375,271 @@ fn hostile_coordinates_are_harmless() {
     let mut c = workshop_ui::Canvas::new(400, 400, 1.0).unwrap();
     w.ui.paint(&mut c, &mut text);
 }
+
+#[test]
+fn space_activates_a_focused_button_however_the_platform_sends_it() {
+    let mut w = main_window();
+    w.ui.handle(&key(Key::Tab));
+    assert_eq!(w.ui.focused(), Some(w.check));
+    assert_eq!(
+        w.ui.handle(&key(Key::Space)),
+        vec![UiAction::Clicked(w.check)]
+    );
+    // A platform that sends the key and then the text it types: one click.
+    assert!(
+        w.ui.handle(&Event::Text(" ".into())).is_empty(),
+        "the text of the same Space press"
+    );
+    // A platform that sends only the committed text (the broker today).
+    assert_eq!(
+        w.ui.handle(&Event::Text(" ".into())),
+        vec![UiAction::Clicked(w.check)]
+    );
+    assert!(w.ui.handle(&Event::Text("x".into())).is_empty());
+    // Space in a text input types a space, it clicks nothing.
+    let mut l = LoginWindow::new().unwrap();
+    l.ui.focus(l.email).unwrap();
+    assert!(l.ui.handle(&key(Key::Space)).is_empty());
+    assert_eq!(
+        l.ui.handle(&Event::Text(" ".into())),
+        vec![UiAction::Changed(l.email)]
+    );
+    assert_eq!(l.ui.value(l.email), " ");
+}
+
+#[test]
+fn keyboard_focus_is_visible_pointer_focus_is_not() {
+    let mut w = main_window();
+    w.ui.handle(&key(Key::Tab));
+    assert!(w.ui.focus_visible(), "Tab shows the ring");
+    let (x, y) = centre(w.ui.bounds(w.close).unwrap());
+    w.ui.handle(&Event::PointerPressed { x, y });
+    assert_eq!(w.ui.focused(), Some(w.close));
+    assert!(!w.ui.focus_visible(), "a click focuses without a ring");
+    w.ui.handle(&shift(Key::Tab));
+    assert_eq!(w.ui.focused(), Some(w.check));
+    assert!(w.ui.focus_visible());
+    w.ui.focus(w.close).unwrap();
+    assert!(!w.ui.focus_visible(), "programmatic focus: no ring");
+}
+
+fn ctrl(k: Key) -> Event {
+    Event::Key {
+        key: k,
+        modifiers: Modifiers::CTRL,
+    }
+}
+
+fn ctrl_shift(k: Key) -> Event {
+    Event::Key {
+        key: k,
+        modifiers: Modifiers {
+            shift: true,
+            ctrl: true,
+        },
+    }
+}
+
+fn input_ui(value: &str) -> (Ui, workshop_ui::WidgetId) {
+    let mut ui = Ui::new(400.0, 400.0);
+    let input = ui.add_input(TextInput::new("Email"));
+    ui.set_root(Column::new().child(input));
+    ui.focus(input).unwrap();
+    ui.handle(&Event::Text(value.into()));
+    (ui, input)
+}
+
+#[test]
+fn keyboard_selection_words_and_graphemes() {
+    let (mut ui, input) = input_ui("hello big world");
+    ui.handle(&shift(Key::Home));
+    assert_eq!(ui.caret(input), Some((0, Some(0..15))), "Shift+Home");
+    ui.handle(&shift(Key::End));
+    assert_eq!(ui.caret(input), Some((15, None)), "Shift+End back");
+    ui.handle(&ctrl(Key::Left));
+    assert_eq!(
+        ui.caret(input),
+        Some((10, None)),
+        "Ctrl+Left: start of world"
+    );
+    ui.handle(&ctrl_shift(Key::Left));
+    assert_eq!(ui.caret(input), Some((6, Some(6..10))), "Ctrl+Shift+Left");
+    assert_eq!(ui.selected_text(input), Some("big "));
+    ui.handle(&ctrl(Key::Right));
+    assert_eq!(ui.caret(input), Some((9, None)), "Ctrl+Right: end of big");
+    ui.handle(&shift(Key::Right));
+    ui.handle(&shift(Key::Right));
+    assert_eq!(ui.selected_text(input), Some(" w"));
+    // Typing replaces the selection; Backspace deletes it.
+    assert_eq!(
+        ui.handle(&Event::Text("_W".into())),
+        vec![UiAction::Changed(input)]
+    );
+    assert_eq!(ui.value(input), "hello big_World");
+    ui.handle(&shift(Key::Left));
+    ui.handle(&key(Key::Backspace));
+    assert_eq!(ui.value(input), "hello big_orld");
+    assert_eq!(
+        ui.handle(&ctrl(Key::Backspace)),
+        vec![UiAction::Changed(input)]
+    );
+    assert_eq!(ui.value(input), "hello orld", "Ctrl+Backspace: a word");
+    ui.handle(&ctrl(Key::Char('a')));
+    assert_eq!(ui.selected_text(input), Some("hello orld"));
+    ui.handle(&key(Key::Up));
+    assert_eq!(ui.caret(input), Some((0, None)), "Up: to the start");
+    ui.handle(&shift(Key::Down));
+    assert_eq!(ui.caret(input), Some((10, Some(0..10))), "Shift+Down");
+}
+
+#[test]
+fn one_backspace_per_grapheme_cluster() {
+    // An accent typed as two code points, an emoji ZWJ sequence.
+    let (mut ui, input) = input_ui("cafe\u{301}");
+    ui.handle(&Event::Text("\u{1F469}\u{200D}\u{1F4BB}".into()));
+    ui.handle(&key(Key::Backspace));
+    assert_eq!(ui.value(input), "cafe\u{301}");
+    ui.handle(&key(Key::Backspace));
+    assert_eq!(ui.value(input), "caf");
+    ui.handle(&Event::Text("e\u{301}!".into()));
+    ui.handle(&key(Key::Left));
+    ui.handle(&key(Key::Left));
+    assert_eq!(ui.caret(input), Some((3, None)), "one Left over the é");
+    ui.handle(&key(Key::Delete));
+    assert_eq!(ui.value(input), "caf!");
+}
+
+/// Lays out and paints a one-input `Ui` so pointer positions map to text.
+fn painted_input(value: &str, masked: bool) -> (Ui, workshop_ui::WidgetId, Rect) {
+    let mut ui = Ui::new(400.0, 400.0);
+    let input = ui.add_input(TextInput::new("x").masked(masked));
+    ui.set_root(
+        Column::new()
+            .padding(workshop_ui::Insets::symmetric(20.0, 20.0))
+            .child(input),
+    );
+    ui.set_text(input, value).unwrap();
+    let mut c = workshop_ui::Canvas::new(400, 400, 1.0).unwrap();
+    ui.paint(&mut c, &mut TextSystem::new());
+    let b = ui.bounds(input).unwrap();
+    (ui, input, b)
+}
+
+#[test]
+fn mouse_drag_selects_and_double_click_selects_a_word() {
+    let (mut ui, input, b) = painted_input("hello big world", false);
+    let y = b.y + b.h / 2.0;
+    let start = b.x + 8.0; // the text's left edge
+    ui.handle(&Event::PointerPressed { x: start, y });
+    assert_eq!(ui.caret(input), Some((0, None)));
+    ui.handle(&Event::PointerMoved {
+        x: b.right() - 2.0,
+        y,
+    });
+    assert_eq!(
+        ui.caret(input),
+        Some((15, Some(0..15))),
+        "dragged to the end"
+    );
+    ui.handle(&Event::PointerReleased {
+        x: b.right() - 2.0,
+        y,
+    });
+    ui.handle(&Event::PointerMoved { x: start, y });
+    assert_eq!(
+        ui.caret(input),
+        Some((15, Some(0..15))),
+        "released: moving does nothing"
+    );
+
+    // Double click in the middle of "big".
+    let mut probe = TextSystem::new();
+    let (hello_w, _) = probe.measure(
+        "hello b",
+        workshop_ui::TextStyle::new(16.0, workshop_ui::FontWeight::Regular),
+    );
+    let x = start + hello_w;
+    ui.handle(&Event::PointerPressed { x, y });
+    ui.handle(&Event::PointerReleased { x, y });
+    ui.handle(&Event::PointerPressed { x, y });
+    assert_eq!(ui.caret(input).unwrap().1, None);
+    ui.handle(&Event::DoubleClick { x, y });
+    assert_eq!(ui.selected_text(input), Some("big"));
+    ui.handle(&Event::PointerMoved { x: start, y });
+    assert_eq!(
+        ui.selected_text(input),
+        Some("big"),
+        "no drag after a double click"
+    );
+    ui.handle(&Event::PointerReleased { x: start, y });
+
+    // In a password field a double click selects everything, and nothing
+    // can be copied out of it.
+    let (mut ui, input, b) = painted_input("two words", true);
+    let (x, y) = (b.x + 12.0, b.y + b.h / 2.0);
+    ui.handle(&Event::PointerPressed { x, y });
+    ui.handle(&Event::DoubleClick { x, y });
+    assert_eq!(ui.caret(input), Some((9, Some(0..9))));
+    assert_eq!(ui.selected_text(input), None);
+    assert_eq!(ui.focused_selected_text(), None);
+    assert!(
+        ui.delete_selection_focused().is_empty(),
+        "no cut from a password"
+    );
+    assert_eq!(ui.value(input), "two words");
+}
+
+#[test]
+fn clipboard_and_ime_hooks_on_the_focused_input() {
+    let (mut ui, input, b) = painted_input("bruce@wayne.com", false);
+    assert_eq!(ui.focused_input(), None);
+    assert!(ui.insert_text_focused("x").is_empty(), "nothing focused");
+    ui.focus(input).unwrap();
+    assert_eq!(ui.focused_input(), Some(input));
+    ui.handle(&key(Key::Home));
+    ui.handle(&ctrl_shift(Key::Right));
+    assert_eq!(ui.focused_selected_text(), Some("bruce"));
+    // Paste replaces the selection, as typing does.
+    assert_eq!(
+        ui.insert_text_focused("alfred"),
+        vec![UiAction::Changed(input)]
+    );
+    assert_eq!(ui.value(input), "alfred@wayne.com");
+    assert_eq!(ui.caret(input), Some((6, None)));
+    assert_eq!(ui.insert_text(input, "\n\t"), Ok(false), "controls dropped");
+    // Cut.
+    ui.handle(&shift(Key::End));
+    assert_eq!(ui.focused_selected_text(), Some("@wayne.com"));
+    assert_eq!(
+        ui.delete_selection_focused(),
+        vec![UiAction::Changed(input)]
+    );
+    assert_eq!(ui.value(input), "alfred");
+
+    // The caret rectangle: where it was painted, in logical px.
+    let mut text = TextSystem::new();
+    let mut c = workshop_ui::Canvas::new(800, 800, 2.0).unwrap();
+    ui.handle(&key(Key::Home));
+    ui.paint(&mut c, &mut text);
+    let r = ui.focused_caret_rect().unwrap();
+    assert!((r.x - (b.x + 8.0)).abs() < 0.5, "{r:?} at the text start");
+    assert!(r.y > b.y && r.bottom() < b.bottom(), "{r:?} inside {b:?}");
+    ui.handle(&key(Key::End));
+    ui.paint(&mut c, &mut text);
+    let end = ui.caret_rect(input).unwrap();
+    let (w, _) = text.measure(
+        "alfred",
+        workshop_ui::TextStyle::new(16.0, workshop_ui::FontWeight::Regular),
+    );
+    assert!(
+        (end.x - (r.x + w)).abs() < 1.0,
+        "{end:?} after alfred ({w})"
+    );
+    let label = ui.add_label(Label::new("l"));
+    assert_eq!(ui.caret_rect(label), None, "not an input");
+
+    // Disabled inputs take no paste.
+    ui.set_enabled(input, false).unwrap();
+    assert_eq!(ui.insert_text(input, "x"), Ok(false));
+    assert_eq!(ui.focused_input(), None);
+}

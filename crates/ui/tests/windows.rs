@@ -542,3 +542,161 @@ fn ui_with_no_tree_paints_background() {
     assert_eq!(ui.paint(&mut c, &mut text), Some(c.bounds()));
     assert_eq!(c.pixel_0rgb(200, 200), Some(0xf9f9f9));
 }
+
+fn tab(shift: bool) -> Event {
+    Event::Key {
+        key: workshop_ui::Key::Tab,
+        modifiers: if shift {
+            workshop_ui::Modifiers::SHIFT
+        } else {
+            workshop_ui::Modifiers::NONE
+        },
+    }
+}
+
+/// Keyboard focus draws a 2 px ring 2 px outside the control, in its colour
+/// (buttons) or the input focus colour; pointer focus draws none. Damage
+/// covers the ring: an incremental paint equals a full one.
+#[test]
+fn focus_ring_for_keyboard_focus_only() {
+    for scale in [1.0f32, 2.0] {
+        let mut text = TextSystem::new();
+        let mut w = MainWindow::new(&MainState::LoggedOut).unwrap();
+        let mut c = canvas(scale);
+        w.ui.paint(&mut c, &mut text);
+        let close_box = w.ui.bounds(w.close).unwrap();
+        let check_box = w.ui.bounds(w.check).unwrap();
+        let below = |r: Rect| (r.x + r.w / 2.0, r.bottom() + 3.0);
+        let left = |r: Rect| (r.x - 3.0, r.y + r.h / 2.0);
+        let at = |c: &Canvas, p: (f32, f32)| px(c, p.0, p.1);
+        let bg = theme::BACKGROUND.to_0rgb();
+        assert_eq!(at(&c, below(close_box)), bg);
+
+        w.ui.handle(&tab(false));
+        w.ui.handle(&tab(false));
+        assert_eq!(w.ui.focused(), Some(w.close));
+        let d = w.ui.paint(&mut c, &mut text).unwrap();
+        assert_eq!(at(&c, below(close_box)), theme::RED.to_0rgb(), "{scale}");
+        assert_eq!(at(&c, left(close_box)), theme::RED.to_0rgb(), "{scale}");
+        assert_eq!(
+            at(
+                &c,
+                (close_box.x + close_box.w / 2.0, close_box.bottom() + 5.0)
+            ),
+            bg,
+            "2 px wide"
+        );
+        assert_eq!(at(&c, below(check_box)), bg, "only the focused one");
+        let ring = close_box.to_px_snapped(scale);
+        assert!(
+            d.contains_rect(&ring.outset((4.0 * scale) as u32, (4.0 * scale) as u32)),
+            "damage {d:?} covers the ring"
+        );
+        let mut full = canvas(scale);
+        w.ui.invalidate();
+        w.ui.paint(&mut full, &mut text);
+        assert!(
+            c.to_rgba_image() == full.to_rgba_image(),
+            "incremental == full"
+        );
+
+        // Back to the check button: the old ring is erased.
+        w.ui.handle(&tab(true));
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(at(&c, below(close_box)), bg);
+        assert_eq!(at(&c, below(check_box)), theme::BLUE.to_0rgb());
+
+        // A click focuses Close without a ring.
+        let (x, y) = centre(close_box);
+        w.ui.handle(&Event::PointerPressed { x, y });
+        w.ui.handle(&Event::PointerReleased { x, y });
+        w.ui.handle(&Event::PointerLeft);
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(w.ui.focused(), Some(w.close));
+        assert_eq!(at(&c, below(close_box)), bg);
+        assert_eq!(at(&c, below(check_box)), bg);
+
+        // Inputs get the ring too, in the input focus colour.
+        let mut l = LoginWindow::new().unwrap();
+        let mut c = canvas(scale);
+        l.ui.handle(&tab(false));
+        l.ui.paint(&mut c, &mut text);
+        let email = l.ui.bounds(l.email).unwrap();
+        assert_eq!(at(&c, left(email)), theme::INPUT_FOCUS_BORDER.to_0rgb());
+        write_png(&format!("focus_ring_email_{scale}x.png"), &c);
+        l.ui.handle(&tab(false));
+        l.ui.paint(&mut c, &mut text);
+        assert_eq!(at(&c, left(email)), bg);
+    }
+}
+
+fn ev_key(key: workshop_ui::Key, modifiers: workshop_ui::Modifiers) -> Event {
+    Event::Key { key, modifiers }
+}
+
+/// A selection is a light highlight behind the selected glyphs (the mask
+/// dots in a password field), drawn only while the input has focus.
+#[test]
+fn selection_is_drawn_behind_text_and_dots() {
+    use workshop_ui::{Key, Modifiers};
+    for scale in [1.0f32, 2.0] {
+        let mut text = TextSystem::new();
+        let mut w = LoginWindow::new().unwrap();
+        let mut c = canvas(scale);
+        w.ui.focus(w.email).unwrap();
+        w.handle(&Event::Text("bruce@wayne.com".into())).unwrap();
+        w.ui.focus(w.password).unwrap();
+        w.handle(&Event::Text("batman".into())).unwrap();
+        w.ui.paint(&mut c, &mut text);
+        let email = w.ui.bounds(w.email).unwrap();
+        let password = w.ui.bounds(w.password).unwrap();
+        let sel = theme::SELECTION.to_0rgb();
+        assert_eq!(count_colour(&c, email, sel), 0);
+        assert_eq!(count_colour(&c, password, sel), 0);
+
+        // Shift+Home in the password: the dots' whole run is highlighted,
+        // the dots still drawn over it.
+        w.ui.handle(&ev_key(Key::Home, Modifiers::SHIFT));
+        w.ui.paint(&mut c, &mut text);
+        let in_password = count_colour(&c, password, sel);
+        assert!(in_password as f32 > 20.0 * scale * scale, "{in_password}");
+        let dark = count_where(&c, password, |p| p & 0xff < 0x40);
+        assert!(dark > 0, "dots over the highlight");
+        write_png(&format!("selection_password_{scale}x.png"), &c);
+
+        // Focus moves to the email and selects its last word with
+        // Ctrl+Shift+Left; the password's highlight goes away.
+        w.ui.focus(w.email).unwrap();
+        w.ui.handle(&ev_key(
+            Key::Left,
+            Modifiers {
+                shift: true,
+                ctrl: true,
+            },
+        ));
+        assert_eq!(w.ui.selected_text(w.email), Some("wayne.com"));
+        w.ui.paint(&mut c, &mut text);
+        assert_eq!(count_colour(&c, password, sel), 0);
+        let in_email = count_colour(&c, email, sel);
+        assert!(in_email > in_password / 2, "{in_email}");
+        write_png(&format!("selection_email_{scale}x.png"), &c);
+        // The highlight is behind the selected glyphs only: to the right
+        // of the caret's old place, not over "bruce@".
+        let left_half = Rect::new(email.x, email.y, 60.0, email.h);
+        assert_eq!(count_colour(&c, left_half, sel), 0);
+    }
+}
+
+fn count_where(c: &Canvas, r: Rect, pred: impl Fn(u32) -> bool) -> usize {
+    let s = c.scale();
+    let b = r.to_px_snapped(s);
+    let mut n = 0;
+    for y in b.y..b.bottom() {
+        for x in b.x..b.right() {
+            if c.pixel_0rgb(x, y).is_some_and(&pred) {
+                n += 1;
+            }
+        }
+    }
+    n
+}

@@ -330,7 +330,7 @@ impl Broker {
             RendererToBroker::SetCursor { cursor } => Ok(self.set_cursor(role, cursor)),
             RendererToBroker::OpenLoginWindow => Ok(self.open_login_window(now)),
             RendererToBroker::Logout => Ok(self.logout(role)),
-            RendererToBroker::CloseWindow => Ok(self.close_all(now)),
+            RendererToBroker::CloseWindow => Ok(self.close_requested(now, role)),
             RendererToBroker::Invoke { id, request } => {
                 self.invoke(role, id, request, admitted.capability)
             }

@@ -715,6 +715,21 @@ fn the_signed_in_user_survives_a_main_renderer_crash() {
 }
 
 #[test]
+fn escape_in_the_login_window_closes_only_it() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    let fx = t.msg(Role::Login, RendererToBroker::CloseWindow);
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::CloseWindow { role: Role::Login })));
+    assert!(!fx
+        .iter()
+        .any(|e| matches!(e, Effect::CloseWindow { role: Role::Main } | Effect::Quit)));
+    assert!(!t.core.is_quitting());
+}
+
+#[test]
 fn close_quits_everything() {
     let mut t = T::new();
     t.start();

@@ -247,10 +247,16 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
             WinitWindowEvent::KeyboardInput { event, .. }
                 if event.state == ElementState::Pressed =>
             {
-                for e in key_input(self.windows.modifiers, &event) {
-                    self.feed(event_loop, input(e));
+                let keys = key_input(self.windows.modifiers, &event);
+                match w.crash_page_keys(&keys) {
+                    Some(retry) => retry.then(|| to_core(WindowEvent::Retry)),
+                    None => {
+                        for e in keys {
+                            self.feed(event_loop, input(e));
+                        }
+                        None
+                    }
                 }
-                None
             }
             _ => None,
         };
@@ -378,6 +384,19 @@ impl DesktopWindow {
         let retry = page.handle(&ev);
         self.repaint_crash_page();
         retry.then_some(WindowEvent::Retry)
+    }
+
+    /// Keys while the broker's own page is shown go to it (Tab to Retry,
+    /// Space or Enter to press it): `Some(retry)`; `None` means the window
+    /// shows its renderer and the keys are input for it.
+    fn crash_page_keys(&mut self, keys: &[InputEvent]) -> Option<bool> {
+        let page = self.crash_page.as_mut()?;
+        let mut retry = false;
+        for key in keys {
+            retry |= page.key_input(key);
+        }
+        self.repaint_crash_page();
+        Some(retry)
     }
 
     fn present_all(&mut self) {

@@ -788,6 +788,9 @@ impl Driver {
             } => (*r == role || *r == Role::Main) && mid_life,
             What::Message { .. } => {
                 (accepted(Role::Main, RendererMessageKind::CloseWindow) && mid_life)
+                    || (accepted(Role::Login, RendererMessageKind::CloseWindow)
+                        && role == Role::Login
+                        && mid_life)
                     || (accepted(Role::Main, RendererMessageKind::OpenLoginWindow)
                         && role == Role::Login
                         && snap.closing)

@@ -44,9 +44,13 @@ impl Broker {
         Verdict::Accepted
     }
 
-    /// `CloseWindow`: close every window and quit.
-    pub(super) fn close_all(&mut self, now: Instant) -> Verdict {
-        self.quit(now);
+    /// `CloseWindow`: from the Main Window, close every window and quit;
+    /// from the Login Window (Escape), close that window only.
+    pub(super) fn close_requested(&mut self, now: Instant, role: Role) -> Verdict {
+        match role {
+            Role::Main => self.quit(now),
+            Role::Login => self.close_window(now, Role::Login),
+        }
         Verdict::Accepted
     }
 
