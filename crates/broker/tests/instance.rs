@@ -106,9 +106,27 @@ fn primary(dir: &std::path::Path) -> (Killed, mpsc::Receiver<String>) {
     }
 }
 
-/// A second start in `dir` exits 0 saying another instance runs.
+/// A second start in `dir` exits 0 saying another instance runs (one
+/// still running after the deadline became a second primary).
 fn assert_secondary(dir: &std::path::Path) {
-    let second = workshop(dir).output().unwrap();
+    let mut second = Killed(
+        workshop(dir)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while second.0.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second start is still running: it became a second primary"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = std::mem::replace(&mut second.0, Command::new("true").spawn().unwrap())
+        .wait_with_output()
+        .unwrap();
     assert_eq!(second.status.code(), Some(0), "{second:?}");
     let said = String::from_utf8_lossy(&second.stderr);
     assert!(said.contains("another instance is running"), "{said}");
