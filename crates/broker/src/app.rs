@@ -34,6 +34,9 @@ pub struct AppConfig {
     /// The single-instance lock, when this broker holds one; its listener
     /// starts with the event queue.
     pub instance: Option<crate::instance::Primary>,
+    /// SIGTERM/SIGINT/SIGHUP, blocked by `run` before any thread started;
+    /// their thread starts with the event queue.
+    pub signals: Option<crate::signals::Blocked>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -55,6 +58,7 @@ impl AppConfig {
             },
             host: HostConfig {
                 exe,
+                own_exe: None,
                 sandbox,
                 invoke_timeout: DEFAULT_INVOKE_TIMEOUT,
                 log_filter: workshop_logging::filter_from_env(),
@@ -67,6 +71,7 @@ impl AppConfig {
             }),
             user_data_dir: None,
             instance: None,
+            signals: None,
         }
     }
 }
@@ -78,6 +83,11 @@ pub fn build(config: AppConfig, wake: Wake) -> (Driver, EventReceiver) {
     let hosts = Hosts::new(config.host, tx.clone());
     let core = Broker::new(config.core);
     let keeper = load_settings(config.user_data_dir.as_deref());
+    if let Some(signals) = config.signals {
+        if let Err(e) = signals.listen(tx.clone()) {
+            tracing::error!(error = %e, "signals will end the app without saving");
+        }
+    }
     if let Some(primary) = config.instance {
         if let Err(e) = primary.listen(tx.clone()) {
             tracing::error!(error = %e, "cannot listen for second instances");
@@ -97,8 +107,26 @@ fn load_settings(dir: Option<&std::path::Path>) -> Keeper {
             return Keeper::new(None, Settings::default());
         }
     };
+    if let Err(e) = rustix::fs::access(dir, rustix::fs::Access::WRITE_OK) {
+        // Read-only (a read-only mount, a locked-down profile): run with
+        // what is there, say so once.
+        let settings = match store.load() {
+            Ok((settings, _)) => settings,
+            Err(_) => Settings::default(),
+        };
+        tracing::warn!(dir = %dir.display(), error = %std::io::Error::from(e), "user data directory is not writable; window positions will not be saved");
+        return Keeper::new(None, settings);
+    }
     match store.load() {
         Ok((settings, Loaded::Valid | Loaded::Missing)) => Keeper::new(Some(store), settings),
+        Ok((settings, Loaded::Newer(version))) => {
+            tracing::warn!(
+                version,
+                understood = crate::settings::VERSION,
+                "settings.json is from a newer version of workshop: using what this version understands; positions will not be saved"
+            );
+            Keeper::new(None, settings)
+        }
         Ok((settings, Loaded::MovedAside(aside))) => {
             tracing::error!(
                 kept_at = %aside.display(),

@@ -1,38 +1,40 @@
 //! The single-instance lock, like Electron's `requestSingleInstanceLock`.
 //!
-//! The first `workshop` for a user data directory takes an exclusive
-//! `flock` on `DIR/instance.lock` and listens on `DIR/instance.sock`. A
-//! second one finds the lock taken, connects, says `raise`, and exits 0; the
-//! first raises its Main Window (Electron's `second-instance`). The lock is
-//! released by the kernel when the first process exits, however it exits,
-//! so a crash never leaves the app unable to start.
+//! The lock *is* the socket: the first `workshop` for a user data directory
+//! binds an abstract Unix socket named after this user and that directory
+//! ([`socket_name`]: `workshop-<uid>-<hash of the canonical path>`) and
+//! listens on it. A second one finds the name taken, connects, says
+//! `raise`, and exits 0; the first raises its Main Window (Electron's
+//! `second-instance`). The kernel releases the name when the first process
+//! exits, however it exits, so a crash never leaves the app unable to start.
 //!
-//! Whatever connects to the socket is another local process of the same
-//! user, but it is still read strictly: at most a few bytes, with a
+//! Why abstract and not a file in the data directory (as it was): a socket
+//! path must fit in 108 bytes, so a data directory over ~93 bytes could not
+//! start at all; nothing has to be written, so a read-only or full data
+//! directory still gets single-instance; and nothing in the file system can
+//! be deleted from under a running instance (deleting the data directory,
+//! or a stale-looking `instance.sock`, used to let a second primary start
+//! or make later starts exit silently). An abstract name belongs to the
+//! network namespace, not to a user, so both ends check the other's uid
+//! with `SO_PEERCRED`: the primary ignores connections from other users,
+//! and a second instance only talks to a name held by its own uid. A name
+//! held by another user (squatting) is reported and the app runs without
+//! single-instance rather than not at all.
+//!
+//! Whatever connects is read strictly: at most a few bytes, with a
 //! timeout, and only the exact word `raise` does anything.
-//!
-//! The directory is private ([`crate::private`]: 0700, ours, refused if
-//! others may write to it); the lock file is opened without following a
-//! symlink or blocking on a FIFO, must be a regular file, and is 0600; the
-//! socket is set to 0600 once bound, whatever the umask.
 
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rustix::fs::{flock, FlockOperation};
 use thiserror::Error;
 
 use crate::core::Event;
-use crate::private::{self, PrivateError, FILE_MODE};
 use crate::queue::EventSender;
 
-/// The lock file's name.
-pub const LOCK_FILE: &str = "instance.lock";
-/// The socket's name.
-pub const SOCKET_FILE: &str = "instance.sock";
 /// What a second instance says.
 pub const RAISE: &[u8] = b"raise";
 /// How long a second instance keeps trying to reach the first.
@@ -41,47 +43,12 @@ pub const NOTIFY_TIMEOUT: Duration = Duration::from_millis(800);
 /// Why the lock could not be taken or used.
 #[derive(Debug, Error)]
 pub enum InstanceError {
-    /// The user data directory could not be created, or is not private.
-    #[error("user data directory: {0}")]
-    DataDir(#[from] PrivateError),
-    /// The lock file could not be opened.
-    #[error("open {path}: {source}")]
-    OpenLock {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The lock file is not a regular file (a FIFO, a device…).
-    #[error("{path} is not a regular file; refusing to use it")]
-    LockNotRegular {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The lock file's mode could not be set.
-    #[error("lock file: {0}")]
-    LockMode(PrivateError),
-    /// `flock` failed for another reason than contention.
-    #[error("lock {path}: {source}")]
-    Lock {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The socket could not be bound.
-    #[error("listen on {path}: {source}")]
+    /// The abstract socket could not be bound for another reason than
+    /// contention.
+    #[error("listen on @{name}: {source}")]
     Listen {
-        /// The socket.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The bound socket's mode could not be set to 0600.
-    #[error("set mode 600 on {path}: {source}")]
-    SocketMode {
-        /// The socket.
-        path: PathBuf,
+        /// The abstract name.
+        name: String,
         /// Why.
         source: std::io::Error,
     },
@@ -98,93 +65,86 @@ pub enum Instance {
         /// Whether the first instance got the message.
         told: bool,
     },
+    /// The name is held by another user: no single-instance for this run.
+    Squatted {
+        /// The uid holding it.
+        uid: u32,
+    },
 }
 
-/// The held lock and the listening socket.
+/// The held name and its listening socket.
 #[derive(Debug)]
 pub struct Primary {
-    _lock: std::fs::File,
     listener: UnixListener,
+}
+
+/// FNV-1a, 64 bits: stable across builds and Rust versions (std's hasher
+/// is not), so every build of the app agrees on the name.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The abstract socket name of `dir` for user `uid` (`dir` as given if it
+/// cannot be canonicalised).
+pub fn socket_name(dir: &Path, uid: u32) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    format!(
+        "workshop-{uid}-{:016x}",
+        fnv1a(canonical.as_os_str().as_bytes())
+    )
+}
+
+fn my_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// The uid of the process at the other end of `stream`.
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    rustix::net::sockopt::socket_peercred(stream)
+        .ok()
+        .map(|c| c.uid.as_raw())
 }
 
 /// Takes the lock for `dir`, or tells the instance that holds it.
 pub fn acquire(dir: &Path) -> Result<Instance, InstanceError> {
-    private::ensure_dir(dir)?;
-    let lock_path = dir.join(LOCK_FILE);
-    let socket_path = dir.join(SOCKET_FILE);
-    // No symlink followed, no wait for a FIFO's writer.
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(&lock_path)
-        .map_err(|source| InstanceError::OpenLock {
-            path: lock_path.clone(),
-            source,
-        })?;
-    let meta = lock.metadata().map_err(|source| InstanceError::OpenLock {
-        path: lock_path.clone(),
+    let name = socket_name(dir, my_uid());
+    let listen_err = |source| InstanceError::Listen {
+        name: name.clone(),
         source,
-    })?;
-    if !meta.file_type().is_file() {
-        return Err(InstanceError::LockNotRegular { path: lock_path });
+    };
+    let addr = SocketAddr::from_abstract_name(name.as_bytes()).map_err(listen_err)?;
+    match UnixListener::bind_addr(&addr) {
+        Ok(listener) => Ok(Instance::Primary(Primary { listener })),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Ok(notify(&addr)),
+        Err(e) => Err(listen_err(e)),
     }
-    if meta.permissions().mode() & 0o7777 != FILE_MODE {
-        private::set_mode(&lock, &lock_path, FILE_MODE).map_err(InstanceError::LockMode)?;
-    }
-    match flock(&lock, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => {}
-        Err(rustix::io::Errno::WOULDBLOCK) => {
-            return Ok(Instance::Secondary {
-                told: notify(&socket_path),
-            })
-        }
-        Err(e) => {
-            return Err(InstanceError::Lock {
-                path: lock_path,
-                source: e.into(),
-            })
-        }
-    }
-    // We hold the lock, so any socket file is a stale one from a crash.
-    let _ = std::fs::remove_file(&socket_path);
-    let listener = UnixListener::bind(&socket_path).map_err(|source| InstanceError::Listen {
-        path: socket_path.clone(),
-        source,
-    })?;
-    // bind() applied the umask; the private directory already keeps other
-    // users out, and this makes the socket itself 0600 too. The path was
-    // created by the bind just above, in a directory only we can write.
-    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(FILE_MODE)).map_err(
-        |source| InstanceError::SocketMode {
-            path: socket_path.clone(),
-            source,
-        },
-    )?;
-    Ok(Instance::Primary(Primary {
-        _lock: lock,
-        listener,
-    }))
 }
 
-/// Tells the first instance to raise its window; retries while it is still
-/// starting (it takes the lock before it binds the socket).
-fn notify(socket: &Path) -> bool {
+/// Tells the first instance to raise its window; retries while it is
+/// between `bind` and `listen`.
+fn notify(addr: &SocketAddr) -> Instance {
     let deadline = Instant::now() + NOTIFY_TIMEOUT;
     loop {
-        if let Ok(mut s) = UnixStream::connect(socket) {
-            let _ = s.set_write_timeout(Some(NOTIFY_TIMEOUT));
-            if s.write_all(RAISE).is_ok() {
-                return true;
+        if let Ok(mut s) = UnixStream::connect_addr(addr) {
+            match peer_uid(&s) {
+                Some(uid) if uid == my_uid() => {
+                    let _ = s.set_write_timeout(Some(NOTIFY_TIMEOUT));
+                    return Instance::Secondary {
+                        told: s.write_all(RAISE).is_ok(),
+                    };
+                }
+                Some(uid) => return Instance::Squatted { uid },
+                None => {}
             }
         }
         if Instant::now() >= deadline {
-            return false;
+            return Instance::Secondary { told: false };
         }
-        // Waiting for another process to finish starting: there is no event
-        // to wait on for a socket that does not exist yet, so poll briefly.
+        // Another process finishing its start-up: there is no event to
+        // wait on for a socket that is not listening yet, so poll briefly.
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -192,11 +152,20 @@ fn notify(socket: &Path) -> bool {
 impl Primary {
     /// Starts the thread that turns `raise` into [`Event::SecondInstance`].
     pub fn listen(self, events: EventSender) -> std::io::Result<()> {
+        let me = my_uid();
         std::thread::Builder::new()
             .name("single-instance".into())
             .spawn(move || {
                 for stream in self.listener.incoming() {
                     let Ok(mut stream) = stream else { continue };
+                    let uid = peer_uid(&stream);
+                    if uid != Some(me) {
+                        tracing::warn!(
+                            peer_uid = uid,
+                            "connection to the instance socket from another user; ignored"
+                        );
+                        continue;
+                    }
                     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
                     let mut buf = [0u8; 16];
                     let mut len = 0;
@@ -217,7 +186,7 @@ impl Primary {
                         );
                     }
                 }
-                // `incoming` never ends; the lock is held by this thread for
+                // `incoming` never ends; the name is held by this thread for
                 // the life of the process.
                 drop(self);
             })
@@ -231,9 +200,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_second_acquire_in_another_process_is_secondary() {
-        // flock is per open file description: a second open in this process
-        // contends like another process would.
+    fn the_second_acquire_is_secondary_and_the_name_is_released_with_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let Instance::Primary(first) = acquire(dir.path()).unwrap() else {
             panic!("first should be primary")
@@ -253,5 +220,28 @@ mod tests {
         drop(first);
         // Released with the first: a third may be primary.
         assert!(matches!(acquire(dir.path()).unwrap(), Instance::Primary(_)));
+    }
+
+    #[test]
+    fn the_name_fits_whatever_the_path_and_follows_symlinks() {
+        let base = tempfile::tempdir().unwrap();
+        let long = base.path().join("d".repeat(200)).join("e".repeat(200));
+        let name = socket_name(&long, 1000);
+        assert!(name.len() < 64, "{name}");
+        assert!(name.starts_with("workshop-1000-"), "{name}");
+        let real = base.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = base.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(socket_name(&real, 7), socket_name(&link, 7));
+        assert_ne!(socket_name(&real, 7), socket_name(&real, 8));
+        assert_ne!(socket_name(&real, 7), socket_name(&long, 7));
+    }
+
+    #[test]
+    fn fnv1a_is_the_published_function() {
+        // Test vectors of FNV-1a 64.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

@@ -21,3 +21,4 @@ pub mod report;
 pub mod run;
 pub mod settings;
 pub mod shell;
+pub mod signals;

@@ -45,6 +45,12 @@ pub enum PrivateError {
         /// Why.
         source: std::io::Error,
     },
+    /// Something that is not a directory is at the path.
+    #[error("{path} is not a directory")]
+    NotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
     /// Opening it failed (or it is not a directory).
     #[error("open {path}: {source}")]
     Open {
@@ -150,6 +156,13 @@ pub fn judge_dir(owner: u32, mode: u32, me: u32) -> Verdict {
 /// that exists, and leaves it exactly [`DIR_MODE`]. Refuses a directory
 /// another user owns or may write to.
 pub fn ensure_dir(dir: &Path) -> Result<(), PrivateError> {
+    // `create` would say "File exists" about a file where the directory
+    // should be.
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(PrivateError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
@@ -180,7 +193,16 @@ pub fn secure_dir_fd(fd: &OwnedFd, path: &Path) -> Result<(), PrivateError> {
     let mode = st.st_mode & 0o7777;
     match judge_dir(st.st_uid, mode, me) {
         Verdict::Private => Ok(()),
-        Verdict::Tighten => set_mode(fd, path, DIR_MODE),
+        Verdict::Tighten => match set_mode(fd, path, DIR_MODE) {
+            // A read-only file system: nobody can write to it, which is
+            // what the tightening is for.
+            Err(PrivateError::Chmod { source, .. })
+                if source.raw_os_error() == Some(libc::EROFS) =>
+            {
+                Ok(())
+            }
+            other => other,
+        },
         Verdict::Refuse(Refusal::NotOwned { owner, me }) => Err(PrivateError::NotOwned {
             path: path.to_path_buf(),
             owner,
@@ -264,6 +286,15 @@ mod tests {
         let err = ensure_dir(&dir).unwrap_err().to_string();
         assert!(err.contains(&dir.display().to_string()), "{err}");
         assert!(err.contains("writable by group (mode 770)"), "{err}");
+    }
+
+    #[test]
+    fn a_file_where_the_directory_should_be_is_named_as_such() {
+        let base = tempfile::tempdir().unwrap();
+        let file = base.path().join("data");
+        std::fs::write(&file, b"").unwrap();
+        let err = ensure_dir(&file).unwrap_err().to_string();
+        assert_eq!(err, format!("{} is not a directory", file.display()));
     }
 
     #[test]

@@ -36,11 +36,18 @@ pub enum RunError {
     #[error("cannot find the workshop executable: {0}")]
     CurrentExe(std::io::Error),
     /// No user data directory could be determined.
-    #[error("no user data directory: set XDG_CONFIG_HOME or HOME, or pass --user-data-dir")]
+    #[error("no user data directory: set XDG_CONFIG_HOME or HOME (absolute paths), or pass --user-data-dir")]
     NoUserDataDir,
     /// The user data directory is not private (or cannot be created).
     #[error("user data directory: {0}")]
     DataDir(#[from] crate::private::PrivateError),
+    /// The shutdown signals could not be taken over.
+    #[error("{0}")]
+    Signals(#[from] crate::signals::SignalError),
+    /// Our own executable could not be held open (renderers are started
+    /// from it).
+    #[error("cannot open /proc/self/exe: {0}")]
+    OwnExe(std::io::Error),
     /// The single-instance lock failed.
     #[error("single-instance lock: {0}")]
     Instance(#[from] crate::instance::InstanceError),
@@ -52,22 +59,41 @@ pub enum RunError {
 /// `--user-data-dir`, else `$XDG_CONFIG_HOME/workshop`, else
 /// `$HOME/.config/workshop`.
 pub fn user_data_dir(explicit: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    data_dir_from(
+        explicit,
+        std::env::var_os("XDG_CONFIG_HOME"),
+        std::env::var_os("HOME"),
+    )
+}
+
+/// [`user_data_dir`] from the values it reads. A relative (or empty)
+/// `XDG_CONFIG_HOME` is ignored, as the XDG Base Directory spec says; so is
+/// a relative `HOME`, which would make the data directory depend on the
+/// working directory.
+pub fn data_dir_from(
+    explicit: Option<&std::path::Path>,
+    xdg_config_home: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<std::path::PathBuf> {
     if let Some(dir) = explicit {
         return Some(dir.to_path_buf());
     }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| std::path::PathBuf::from(h).join(".config"))
-        })?;
+    let absolute = |v: std::ffi::OsString| {
+        let p = std::path::PathBuf::from(v);
+        p.is_absolute().then_some(p)
+    };
+    let base = xdg_config_home
+        .and_then(absolute)
+        .or_else(|| home.and_then(absolute).map(|h| h.join(".config")))?;
     Some(base.join("workshop"))
 }
 
 /// Runs the app until it quits.
 pub fn run(opts: RunOptions) -> Result<(), RunError> {
+    // First, before any thread exists: every thread inherits the mask.
+    let signals = crate::signals::block()?;
+    // Before anything can replace the file: renderers are this build.
+    let own_exe = crate::host::spawn::OwnExe::open().map_err(RunError::OwnExe)?;
     if opts.sandbox == SandboxMode::Disabled {
         tracing::warn!("--no-sandbox: renderers run UNCONFINED; use only for debugging");
     }
@@ -75,7 +101,15 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
     // 0700 and ours, or refused, before anything is created in it.
     crate::private::ensure_dir(&dir)?;
     let primary = match instance::acquire(&dir)? {
-        Instance::Primary(p) => p,
+        Instance::Primary(p) => Some(p),
+        Instance::Squatted { uid } => {
+            tracing::error!(
+                dir = %dir.display(),
+                uid,
+                "the single-instance socket name is held by another user; running without single-instance"
+            );
+            None
+        }
         Instance::Secondary { told } => {
             if told {
                 tracing::info!(dir = %dir.display(), "another instance is running; asked it to raise its window");
@@ -87,8 +121,10 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
     };
     let exe = std::env::current_exe().map_err(RunError::CurrentExe)?;
     let mut config = AppConfig::new(exe, opts.sandbox);
+    config.host.own_exe = Some(own_exe);
+    config.signals = Some(signals);
     config.user_data_dir = Some(dir);
-    config.instance = Some(primary);
+    config.instance = primary;
     config.auth = Arc::new(SimulatedApi {
         delay: opts.auth_delay,
     });
@@ -99,4 +135,32 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
         return Ok(());
     }
     app::run_desktop(config).map_err(|e| RunError::Desktop(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_dir_from;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn relative_xdg_config_home_and_home_are_ignored() {
+        let some = |s: &str| Some(std::ffi::OsString::from(s));
+        assert_eq!(
+            data_dir_from(None, some("rel/config"), some("/home/u")),
+            Some(PathBuf::from("/home/u/.config/workshop"))
+        );
+        assert_eq!(
+            data_dir_from(None, some("/x"), some("/home/u")),
+            Some(PathBuf::from("/x/workshop"))
+        );
+        assert_eq!(
+            data_dir_from(None, some(""), some("/home/u")),
+            Some(PathBuf::from("/home/u/.config/workshop"))
+        );
+        assert_eq!(data_dir_from(None, some("rel"), some("also-rel")), None);
+        assert_eq!(
+            data_dir_from(Some(Path::new("given")), None, None),
+            Some(PathBuf::from("given"))
+        );
+    }
 }

@@ -9,6 +9,14 @@
 //! does not parse is moved aside under a new name and reported, never
 //! silently overwritten.
 //!
+//! Forward-compatible: a file written by a newer build keeps what this one
+//! does not understand. Unknown keys (at the top and inside each window's
+//! entry) are kept from the file as read and merged under what this build
+//! writes; a file whose `version` is newer than [`VERSION`] is read for
+//! what this build understands and never written (logged once). Tidy:
+//! temporary files of a writer that died mid-save are removed at start, and
+//! at most [`CORRUPT_KEPT`] corrupt copies are kept (the newest).
+//!
 //! Nothing planted in the directory is followed or waited on: the directory
 //! is private ([`crate::private`]); `settings.json` is opened with
 //! `O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC` and read only if `fstat` says it is a
@@ -18,11 +26,13 @@
 //! `fchmod`, whatever the umask), so a name someone planted is never
 //! written through: the save tries the next name.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +48,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(500);
 pub const VERSION: u32 = 1;
 /// Largest settings file read (anything bigger is treated as corrupt).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024;
+/// How many `settings.json.corrupt-*` copies are kept (the newest).
+pub const CORRUPT_KEPT: usize = 3;
 /// How many temporary names a save tries before it gives up (each one
 /// taken means something already sits at that name).
 pub const TEMP_ATTEMPTS: u32 = 16;
@@ -150,12 +162,18 @@ pub enum Loaded {
     Valid,
     /// A corrupt file, now at this path.
     MovedAside(PathBuf),
+    /// A file from a newer build (its `version`): read for what this
+    /// build understands; it must not be written.
+    Newer(u64),
 }
 
 /// The settings file of one user data directory.
 #[derive(Debug)]
 pub struct SettingsStore {
     path: PathBuf,
+    /// The file's JSON object as last read or written: what this build
+    /// does not understand is kept from it.
+    base: RefCell<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl SettingsStore {
@@ -173,6 +191,7 @@ impl SettingsStore {
         }
         Ok(SettingsStore {
             path: dir.join(FILE_NAME),
+            base: RefCell::new(serde_json::Map::new()),
         })
     }
 
@@ -214,13 +233,57 @@ impl SettingsStore {
             &mut bytes,
         )
         .map_err(read_err)?;
-        let parsed = (bytes.len() as u64 <= MAX_FILE_BYTES)
-            .then(|| serde_json::from_slice::<Settings>(&bytes).ok())
-            .flatten();
-        match parsed {
-            Some(settings) => Ok((settings, Loaded::Valid)),
+        let object = (bytes.len() as u64 <= MAX_FILE_BYTES)
+            .then(|| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .flatten()
+            .and_then(|v| match v {
+                serde_json::Value::Object(map) => Some(map),
+                _ => None,
+            });
+        let Some(object) = object else {
+            return self.move_aside("not valid settings");
+        };
+        let version = object.get("version").and_then(serde_json::Value::as_u64);
+        if let Some(v) = version.filter(|&v| v > u64::from(VERSION)) {
+            // Not ours to judge, nor to overwrite: what we understand, or
+            // defaults.
+            let settings = understood(&object).unwrap_or_default();
+            return Ok((settings, Loaded::Newer(v)));
+        }
+        match understood(&object) {
+            Some(settings) => {
+                *self.base.borrow_mut() = object;
+                Ok((settings, Loaded::Valid))
+            }
             None => self.move_aside("not valid settings"),
         }
+    }
+
+    /// Removes all but the newest [`CORRUPT_KEPT`] corrupt copies; returns
+    /// how many were removed.
+    pub fn prune_corrupt(&self) -> usize {
+        let Some(dir) = self.path.parent() else {
+            return 0;
+        };
+        let prefix = format!("{FILE_NAME}.corrupt-");
+        let Ok(entries) = fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut copies: Vec<(u128, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                let stamp = name.to_str()?.strip_prefix(&prefix)?.parse().ok()?;
+                Some((stamp, e.path()))
+            })
+            .collect();
+        copies.sort();
+        let excess = copies.len().saturating_sub(CORRUPT_KEPT);
+        copies
+            .iter()
+            .take(excess)
+            .filter(|(_, p)| fs::remove_file(p).is_ok())
+            .count()
     }
 
     /// Renames the file (whatever it is) out of the way; defaults are used.
@@ -237,6 +300,14 @@ impl SettingsStore {
             path: self.path.clone(),
             source,
         })?;
+        let removed = self.prune_corrupt();
+        if removed > 0 {
+            tracing::warn!(
+                removed,
+                kept = CORRUPT_KEPT,
+                "removed older corrupt settings copies; the newest are kept"
+            );
+        }
         Ok((Settings::default(), Loaded::MovedAside(aside)))
     }
 
@@ -255,11 +326,25 @@ impl SettingsStore {
     /// of the directory. A crash at any point leaves either the old file or
     /// the new one, never a mix.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
-        let json = serde_json::to_vec_pretty(settings).map_err(SettingsError::Encode)?;
+        let merged = merge(&self.base.borrow(), settings)?;
+        let json = serde_json::to_vec_pretty(&merged).map_err(SettingsError::Encode)?;
+        self.write(&json)?;
+        *self.base.borrow_mut() = merged;
+        Ok(())
+    }
+
+    /// What [`SettingsStore::save`] would write.
+    fn encode(&self, settings: &Settings) -> Result<Vec<u8>, SettingsError> {
+        let merged = merge(&self.base.borrow(), settings)?;
+        serde_json::to_vec_pretty(&merged).map_err(SettingsError::Encode)
+    }
+
+    /// Writes `json` atomically.
+    fn write(&self, json: &[u8]) -> Result<(), SettingsError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let (tmp, mut f) = self.create_temp(dir)?;
         let write = |f: &mut fs::File| -> std::io::Result<()> {
-            f.write_all(&json)?;
+            f.write_all(json)?;
             f.write_all(b"\n")?;
             f.sync_all()
         };
@@ -312,6 +397,68 @@ impl SettingsStore {
     }
 }
 
+/// What this build understands of a settings object: its `version` and
+/// each window entry that is a placement (an entry of another shape, a
+/// newer build's, is left to [`merge`] to keep). `None`: not settings at
+/// all (no version, or `windows` not an object).
+fn understood(object: &serde_json::Map<String, serde_json::Value>) -> Option<Settings> {
+    let version = u32::try_from(object.get("version")?.as_u64()?).ok()?;
+    let windows = match object.get("windows") {
+        None => BTreeMap::new(),
+        Some(serde_json::Value::Object(entries)) => entries
+            .iter()
+            .filter_map(|(role, entry)| {
+                let placement = Placement::deserialize(entry).ok()?;
+                Some((role.clone(), placement))
+            })
+            .collect(),
+        Some(_) => return None,
+    };
+    Some(Settings { version, windows })
+}
+
+/// `settings` written over `base`: this build's keys replace theirs, every
+/// other key (top level and inside each window's entry) is kept.
+fn merge(
+    base: &serde_json::Map<String, serde_json::Value>,
+    settings: &Settings,
+) -> Result<serde_json::Map<String, serde_json::Value>, SettingsError> {
+    use serde_json::Value;
+    let ours = match serde_json::to_value(settings).map_err(SettingsError::Encode)? {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut out = base.clone();
+    for (key, value) in ours {
+        match (key.as_str(), value, out.get_mut(&key)) {
+            ("windows", Value::Object(windows), Some(Value::Object(theirs))) => {
+                // Windows this build no longer knows about are dropped only
+                // if it never had them; their extra fields survive.
+                let mut merged = serde_json::Map::new();
+                for (role, entry) in windows {
+                    let entry = match (entry, theirs.get(&role)) {
+                        (Value::Object(mine), Some(Value::Object(old))) => {
+                            let mut e = old.clone();
+                            e.extend(mine);
+                            Value::Object(e)
+                        }
+                        (mine, _) => mine,
+                    };
+                    merged.insert(role, entry);
+                }
+                for (role, entry) in theirs.iter() {
+                    merged.entry(role.clone()).or_insert_with(|| entry.clone());
+                }
+                *theirs = merged;
+            }
+            (_, value, _) => {
+                out.insert(key, value);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What a non-regular file is, for the report.
 fn describe(kind: fs::FileType) -> &'static str {
     if kind.is_dir() {
@@ -339,12 +486,39 @@ pub fn restore(settings: &Settings, role: Role, displays: &[Display]) -> Option<
     })
 }
 
+/// The pending save, encoded, for [`rescue`]: the one place that may have
+/// to write settings without the driver (the display connection died under
+/// it, inside an Xlib call that will not return).
+static RESCUE: Mutex<Option<(PathBuf, Vec<u8>)>> = Mutex::new(None);
+
+/// Writes the pending save staged by a keeper with
+/// [`Keeper::stage_for_rescue`] on, if there is one. Never blocks: if the
+/// staging lock is held, nothing is written.
+pub fn rescue() -> bool {
+    let Ok(mut staged) = RESCUE.try_lock() else {
+        return false;
+    };
+    let Some((path, json)) = staged.take() else {
+        return false;
+    };
+    let store = SettingsStore {
+        path,
+        base: RefCell::new(serde_json::Map::new()),
+    };
+    store.write(&json).is_ok()
+}
+
 /// Settings plus the debounce timer: the driver's view.
 #[derive(Debug)]
 pub struct Keeper {
     store: Option<SettingsStore>,
     settings: Settings,
     save_at: Option<Instant>,
+    /// A save has failed (read-only or full directory): said once, then
+    /// later failures are debug lines.
+    failing: bool,
+    /// Every pending save is also staged for [`rescue`].
+    rescue: bool,
 }
 
 impl Keeper {
@@ -355,6 +529,30 @@ impl Keeper {
             store,
             settings,
             save_at: None,
+            failing: false,
+            rescue: false,
+        }
+    }
+
+    /// Stages every pending save for [`rescue`] from now on (the desktop
+    /// shell, whose display may vanish).
+    pub fn stage_for_rescue(&mut self) {
+        self.rescue = true;
+    }
+
+    fn stage(&self, pending: bool) {
+        if !self.rescue {
+            return;
+        }
+        let staged = match (&self.store, pending) {
+            (Some(store), true) => store
+                .encode(&self.settings)
+                .ok()
+                .map(|json| (store.path().to_path_buf(), json)),
+            _ => None,
+        };
+        if let Ok(mut slot) = RESCUE.lock() {
+            *slot = staged;
         }
     }
 
@@ -368,10 +566,17 @@ impl Keeper {
         if self.settings.windows.get(role.as_str()) == Some(&placement) {
             return;
         }
+        tracing::debug!(
+            role = role.as_str(),
+            x = placement.x,
+            y = placement.y,
+            "window position to save"
+        );
         self.settings
             .windows
             .insert(role.as_str().to_owned(), placement);
         self.save_at = Some(now + DEBOUNCE);
+        self.stage(true);
     }
 
     /// When the pending write is due.
@@ -391,10 +596,20 @@ impl Keeper {
         if self.save_at.take().is_none() {
             return;
         }
+        self.stage(false);
         if let Some(store) = &self.store {
             match store.save(&self.settings) {
-                Ok(()) => tracing::debug!(path = %store.path().display(), "settings saved"),
-                Err(e) => tracing::error!(error = %e, "could not save settings"),
+                Ok(()) => {
+                    if std::mem::take(&mut self.failing) {
+                        tracing::info!(path = %store.path().display(), "settings saved again");
+                    }
+                    tracing::debug!(path = %store.path().display(), "settings saved");
+                }
+                Err(e) if self.failing => tracing::debug!(error = %e, "could not save settings"),
+                Err(e) => {
+                    self.failing = true;
+                    tracing::error!(error = %e, "could not save settings; window positions will not be saved");
+                }
             }
         }
     }
@@ -588,5 +803,104 @@ mod tests {
         for attempt in 0..TEMP_ATTEMPTS {
             assert_eq!(fs::read(store.temp_path(attempt)).unwrap(), b"planted");
         }
+    }
+
+    #[test]
+    fn unknown_keys_survive_a_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        fs::write(
+            store.path(),
+            r#"{"version":1,"theme":"dark","windows":{"main":{"x":1,"y":2,"display":{"name":null,"x":0,"y":0,"width":9,"height":9},"maximized":true},"help":{"x":5}}}"#,
+        )
+        .unwrap();
+        let (mut s, how) = store.load().unwrap();
+        assert_eq!(how, Loaded::Valid);
+        s.windows.get_mut("main").unwrap().x = 40;
+        store.save(&s).unwrap();
+        let saved: serde_json::Value =
+            serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+        assert_eq!(saved["theme"], "dark");
+        assert_eq!(saved["windows"]["main"]["x"], 40);
+        assert_eq!(saved["windows"]["main"]["maximized"], true);
+        assert_eq!(saved["windows"]["help"]["x"], 5);
+        assert_eq!(saved["version"], VERSION);
+    }
+
+    #[test]
+    fn a_newer_version_is_read_and_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = r#"{"version":99,"windows":{"main":{"x":1,"y":2,"display":{"name":null,"x":0,"y":0,"width":9,"height":9}}},"new":[1]}"#;
+        fs::write(dir.path().join(FILE_NAME), written).unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        let (s, how) = store.load().unwrap();
+        assert_eq!(how, Loaded::Newer(99));
+        assert_eq!(s.windows["main"].x, 1);
+        // One it cannot understand at all is not moved aside either.
+        fs::write(store.path(), r#"{"version":100,"windows":[]}"#).unwrap();
+        let (s, how) = store.load().unwrap();
+        assert_eq!((s, how), (Settings::default(), Loaded::Newer(100)));
+        assert_eq!(
+            fs::read_to_string(store.path()).unwrap(),
+            r#"{"version":100,"windows":[]}"#
+        );
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".settings.json.tmp-1234"), b"half").unwrap();
+        fs::write(dir.path().join(".settings.json.tmp-1234-3"), b"half").unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        store.save(&Settings::default()).unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+    }
+
+    #[test]
+    fn only_the_newest_corrupt_copies_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for stamp in [5u64, 100, 7, 60, 9] {
+            fs::write(
+                dir.path().join(format!("{FILE_NAME}.corrupt-{stamp}")),
+                b"x",
+            )
+            .unwrap();
+        }
+        let store = SettingsStore::open(dir.path()).unwrap();
+        fs::write(store.path(), b"not json").unwrap();
+        let (_, how) = store.load().unwrap();
+        let Loaded::MovedAside(newest) = how else {
+            panic!("{how:?}")
+        };
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), CORRUPT_KEPT, "{left:?}");
+        assert!(left.contains(&newest));
+        assert!(left.contains(&dir.path().join(format!("{FILE_NAME}.corrupt-100"))));
+        assert!(left.contains(&dir.path().join(format!("{FILE_NAME}.corrupt-60"))));
+    }
+
+    #[test]
+    fn a_failing_save_is_said_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::open(dir.path()).unwrap();
+        for attempt in 0..TEMP_ATTEMPTS {
+            fs::write(store.temp_path(attempt), b"planted").unwrap();
+        }
+        let mut k = Keeper::new(Some(store), Settings::default());
+        let t = Instant::now();
+        k.moved(t, Role::Main, placement(1));
+        k.flush();
+        assert!(k.failing);
+        k.moved(t, Role::Main, placement(2));
+        k.flush();
+        assert!(k.failing, "still failing, not said again");
     }
 }

@@ -50,8 +50,30 @@ pub enum Event {
     },
     /// Another `workshop` was started with the same user data directory.
     SecondInstance,
+    /// The app must stop now (a signal, the display gone): quit as if the
+    /// Main Window were closed.
+    Shutdown(ShutdownCause),
     /// Timers may be due.
     Tick,
+}
+
+/// Why the app is told to stop from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownCause {
+    /// SIGTERM, SIGINT or SIGHUP (its name).
+    Signal(&'static str),
+    /// The connection to the display server was lost.
+    DisplayLost,
+}
+
+impl ShutdownCause {
+    /// For the log line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ShutdownCause::Signal(name) => name,
+            ShutdownCause::DisplayLost => "the display connection was lost",
+        }
+    }
 }
 
 /// What a renderer host reports.

@@ -29,7 +29,9 @@ use workshop_common::user::User;
 use workshop_common::Role;
 
 use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
-pub use events::{Confinement, Effect, Event, Gone, RendererEvent, SurfaceSpec, WindowEvent};
+pub use events::{
+    Confinement, Effect, Event, Gone, RendererEvent, ShutdownCause, SurfaceSpec, WindowEvent,
+};
 pub use router::{BadMessage, Fault};
 pub use supervisor::{ExitKind, GoneReason};
 
@@ -277,6 +279,15 @@ impl Broker {
                 if self.windows.contains_key(&Role::Main) {
                     self.effects.push(Effect::RaiseWindow { role: Role::Main });
                 }
+            }
+            Event::Shutdown(cause) => {
+                if !self.quitting {
+                    tracing::info!(
+                        cause = cause.describe(),
+                        "shutting down: saving settings and closing renderers"
+                    );
+                }
+                self.quit(now);
             }
             Event::Tick => self.tick(now),
         }

@@ -69,6 +69,24 @@ impl GoneReason {
         }
     }
 
+    /// It went by itself (exit, crash, a SIGKILL from outside), not because
+    /// the broker condemned or closed it: what it had finished is still
+    /// the user's (a sign-in, say).
+    pub fn died_on_its_own(self) -> bool {
+        match self {
+            GoneReason::CleanExit
+            | GoneReason::AbnormalExit(_)
+            | GoneReason::Crashed(_)
+            | GoneReason::Killed => true,
+            GoneReason::BadMessage
+            | GoneReason::LaunchFailed
+            | GoneReason::Unresponsive
+            | GoneReason::Refused
+            | GoneReason::Closed
+            | GoneReason::SandboxViolation { .. } => false,
+        }
+    }
+
     /// The system call refused, for a sandbox violation.
     pub fn syscall(self) -> Option<u32> {
         match self {

@@ -1109,3 +1109,55 @@ fn a_stderr_flood_replaces_the_renderer_like_a_bad_message() {
         }
     )));
 }
+
+#[test]
+fn a_sign_in_that_finishes_as_the_login_renderer_crashes_is_applied() {
+    // Found in issue 13: "result dropped" although the user signed in.
+    for after_respawn in [false, true] {
+        let mut t = T::new();
+        t.start();
+        t.open_login();
+        t.submit(1, "bruce@wayne.com");
+        let generation = t.gen(Role::Login);
+        t.renderer(Role::Login, RendererEvent::Disconnected);
+        if after_respawn {
+            let fx = t.renderer(
+                Role::Login,
+                RendererEvent::Exited(ExitKind::Signal(libc::SIGSEGV)),
+            );
+            assert!(fx.iter().any(|e| matches!(
+                e,
+                Effect::Spawn {
+                    role: Role::Login,
+                    ..
+                }
+            )));
+            assert_ne!(t.gen(Role::Login), generation);
+        }
+        let fx = t.ev(Event::AuthFinished {
+            role: Role::Login,
+            generation,
+            id: RequestId(1),
+            result: Ok(user()),
+        });
+        assert_eq!(
+            t.core.user(),
+            Some(&user()),
+            "after_respawn={after_respawn}"
+        );
+        assert!(
+            matches!(
+                T::sends(&fx, Role::Main)[..],
+                [BrokerToRenderer::Authenticated { .. }]
+            ),
+            "{fx:?}"
+        );
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::CloseWindow { role: Role::Login })));
+        // Nobody is left to reply to.
+        assert!(!T::sends(&fx, Role::Login)
+            .iter()
+            .any(|m| matches!(m, BrokerToRenderer::Reply { .. })));
+    }
+}

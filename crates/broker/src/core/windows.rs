@@ -168,12 +168,34 @@ impl Broker {
             tracing::info!("sign-in finished after its window closed; result dropped");
             return;
         };
-        if w.renderer.generation != generation
-            || w.closing
-            || w.renderer.stage != Stage::Ready
-            || !w.renderer.proto.finish_invoke(id)
-        {
-            tracing::info!("sign-in finished for a renderer that is gone; result dropped");
+        let live = w.renderer.generation == generation
+            && !w.closing
+            && w.renderer.stage == Stage::Ready
+            && w.renderer.proto.finish_invoke(id);
+        if !live {
+            // The renderer that asked died by itself while the broker was
+            // signing the user in: the broker owns the user, so a sign-in
+            // that succeeded is applied as on success (nobody is left to
+            // reply to). One the broker killed, or a closed window, is not.
+            let unreaped =
+                w.renderer.generation == generation && w.renderer.stage == Stage::Disconnected;
+            let orphaned = !w.closing
+                && (unreaped
+                    || (w.renderer.generation != generation
+                        && self.gone.iter().any(|g| {
+                            g.role == role
+                                && g.generation == generation
+                                && g.reason.died_on_its_own()
+                        })));
+            match result {
+                Ok(user) if orphaned => {
+                    tracing::info!("sign-in finished as the renderer that asked died; applying it");
+                    self.signed_in(now, role, user);
+                }
+                Ok(_) | Err(_) => {
+                    tracing::info!("sign-in finished for a renderer that is gone; result dropped");
+                }
+            }
             return;
         }
         let ok = result.as_ref().ok().cloned();
@@ -186,18 +208,24 @@ impl Broker {
             },
         });
         if let Some(user) = ok {
-            tracing::info!("user signed in");
-            self.user = Some(user.clone());
-            self.close_window(now, role);
-            if let Some(main) = self.windows.get(&Role::Main) {
-                if main.renderer.stage == Stage::Ready {
-                    let generation = main.renderer.generation;
-                    self.effects.push(Effect::Send {
-                        role: Role::Main,
-                        generation,
-                        msg: BrokerToRenderer::Authenticated { user },
-                    });
-                }
+            self.signed_in(now, role, user);
+        }
+    }
+
+    /// `user` signed in through window `role`: the broker keeps the user,
+    /// closes that window and tells the Main Window.
+    fn signed_in(&mut self, now: Instant, role: Role, user: User) {
+        tracing::info!("user signed in");
+        self.user = Some(user.clone());
+        self.close_window(now, role);
+        if let Some(main) = self.windows.get(&Role::Main) {
+            if main.renderer.stage == Stage::Ready {
+                let generation = main.renderer.generation;
+                self.effects.push(Effect::Send {
+                    role: Role::Main,
+                    generation,
+                    msg: BrokerToRenderer::Authenticated { user },
+                });
             }
         }
     }

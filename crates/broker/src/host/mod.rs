@@ -48,6 +48,10 @@ pub type StderrSink = Arc<dyn Fn(Role, u32, &str) + Send + Sync>;
 pub struct HostConfig {
     /// The `workshop` executable (renderers are the same binary).
     pub exe: PathBuf,
+    /// The broker's own executable, held open since start-up: when set,
+    /// renderers are started from it rather than from `exe`, so a package
+    /// upgrade that replaces the file cannot start a different build.
+    pub own_exe: Option<spawn::OwnExe>,
     /// The sandbox mode renderers are told to apply.
     pub sandbox: SandboxMode,
     /// How long a renderer waits for an invoke's reply.
@@ -67,6 +71,7 @@ impl std::fmt::Debug for HostConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HostConfig")
             .field("exe", &self.exe)
+            .field("own_exe", &self.own_exe)
             .field("sandbox", &self.sandbox)
             .finish_non_exhaustive()
     }

@@ -15,6 +15,15 @@
 //!    the namespaces;
 //! 5. after the fork: open a pidfd, start the stderr relay and the receive
 //!    thread (which waits for the relay before reporting the exit).
+//!
+//! The program is the broker's own executable as it was at start-up
+//! ([`OwnExe`]: `/proc/self/exe` opened `O_PATH` in `run`, exec'd as
+//! `/proc/self/fd/N`), not the path on disk: a package upgrade renames a
+//! new file over that path while the app runs, and a renderer started from
+//! it would be another build (the handshake's version check is the
+//! backstop, not the mechanism). The descriptor is close-on-exec, and the
+//! child's `close_range` only marks descriptors close-on-exec, so it is
+//! still open when `execve` resolves the path, and gone in the renderer.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -30,6 +39,38 @@ use workshop_transport::RENDERER_CONTROL_FD;
 use super::{confine, reader, relay, HostConfig, HostError};
 use crate::private;
 use crate::queue::EventSender;
+
+/// The lowest descriptor [`OwnExe`] may have: above every descriptor the
+/// child sets up before exec (stdio and [`RENDERER_CONTROL_FD`]).
+pub const OWN_EXE_MIN_FD: i32 = 10;
+
+/// The broker's own executable, held open (`O_PATH|O_CLOEXEC`) from
+/// start-up for the life of the process.
+#[derive(Clone, Debug)]
+pub struct OwnExe {
+    fd: Arc<OwnedFd>,
+}
+
+impl OwnExe {
+    /// Opens `/proc/self/exe`: the file this process was started from, even
+    /// if its path has since been replaced or removed.
+    pub fn open() -> std::io::Result<OwnExe> {
+        let opened = rustix::fs::open(
+            "/proc/self/exe",
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )?;
+        // Opened first thing, it would be fd 3, which the child overwrites
+        // with the renderer's control socket before exec: keep it above.
+        let fd = rustix::io::fcntl_dupfd_cloexec(&opened, OWN_EXE_MIN_FD)?;
+        Ok(OwnExe { fd: Arc::new(fd) })
+    }
+
+    /// The path `execve` is given: this descriptor, seen through `/proc`.
+    pub fn exec_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(format!("/proc/self/fd/{}", self.fd.as_raw_fd()))
+    }
+}
 
 /// A started renderer.
 #[derive(Debug)]
@@ -74,7 +115,15 @@ pub fn start(
     // 3. The command.
     let (stderr_read, stderr_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map_err(|e| HostError::Pipe(e.into()))?;
-    let mut cmd = Command::new(&config.exe);
+    let mut cmd = match &config.own_exe {
+        Some(own) => {
+            let mut cmd = Command::new(own.exec_path());
+            // `ps` and the renderer's own argv show the installed path.
+            cmd.arg0(&config.exe);
+            cmd
+        }
+        None => Command::new(&config.exe),
+    };
     cmd.arg("--type=renderer")
         .arg(format!("--role={}", role.as_str()))
         .arg(format!("--ipc-fd={RENDERER_CONTROL_FD}"))

@@ -78,7 +78,11 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
     });
-    let (driver, events) = build(wake);
+    if winit::platform::x11::EventLoopExtX11::is_x11(&event_loop) {
+        catch_display_loss();
+    }
+    let (mut driver, events) = build(wake);
+    driver.stage_settings_for_rescue();
     let mut shell = DesktopShell {
         driver,
         events,
@@ -90,6 +94,38 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
     event_loop
         .run_app(&mut shell)
         .map_err(|e| DesktopError::EventLoop(e.to_string()))
+}
+
+/// Exit status when the connection to the display is lost.
+pub const EXIT_DISPLAY_LOST: i32 = 3;
+
+/// Xlib's default I/O error handler prints "X connection to :N broken" and
+/// calls `exit(1)` from inside whatever Xlib call noticed, and winit 0.30
+/// installs none of its own (only `XSetErrorHandler`, for protocol errors).
+/// This one runs first: it writes the pending settings save (staged by the
+/// keeper on every move, since the driver is mid-call and out of reach),
+/// says so in our own words and exits with [`EXIT_DISPLAY_LOST`].
+/// Renderers die with the broker (parent-death signal).
+fn catch_display_loss() {
+    match x11_dl::xlib::Xlib::open() {
+        // SAFETY: `display_lost` has the signature Xlib expects and never
+        // returns; libX11 stays loaded (winit holds it) after `xlib` drops.
+        Ok(xlib) => unsafe {
+            (xlib.XSetIOErrorHandler)(Some(display_lost));
+        },
+        Err(e) => tracing::warn!(error = %e, "cannot catch the loss of the display"),
+    }
+}
+
+/// The I/O error handler: see [`catch_display_loss`].
+unsafe extern "C" fn display_lost(_display: *mut x11_dl::xlib::Display) -> std::os::raw::c_int {
+    let saved = crate::settings::rescue();
+    tracing::error!(
+        pending_settings_saved = saved,
+        exit_status = EXIT_DISPLAY_LOST,
+        "lost the connection to the display; shutting down"
+    );
+    std::process::exit(EXIT_DISPLAY_LOST)
 }
 
 /// winit's OS errors start with the source location that raised them
@@ -430,6 +466,13 @@ impl WindowBackend for Backend<'_> {
             .available_monitors()
             .map(|m| display_of(&m))
             .collect()
+    }
+
+    fn scale_hint(&self) -> f32 {
+        self.event_loop
+            .primary_monitor()
+            .or_else(|| self.event_loop.available_monitors().next())
+            .map_or(1.0, |m| m.scale_factor() as f32)
     }
 
     fn placement(&self, role: Role) -> Option<Placement> {

@@ -80,6 +80,10 @@ impl WindowBackend for HeadlessBackend {
         vec![headless_display()]
     }
 
+    fn scale_hint(&self) -> f32 {
+        self.scale
+    }
+
     fn placement(&self, role: Role) -> Option<Placement> {
         self.windows.get(&role).map(|w| Placement {
             x: w.position.x,

@@ -34,6 +34,55 @@ pub fn default_position(role: Role) -> (i32, i32) {
     }
 }
 
+/// Where a `size` window wanted at `wanted` (outer top-left, physical
+/// pixels) actually opens so that it can be seen: where it wanted if it
+/// lies wholly on one of `displays` (any of them), otherwise moved the
+/// least distance that puts it wholly on the display nearest to it (its
+/// top-left corner on that display if it is larger than the display). With
+/// no display known (Wayland does not say), `wanted` is used as is.
+pub fn place(wanted: Position, size: (u32, u32), displays: &[Display]) -> Position {
+    let (w, h) = (i64::from(size.0), i64::from(size.1));
+    let (x, y) = (i64::from(wanted.x), i64::from(wanted.y));
+    let inside = |d: &Display| {
+        let (dx, dy) = (i64::from(d.x), i64::from(d.y));
+        x >= dx && y >= dy && x + w <= dx + i64::from(d.width) && y + h <= dy + i64::from(d.height)
+    };
+    if displays.is_empty() || displays.iter().any(inside) {
+        return wanted;
+    }
+    // Distance from the window's centre to each display's rectangle.
+    let (cx, cy) = (x + w / 2, y + h / 2);
+    let distance = |d: &Display| {
+        let (dx, dy) = (i64::from(d.x), i64::from(d.y));
+        let gap = |c: i64, lo: i64, len: i64| (lo - c).max(c - (lo + len)).max(0);
+        let (gx, gy) = (
+            gap(cx, dx, i64::from(d.width)),
+            gap(cy, dy, i64::from(d.height)),
+        );
+        gx * gx + gy * gy
+    };
+    let Some(d) = displays.iter().min_by_key(|d| distance(d)) else {
+        return wanted;
+    };
+    let clamp = |v: i64, lo: i32, len: u32, extent: i64| {
+        let lo = i64::from(lo);
+        let hi = (lo + i64::from(len) - extent).max(lo);
+        v.clamp(lo, hi)
+    };
+    let to_i32 = |v: i64| i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX });
+    Position {
+        x: to_i32(clamp(x, d.x, d.width, w)),
+        y: to_i32(clamp(y, d.y, d.height, h)),
+    }
+}
+
+/// How often the shell reads where each window is. Without a window
+/// manager winit reports no `Moved` (X11 sends no synthetic
+/// `ConfigureNotify`), so a move would only be seen as the window closes
+/// and a broker killed or cut off from its display would lose it; reading
+/// the positions this often bounds that loss to this plus the debounce.
+pub const PLACEMENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What a window system must offer the broker.
 pub trait WindowBackend {
     /// Creates window `role` at `position` (outer top-left, physical
@@ -42,6 +91,9 @@ pub trait WindowBackend {
     fn open(&mut self, role: Role, position: Option<Position>) -> Result<(u32, u32, f32), String>;
     /// The displays that exist now.
     fn displays(&self) -> Vec<Display>;
+    /// The scale factor a new window will most likely get (to size it
+    /// before it exists).
+    fn scale_hint(&self) -> f32;
     /// Where window `role` is now, and on which display.
     fn placement(&self, role: Role) -> Option<Placement>;
     /// Destroys window `role`.
@@ -100,7 +152,8 @@ impl Chore {
             | Event::Renderer { .. }
             | Event::Window { .. }
             | Event::AuthFinished { .. }
-            | Event::SecondInstance => Chore::None,
+            | Event::SecondInstance
+            | Event::Shutdown(_) => Chore::None,
         }
     }
 }
@@ -121,6 +174,8 @@ pub struct Driver {
     auth: Arc<dyn Authenticator>,
     events: EventSender,
     settings: Keeper,
+    /// When the windows' positions are next read ([`PLACEMENT_POLL`]).
+    placement_poll: Instant,
     quit: bool,
 }
 
@@ -145,8 +200,15 @@ impl Driver {
             auth,
             events,
             settings,
+            placement_poll: Instant::now() + PLACEMENT_POLL,
             quit: false,
         }
+    }
+
+    /// Stages every pending settings save for
+    /// [`settings::rescue`] (the desktop, whose display may vanish).
+    pub fn stage_settings_for_rescue(&mut self) {
+        self.settings.stage_for_rescue();
     }
 
     /// The settings as they stand.
@@ -188,7 +250,16 @@ impl Driver {
             Chore::None => {}
             Chore::Reaped { role, generation } => self.hosts.reaped(role, generation),
             Chore::Moved { role } => self.remember_placement(now, role, backend),
-            Chore::Tick => self.settings.tick(now),
+            Chore::Tick => {
+                if now >= self.placement_poll {
+                    self.placement_poll = now + PLACEMENT_POLL;
+                    let roles: Vec<Role> = self.core.windows().map(|w| w.role).collect();
+                    for role in roles {
+                        self.remember_placement(now, role, backend);
+                    }
+                }
+                self.settings.tick(now);
+            }
         }
     }
 
@@ -200,10 +271,14 @@ impl Driver {
 
     /// When the loop must wake for timers even without events.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let core = match (self.core.next_deadline(), self.settings.deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let core = [
+            self.core.next_deadline(),
+            self.settings.deadline(),
+            Some(self.placement_poll),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         if self.hosts.has_backlog() {
             let soon = Instant::now() + std::time::Duration::from_millis(2);
             return Some(core.map_or(soon, |c| c.min(soon)));
@@ -308,8 +383,32 @@ impl Driver {
         backend: &mut dyn WindowBackend,
         pending: &mut VecDeque<Event>,
     ) {
-        let position = settings::restore(self.settings.settings(), role, &backend.displays());
-        match backend.open(role, position) {
+        let displays = backend.displays();
+        let scale = backend.scale_hint();
+        let wanted =
+            settings::restore(self.settings.settings(), role, &displays).unwrap_or_else(|| {
+                let (x, y) = default_position(role);
+                Position {
+                    x: (x as f32 * scale).round() as i32,
+                    y: (y as f32 * scale).round() as i32,
+                }
+            });
+        let size = (
+            (crate::core::WINDOW_LOGICAL_SIZE.0 as f32 * scale).round() as u32,
+            (crate::core::WINDOW_LOGICAL_SIZE.1 as f32 * scale).round() as u32,
+        );
+        let position = place(wanted, size, &displays);
+        if position != wanted {
+            tracing::info!(
+                role = role.as_str(),
+                wanted_x = wanted.x,
+                wanted_y = wanted.y,
+                x = position.x,
+                y = position.y,
+                "window would be off-screen; moved onto the nearest display"
+            );
+        }
+        match backend.open(role, Some(position)) {
             Ok((width, height, scale)) => pending.push_back(Event::Window {
                 role,
                 event: WindowEvent::Resized {
@@ -373,5 +472,67 @@ impl Driver {
                 result: Err(workshop_common::user::LoginError::Unavailable),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{place, Display, Position};
+
+    fn display(x: i32, y: i32, width: u32, height: u32) -> Display {
+        Display {
+            name: None,
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    fn at(x: i32, y: i32) -> Position {
+        Position { x, y }
+    }
+
+    #[test]
+    fn a_window_on_a_display_stays_where_it_is() {
+        let d = [display(0, 0, 1280, 800)];
+        assert_eq!(place(at(200, 200), (400, 400), &d), at(200, 200));
+        assert_eq!(place(at(880, 400), (400, 400), &d), at(880, 400));
+    }
+
+    #[test]
+    fn far_off_screen_comes_back_to_the_nearest_edge() {
+        let d = [display(0, 0, 1280, 800)];
+        assert_eq!(place(at(-100_000, 200), (400, 400), &d), at(0, 200));
+        assert_eq!(place(at(2000, 1500), (400, 400), &d), at(880, 400));
+        assert_eq!(place(at(i32::MIN, i32::MAX), (400, 400), &d), at(0, 400));
+    }
+
+    #[test]
+    fn the_login_default_at_scale_2_on_a_small_display_is_pulled_in() {
+        // 650,200 logical at scale 2, an 800 × 800 physical window.
+        let d = [display(0, 0, 1280, 800)];
+        assert_eq!(place(at(1300, 400), (800, 800), &d), at(480, 0));
+    }
+
+    #[test]
+    fn any_display_will_do_and_the_nearest_is_chosen() {
+        let d = [display(0, 0, 1920, 1080), display(1920, 0, 1280, 1024)];
+        assert_eq!(place(at(2000, 100), (400, 400), &d), at(2000, 100));
+        // Below the second display: onto it, not the first.
+        assert_eq!(place(at(2500, 3000), (400, 400), &d), at(2500, 624));
+        // Straddling the two: moved wholly onto the one nearer its centre.
+        assert_eq!(place(at(1800, 100), (400, 400), &d), at(1920, 100));
+    }
+
+    #[test]
+    fn larger_than_the_display_opens_at_its_corner() {
+        let d = [display(100, 50, 300, 300)];
+        assert_eq!(place(at(900, 900), (400, 400), &d), at(100, 50));
+    }
+
+    #[test]
+    fn without_displays_the_position_is_used_as_is() {
+        assert_eq!(place(at(-5, 7), (400, 400), &[]), at(-5, 7));
     }
 }

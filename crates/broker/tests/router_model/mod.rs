@@ -190,7 +190,7 @@ impl What {
                 id: id.0,
                 ok: result.as_ref().ok().cloned(),
             },
-            Event::Start | Event::SecondInstance => What::Other,
+            Event::Start | Event::SecondInstance | Event::Shutdown(_) => What::Other,
         }
     }
 }
@@ -524,7 +524,7 @@ impl Driver {
                 ..
             } => {
                 // Legitimate only for a live renderer: a result for one the
-                // broker has killed (or is closing) is dropped.
+                // broker has killed (or is closing) is dropped...
                 self.in_flight.contains(&(*role, *generation, *id))
                     && pre[idx(*role)].as_ref().is_some_and(|s| {
                         s.generation == *generation && !s.closing && s.stage == Stage::Ready
@@ -532,6 +532,41 @@ impl Driver {
             }
             _ => false,
         };
+        // ...except a successful one whose renderer died by itself (its
+        // window not closing): the broker applies it, with no reply.
+        let auth_orphaned = match what {
+            What::Auth {
+                role,
+                generation,
+                id,
+                ok: Some(_),
+            } if !auth_legit => {
+                self.in_flight.contains(&(*role, *generation, *id))
+                    && pre[idx(*role)].as_ref().is_some_and(|s| {
+                        !s.closing
+                            && ((s.generation == *generation && s.stage == Stage::Disconnected)
+                                || (s.generation != *generation
+                                    && self.core.gone().iter().any(|g| {
+                                        g.role == *role
+                                            && g.generation == *generation
+                                            && g.reason.died_on_its_own()
+                                    })))
+                    })
+            }
+            _ => false,
+        };
+        if auth_orphaned {
+            if let What::Auth {
+                role,
+                generation,
+                id,
+                ..
+            } = what
+            {
+                self.in_flight.remove(&(*role, *generation, *id));
+            }
+        }
+        let auth_legit = auth_legit || auth_orphaned;
         if matches!(what, What::Auth { .. }) && !auth_legit {
             assert!(
                 effects.is_empty(),
