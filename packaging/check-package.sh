@@ -89,7 +89,9 @@ trap cleanup_app EXIT
 main_window() { wid=$(DISPLAY="$display" xdotool search --name '^Main Window$' 2>/dev/null | head -1); [[ -n $wid ]]; }
 wait_for 30 main_window || { cat "$home/workshop.log"; fail "no Main Window within 30 s"; }
 echo "Main Window is X window $wid"
-DISPLAY="$display" xprop -id "$wid" WM_CLASS | tee /dev/stderr | grep -q "\"workshop\", \"$APP_ID\""
+class=$(DISPLAY="$display" xprop -id "$wid" WM_CLASS)
+echo "$class"
+grep -qF "\"workshop\", \"$APP_ID\"" <<<"$class" || fail "WM_CLASS is not $APP_ID"
 # The Main Window's renderer is a child of the broker.
 renderers() { pgrep -P "$app" >/dev/null; }
 wait_for 30 renderers || fail "no renderer process"
