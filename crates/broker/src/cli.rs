@@ -7,17 +7,27 @@
 //! workshop seccomp-policy
 //! workshop sandbox-report [--json] [--sandbox=strict|enforce] [--no-sandbox]
 //! ```
+//!
+//! The options are defined once, as a `clap` derive, in [`definition`]; the
+//! man page and the shell completions are generated from that same
+//! definition by `build.rs`. This module turns what clap parsed into the
+//! app's own types and runs the command.
 
-use std::path::PathBuf;
+pub mod definition;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::FromArgMatches;
 use thiserror::Error;
 use workshop_common::sandbox_report::SandboxMode;
 
 use workshop_logging::{self as logging, LogFormat};
 
 use crate::run::RunOptions;
+pub use definition::APP_ID;
+use definition::{Cli, Format, Mode, Reports};
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,153 +45,85 @@ pub enum Command {
         /// The mode to report on.
         sandbox: SandboxMode,
     },
-    /// `--help`.
-    Help,
-    /// `--version`.
-    Version,
 }
 
-/// A command line that cannot be run.
-#[derive(Debug, Error, PartialEq, Eq)]
+/// A command line that cannot be run (or that asked for `--help` or
+/// `--version`, which clap reports the same way).
+#[derive(Debug, Error)]
 pub enum CliError {
-    /// An option this command does not know.
-    #[error("unknown option '{0}' (see --help)")]
-    UnknownOption(String),
-    /// An option without its value.
-    #[error("option '{0}' needs a value")]
-    MissingValue(String),
-    /// A value that does not parse.
-    #[error("invalid value '{value}' for '{option}': {expected}")]
-    BadValue {
-        /// The option.
+    /// An option (or a stray word) this command does not know; with
+    /// clap's suggestion when it has one.
+    #[error("unknown option '{option}' (see --help){}", suggestion.as_ref().map(|s| format!("; did you mean '{s}'?")).unwrap_or_default())]
+    UnknownOption {
+        /// What was given.
         option: String,
-        /// The value.
-        value: String,
-        /// What was expected.
-        expected: &'static str,
+        /// A similar option, if clap knows one.
+        suggestion: Option<String>,
     },
+    /// Anything else clap refused (a missing or invalid value, a subcommand
+    /// with options of the app), or `--help` / `--version`.
+    #[error("{0}")]
+    Clap(clap::Error),
 }
 
-const HELP: &str = "\
-workshop: the Electron workshop demo as a sandboxed, multi-process Rust app
-
-USAGE:
-    workshop [OPTIONS]                 run the app
-    workshop capabilities              print the capability table (markdown)
-    workshop seccomp-policy            print the renderer's seccomp allowlist (markdown)
-    workshop sandbox-report [--json]   start a renderer, print its confinement
-
-OPTIONS:
-    --user-data-dir DIR      settings and lock live here (default $XDG_CONFIG_HOME/workshop)
-    --auth-delay-ms N        simulated sign-in latency (default 2000)
-    --sandbox=MODE           strict: every layer required; enforce (default): every layer the kernel offers
-    --no-sandbox             run renderers unconfined (debugging only; says so on every start)
-    --log-format FORMAT      text (default) or json; filter with RUST_LOG
-    --headless               windows in memory, no display needed
-    -h, --help               this text
-    -V, --version            the version
-";
+impl CliError {
+    fn from_clap(e: clap::Error) -> CliError {
+        if e.kind() != ErrorKind::UnknownArgument {
+            return CliError::Clap(e);
+        }
+        let string = |kind| match e.get(kind) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            Some(ContextValue::Strings(v)) => v.first().cloned(),
+            _ => None,
+        };
+        match string(ContextKind::InvalidArg) {
+            Some(option) => CliError::UnknownOption {
+                option,
+                suggestion: string(ContextKind::SuggestedArg),
+            },
+            None => CliError::Clap(e),
+        }
+    }
+}
 
 /// Parses `args` (without the program name).
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
-    match args.first().map(|s| s.as_str()) {
-        Some("capabilities") => no_more(&args[1..], Command::Capabilities),
-        Some("seccomp-policy") => no_more(&args[1..], Command::SeccompPolicy),
-        Some("sandbox-report") => parse_sandbox_report(&args[1..]),
-        _ => parse_run(args),
-    }
-}
-
-/// A subcommand that takes no arguments.
-fn no_more(rest: &[String], command: Command) -> Result<Command, CliError> {
-    match rest.first() {
-        Some(extra) => Err(CliError::UnknownOption(extra.clone())),
-        None => Ok(command),
-    }
-}
-
-fn parse_sandbox_report(rest: &[String]) -> Result<Command, CliError> {
-    let mut json = false;
-    let mut sandbox = SandboxMode::Enforce;
-    for arg in rest {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--no-sandbox" => sandbox = SandboxMode::Disabled,
-            other => match other.strip_prefix("--sandbox=") {
-                Some(v) => sandbox = parse_mode(v)?,
-                None => return Err(CliError::UnknownOption(other.to_owned())),
+    let argv = std::iter::once("workshop").chain(args.iter().map(String::as_str));
+    let cli = definition::command()
+        .try_get_matches_from(argv)
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .map_err(CliError::from_clap)?;
+    Ok(match cli.command {
+        Some(Reports::Capabilities) => Command::Capabilities,
+        Some(Reports::SeccompPolicy) => Command::SeccompPolicy,
+        Some(Reports::SandboxReport {
+            json,
+            sandbox,
+            no_sandbox,
+        }) => Command::SandboxReport {
+            json,
+            sandbox: sandbox_mode(sandbox, no_sandbox),
+        },
+        None => Command::Run(RunOptions {
+            user_data_dir: cli.run.user_data_dir,
+            auth_delay: Duration::from_millis(cli.run.auth_delay_ms),
+            sandbox: sandbox_mode(cli.run.sandbox, cli.run.no_sandbox),
+            log_format: match cli.run.log_format {
+                Format::Text => LogFormat::Text,
+                Format::Json => LogFormat::Json,
             },
-        }
-    }
-    Ok(Command::SandboxReport { json, sandbox })
-}
-
-/// The app's own options; `--name=value` and `--name value` both work.
-fn parse_run(args: &[String]) -> Result<Command, CliError> {
-    let mut it = args.iter();
-    let mut opts = RunOptions {
-        user_data_dir: None,
-        auth_delay: Duration::from_millis(2000),
-        sandbox: SandboxMode::Enforce,
-        log_format: LogFormat::Text,
-        headless: false,
-    };
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String, CliError> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| CliError::MissingValue(name.to_owned())),
-            }
-        };
-        match name {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--user-data-dir" => opts.user_data_dir = Some(PathBuf::from(value()?)),
-            "--auth-delay-ms" => opts.auth_delay = parse_millis(name, value()?)?,
-            "--sandbox" => opts.sandbox = parse_mode(&value()?)?,
-            "--no-sandbox" => opts.sandbox = SandboxMode::Disabled,
-            "--log-format" => opts.log_format = parse_log_format(name, value()?)?,
-            "--headless" => opts.headless = true,
-            _ => return Err(CliError::UnknownOption(arg.clone())),
-        }
-    }
-    Ok(Command::Run(opts))
-}
-
-fn parse_millis(option: &str, v: String) -> Result<Duration, CliError> {
-    match v.parse::<u64>() {
-        Ok(ms) => Ok(Duration::from_millis(ms)),
-        Err(_) => Err(CliError::BadValue {
-            option: option.to_owned(),
-            value: v,
-            expected: "milliseconds (0 or more)",
+            headless: cli.run.headless,
         }),
-    }
-}
-
-fn parse_log_format(option: &str, v: String) -> Result<LogFormat, CliError> {
-    LogFormat::parse(&v).ok_or(CliError::BadValue {
-        option: option.to_owned(),
-        value: v,
-        expected: "text or json",
     })
 }
 
-fn parse_mode(v: &str) -> Result<SandboxMode, CliError> {
-    match SandboxMode::parse(v) {
-        Some(SandboxMode::Disabled) | None => Err(CliError::BadValue {
-            option: "--sandbox".to_owned(),
-            value: v.to_owned(),
-            expected: "strict or enforce (use --no-sandbox to disable)",
-        }),
-        Some(mode) => Ok(mode),
+/// `--sandbox` and `--no-sandbox` override each other (the last one on the
+/// line wins, clap's `overrides_with`), so at most one is set here.
+fn sandbox_mode(mode: Mode, no_sandbox: bool) -> SandboxMode {
+    match (no_sandbox, mode) {
+        (true, _) => SandboxMode::Disabled,
+        (false, Mode::Strict) => SandboxMode::Strict,
+        (false, Mode::Enforce) => SandboxMode::Enforce,
     }
 }
 
@@ -189,20 +131,19 @@ fn parse_mode(v: &str) -> Result<SandboxMode, CliError> {
 pub fn main(args: &[String]) -> ExitCode {
     let command = match parse(args.get(1..).unwrap_or_default()) {
         Ok(c) => c,
+        Err(CliError::Clap(e)) => {
+            // --help and --version go to stdout with status 0, clap's
+            // errors to stderr with status 2; a closed stdout is no reason
+            // to fail louder.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
         Err(e) => {
             eprintln!("workshop: {e}");
             return ExitCode::from(2);
         }
     };
     match command {
-        Command::Help => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        Command::Version => {
-            println!("workshop {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
         Command::Capabilities => {
             print!("{}", workshop_common::capability::markdown());
             ExitCode::SUCCESS
@@ -229,14 +170,22 @@ pub fn main(args: &[String]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn args(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
     }
 
+    fn run_options(s: &[&str]) -> RunOptions {
+        match parse(&args(s)) {
+            Ok(Command::Run(o)) => o,
+            other => panic!("{s:?}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn run_options() {
-        let Ok(Command::Run(o)) = parse(&args(&[
+    fn run_options_in_both_spellings() {
+        let o = run_options(&[
             "--user-data-dir",
             "/tmp/x",
             "--auth-delay-ms=5",
@@ -244,9 +193,7 @@ mod tests {
             "--log-format",
             "json",
             "--headless",
-        ])) else {
-            panic!("did not parse");
-        };
+        ]);
         assert_eq!(o.user_data_dir, Some(PathBuf::from("/tmp/x")));
         assert_eq!(o.auth_delay, Duration::from_millis(5));
         assert_eq!(o.sandbox, SandboxMode::Strict);
@@ -255,41 +202,86 @@ mod tests {
     }
 
     #[test]
+    fn defaults() {
+        let o = run_options(&[]);
+        assert_eq!(o.user_data_dir, None);
+        assert_eq!(o.auth_delay, Duration::from_millis(2000));
+        assert_eq!(o.sandbox, SandboxMode::Enforce);
+        assert_eq!(o.log_format, LogFormat::Text);
+        assert!(!o.headless);
+    }
+
+    #[test]
+    fn the_last_sandbox_option_wins() {
+        assert_eq!(
+            run_options(&["--sandbox=strict", "--no-sandbox"]).sandbox,
+            SandboxMode::Disabled
+        );
+        assert_eq!(
+            run_options(&["--no-sandbox", "--sandbox", "strict"]).sandbox,
+            SandboxMode::Strict
+        );
+    }
+
+    #[test]
     fn errors_are_specific() {
-        assert_eq!(
+        assert!(matches!(
             parse(&args(&["--bogus"])),
-            Err(CliError::UnknownOption("--bogus".into()))
-        );
+            Err(CliError::UnknownOption { option, .. }) if option == "--bogus"
+        ));
+        let Err(e) = parse(&args(&["--headles"])) else {
+            panic!("--headles parsed");
+        };
         assert_eq!(
-            parse(&args(&["--user-data-dir"])),
-            Err(CliError::MissingValue("--user-data-dir".into()))
+            e.to_string(),
+            "unknown option '--headles' (see --help); did you mean '--headless'?"
         );
-        assert!(matches!(
-            parse(&args(&["--auth-delay-ms", "soon"])),
-            Err(CliError::BadValue { .. })
-        ));
-        assert!(matches!(
-            parse(&args(&["--sandbox=off"])),
-            Err(CliError::BadValue { .. })
-        ));
+        for (line, kind) in [
+            (&["--user-data-dir"][..], ErrorKind::InvalidValue),
+            (&["--auth-delay-ms", "soon"], ErrorKind::ValueValidation),
+            (&["--sandbox=off"], ErrorKind::InvalidValue),
+            (&["--help"], ErrorKind::DisplayHelp),
+            (&["--version"], ErrorKind::DisplayVersion),
+        ] {
+            match parse(&args(line)) {
+                Err(CliError::Clap(e)) => assert_eq!(e.kind(), kind, "{line:?}"),
+                other => panic!("{line:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]
     fn subcommands() {
-        assert_eq!(parse(&args(&["capabilities"])), Ok(Command::Capabilities));
+        assert!(matches!(
+            parse(&args(&["capabilities"])),
+            Ok(Command::Capabilities)
+        ));
+        assert!(matches!(
+            parse(&args(&["seccomp-policy"])),
+            Ok(Command::SeccompPolicy)
+        ));
         assert_eq!(
-            parse(&args(&["sandbox-report", "--json", "--sandbox=strict"])),
-            Ok(Command::SandboxReport {
+            parse(&args(&["sandbox-report", "--json", "--sandbox=strict"])).ok(),
+            Some(Command::SandboxReport {
                 json: true,
                 sandbox: SandboxMode::Strict
             })
         );
         assert_eq!(
-            parse(&args(&["sandbox-report", "--no-sandbox"])),
-            Ok(Command::SandboxReport {
+            parse(&args(&["sandbox-report", "--no-sandbox"])).ok(),
+            Some(Command::SandboxReport {
                 json: false,
                 sandbox: SandboxMode::Disabled
             })
         );
+        // A report takes none of the app's options, and no stray words.
+        assert!(parse(&args(&["capabilities", "--headless"])).is_err());
+        assert!(parse(&args(&["--headless", "capabilities"])).is_err());
+        assert!(parse(&args(&["capabilities", "extra"])).is_err());
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        definition::command().debug_assert();
     }
 }

@@ -6,6 +6,13 @@
 //! `EventLoopProxy` (the event queue's wake function). Everything the broker
 //! decides happens in the [`Driver`]; this module only translates between
 //! winit and the core, and copies presented pixels into softbuffer.
+//!
+//! Every window carries the desktop id ([`crate::cli::APP_ID`]) as its
+//! Wayland `app_id` and its X11 `WM_CLASS` class, so a desktop matches it
+//! to `dev.workshop.Workshop.desktop` (icon, name, `StartupWMClass`).
+//! Which display server is used is decided first, in [`backend`].
+
+mod backend;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -24,6 +31,9 @@ use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
+use backend::Choice;
+use winit::platform::x11::EventLoopBuilderExtX11;
+
 use super::crash_page::CrashPage;
 use super::{default_position, Driver, Flow, WindowBackend};
 use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
@@ -36,7 +46,16 @@ pub enum DesktopError {
     /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set.
     #[error("no display: neither DISPLAY nor WAYLAND_DISPLAY is set. Run it inside a desktop session, under `xvfb-run workshop`, or use `workshop --headless`")]
     NoDisplayVariable,
-    /// The display named in the environment could not be opened.
+    /// `WAYLAND_DISPLAY` names a display nobody answers on, and there is
+    /// no `DISPLAY` to fall back to.
+    #[error("cannot connect to Wayland display {display:?}: {reason}. Is the compositor running? Unset WAYLAND_DISPLAY and set DISPLAY to use X11, or use `workshop --headless`")]
+    WaylandUnreachable {
+        /// What WAYLAND_DISPLAY said.
+        display: String,
+        /// Why it did not answer.
+        reason: String,
+    },
+    /// The X11 display named in the environment could not be opened.
     #[error("cannot open display {display:?}: {reason}. Is the X server running? Try `xvfb-run workshop` or `workshop --headless`")]
     DisplayUnreachable {
         /// What DISPLAY / WAYLAND_DISPLAY said.
@@ -60,19 +79,43 @@ pub enum UserEvent {
 /// once the event loop exists (its wake function posts to the loop); the
 /// caller ([`crate::app::run_desktop`]) knows how.
 pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), DesktopError> {
-    let display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
-    let wayland = std::env::var("WAYLAND_DISPLAY")
-        .ok()
-        .filter(|d| !d.is_empty());
-    if display.is_none() && wayland.is_none() {
-        return Err(DesktopError::NoDisplayVariable);
+    let env = backend::Env::current();
+    let mut builder = EventLoop::<UserEvent>::with_user_event();
+    let choice = backend::choose(&env, cfg!(feature = "wayland"));
+    match &choice {
+        Choice::Nothing => return Err(DesktopError::NoDisplayVariable),
+        Choice::WaylandUnreachable { wayland, reason } => {
+            return Err(DesktopError::WaylandUnreachable {
+                display: wayland.clone(),
+                reason: reason.clone(),
+            })
+        }
+        Choice::X11Fallback { wayland, reason } => {
+            tracing::warn!(
+                wayland_display = %wayland,
+                %reason,
+                "the Wayland display does not answer; using X11 (DISPLAY) instead"
+            );
+            builder.with_x11();
+        }
+        Choice::X11 => {
+            builder.with_x11();
+        }
+        Choice::Wayland => {}
     }
-    let event_loop = EventLoop::<UserEvent>::with_user_event()
-        .build()
-        .map_err(|e| DesktopError::DisplayUnreachable {
-            display: display.or(wayland).unwrap_or_default(),
-            reason: without_source_location(&e.to_string()),
-        })?;
+    let event_loop = builder.build().map_err(|e| {
+        let reason = without_source_location(&e.to_string());
+        match (&choice, &env.wayland_display) {
+            (Choice::Wayland, Some(wayland)) => DesktopError::WaylandUnreachable {
+                display: wayland.clone(),
+                reason,
+            },
+            _ => DesktopError::DisplayUnreachable {
+                display: env.display.clone().unwrap_or_default(),
+                reason,
+            },
+        }
+    })?;
     let proxy = event_loop.create_proxy();
     let wake = Arc::new(move || {
         // Fails only when the loop has exited, when nobody needs waking.
@@ -500,9 +543,11 @@ impl WindowBackend for Backend<'_> {
                 attrs.with_position(LogicalPosition::new(x, y))
             }
         };
-        let attrs = attrs
-            .with_resizable(false)
-            .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE);
+        let attrs = with_app_id(
+            attrs
+                .with_resizable(false)
+                .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE),
+        );
         let window = Rc::new(
             self.event_loop
                 .create_window(attrs)
@@ -577,6 +622,24 @@ impl WindowBackend for Backend<'_> {
             w.repaint_crash_page();
         }
     }
+}
+
+/// The desktop id as the window's X11 `WM_CLASS` (class
+/// `dev.workshop.Workshop`, instance `workshop`) and, with Wayland built
+/// in, its `app_id` (winit keeps one name for both; each backend reads it).
+fn with_app_id(attrs: WindowAttributes) -> WindowAttributes {
+    let attrs = winit::platform::x11::WindowAttributesExtX11::with_name(
+        attrs,
+        crate::cli::APP_ID,
+        "workshop",
+    );
+    #[cfg(feature = "wayland")]
+    let attrs = winit::platform::wayland::WindowAttributesExtWayland::with_name(
+        attrs,
+        crate::cli::APP_ID,
+        "workshop",
+    );
+    attrs
 }
 
 /// A key press as the renderer's input: the key (if the kit knows it) and
