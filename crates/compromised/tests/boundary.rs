@@ -75,7 +75,10 @@ fn a_renderer_that_never_reads_its_surfaces_cannot_hang_the_broker() {
     assert!(grown < RSS_GROWTH_BOUND_KIB, "broker grew {grown} KiB");
     let gone = h.wait_gone_full(Role::Login, generation);
     assert!(
-        matches!(gone.reason, GoneReason::BadMessage | GoneReason::Unresponsive),
+        matches!(
+            gone.reason,
+            GoneReason::BadMessage | GoneReason::Unresponsive
+        ),
         "{gone:?}"
     );
     h.wait_ready(Role::Login);
@@ -93,7 +96,10 @@ fn megabytes_of_stderr_without_a_newline_cannot_grow_the_broker() {
     let gone = h.wait_gone_full(Role::Login, generation);
     assert_eq!(gone.reason, GoneReason::BadMessage, "{gone:?}");
     assert!(
-        gone.bad_message.as_deref().unwrap_or_default().contains("log"),
+        gone.bad_message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("log"),
         "{gone:?}"
     );
     still_serving(&mut h);
@@ -110,7 +116,10 @@ fn a_log_flood_is_cut_off_and_costs_the_offender() {
     let gone = h.wait_gone_full(Role::Login, generation);
     assert_eq!(gone.reason, GoneReason::BadMessage, "{gone:?}");
     assert!(
-        gone.bad_message.as_deref().unwrap_or_default().contains("log"),
+        gone.bad_message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("log"),
         "{gone:?}"
     );
     still_serving(&mut h);
@@ -141,7 +150,12 @@ fn renderer_text_cannot_forge_a_broker_line() {
         );
     }
     // Each forged text is still there, as an escaped field of a renderer line.
-    for needle in ["escape-forged", "separator-forged", "padding-forged", "prefix-forged"] {
+    for needle in [
+        "escape-forged",
+        "separator-forged",
+        "padding-forged",
+        "prefix-forged",
+    ] {
         assert!(
             log.lines()
                 .any(|l| l.contains(needle) && l.contains("[LOGIN #") && l.contains("text=\"")),
@@ -189,7 +203,11 @@ fn a_thread_bomb_is_held_at_the_renderer_thread_limit() {
     h.wait_ready(Role::Login);
     h.assert_responsive(Role::Login);
     h.assert_responsive(Role::Main);
-    assert_eq!(h.generation(Role::Main), Some(1), "held at its bound, not killed");
+    assert_eq!(
+        h.generation(Role::Main),
+        Some(1),
+        "held at its bound, not killed"
+    );
 }
 
 #[test]
@@ -222,7 +240,10 @@ fn host_paths_answer_like_paths_that_do_not_exist() {
     assert_eq!(nonexistent, "errno2", "{results:?}");
     for line in &results {
         let answer = line.rsplit('=').next().unwrap();
-        assert_eq!(answer, nonexistent, "a host path answered differently: {line}");
+        assert_eq!(
+            answer, nonexistent,
+            "a host path answered differently: {line}"
+        );
     }
     still_serving(&mut h);
 }

@@ -16,6 +16,7 @@
 //! push table (`push_allowed`).
 
 pub mod events;
+pub mod pacing;
 pub mod router;
 pub mod supervisor;
 mod windows;
@@ -76,6 +77,9 @@ pub struct CoreConfig {
     pub message_rate: Rate,
     /// `FrameReady` from a renderer (each costs the broker a copy).
     pub frame_rate: Rate,
+    /// Input is forwarded in at most one batch per this interval (see
+    /// [`pacing`]).
+    pub input_interval: Duration,
 }
 
 impl Default for CoreConfig {
@@ -98,6 +102,7 @@ impl Default for CoreConfig {
                 per_second: 1000.0,
                 burst: 200.0,
             },
+            input_interval: Duration::from_millis(8),
         }
     }
 }
@@ -144,6 +149,8 @@ pub struct RendererState {
     pub ready_at: Option<Instant>,
     /// Why it was killed for a bad message, if it was.
     pub bad_message: Option<String>,
+    /// Input held for it (see [`pacing`]).
+    pub input: pacing::InputPacer,
 }
 
 /// The state the core keeps per window.
@@ -300,7 +307,14 @@ impl Broker {
             | Stage::AwaitingBootstrap
             | Stage::AwaitingHello
             | Stage::Verifying => Some(r.spawned_at + self.config.handshake_timeout),
-            Stage::Ready => Some(r.proto.deadline(&self.config)),
+            Stage::Ready => {
+                let liveness = r.proto.deadline(&self.config);
+                Some(
+                    r.input
+                        .deadline(self.config.input_interval)
+                        .map_or(liveness, |t| t.min(liveness)),
+                )
+            }
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         }
     }
@@ -326,7 +340,10 @@ impl Broker {
                         self.kill(now, role, GoneReason::LaunchFailed);
                     }
                 }
-                Stage::Ready => self.liveness_tick(now, role),
+                Stage::Ready => {
+                    self.forward_input(now, role);
+                    self.liveness_tick(now, role);
+                }
                 Stage::Dying(_) | Stage::Disconnected => {
                     if w.renderer.kill_at.is_some_and(|t| now >= t) {
                         w.renderer.kill_at = None;
@@ -383,6 +400,7 @@ impl RendererState {
             kill_at: None,
             ready_at: None,
             bad_message: None,
+            input: pacing::InputPacer::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ use workshop_common::protocol::RequestId;
 use workshop_common::user::{LoginError, User};
 use workshop_common::{BrokerToRenderer, Role};
 
+use super::pacing::Pushed;
 use super::supervisor::{CrashHistory, GoneReason};
 use super::{Broker, Effect, RendererState, Stage, WindowEvent, WindowState, WINDOW_LOGICAL_SIZE};
 
@@ -130,12 +131,14 @@ impl Broker {
             }
             WindowEvent::Input(input) => {
                 if w.renderer.stage == Stage::Ready && !w.closing {
-                    let generation = w.renderer.generation;
-                    self.effects.push(Effect::Send {
-                        role,
-                        generation,
-                        msg: BrokerToRenderer::Input(input),
-                    });
+                    if w.renderer.input.push(input) == Pushed::Dropped {
+                        tracing::warn!(
+                            role = role.as_str(),
+                            dropped = w.renderer.input.dropped(),
+                            "input queue full; event dropped"
+                        );
+                    }
+                    self.forward_input(now, role);
                 }
             }
             WindowEvent::CloseRequested => match role {
@@ -199,6 +202,25 @@ impl Broker {
                     });
                 }
             }
+        }
+    }
+
+    /// Forwards the batch of held input that is due (see [`super::pacing`]).
+    pub(super) fn forward_input(&mut self, now: Instant, role: Role) {
+        let interval = self.config.input_interval;
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        if w.renderer.stage != Stage::Ready || w.closing {
+            return;
+        }
+        let generation = w.renderer.generation;
+        for input in w.renderer.input.take_due(now, interval) {
+            self.effects.push(Effect::Send {
+                role,
+                generation,
+                msg: BrokerToRenderer::Input(input),
+            });
         }
     }
 
