@@ -22,7 +22,7 @@ use crate::user::{LoginError, User};
 
 /// Bumped on any incompatible change to these enums. A renderer whose
 /// `Hello` carries another version is refused.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Identifies one invoke of one renderer. Ids start at 1 and strictly
 /// increase for the life of the renderer process.
@@ -75,6 +75,16 @@ pub enum RendererToBroker {
     Logout,
     /// Main Window: close every window and quit.
     CloseWindow,
+    /// The text the user copied or cut, for the broker to put on the
+    /// clipboard. Accepted once per Ctrl+C / Ctrl+X the broker itself saw in
+    /// this window, within [`crate::capability::CLIPBOARD_GESTURE_MS`];
+    /// any other is a bad message. At most
+    /// [`crate::validate::MAX_CLIPBOARD_BYTES`], no NUL. Never sent for the
+    /// password field.
+    ClipboardWrite {
+        /// The selected text.
+        text: String,
+    },
     /// A request that expects exactly one [`BrokerToRenderer::Reply`].
     Invoke {
         /// Fresh, strictly increasing id.
@@ -175,13 +185,15 @@ pub enum RendererMessageKind {
     Logout,
     /// [`RendererToBroker::CloseWindow`].
     CloseWindow,
+    /// [`RendererToBroker::ClipboardWrite`].
+    ClipboardWrite,
     /// [`RendererToBroker::Invoke`] with [`Request::SubmitLogin`].
     SubmitLogin,
 }
 
 impl RendererMessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [RendererMessageKind; 9] = [
+    pub const ALL: [RendererMessageKind; 10] = [
         RendererMessageKind::Bootstrap,
         RendererMessageKind::Hello,
         RendererMessageKind::FrameReady,
@@ -190,6 +202,7 @@ impl RendererMessageKind {
         RendererMessageKind::OpenLoginWindow,
         RendererMessageKind::Logout,
         RendererMessageKind::CloseWindow,
+        RendererMessageKind::ClipboardWrite,
         RendererMessageKind::SubmitLogin,
     ];
 
@@ -204,6 +217,7 @@ impl RendererMessageKind {
             RendererMessageKind::OpenLoginWindow => "OpenLoginWindow",
             RendererMessageKind::Logout => "Logout",
             RendererMessageKind::CloseWindow => "CloseWindow",
+            RendererMessageKind::ClipboardWrite => "ClipboardWrite",
             RendererMessageKind::SubmitLogin => "SubmitLogin",
         }
     }
@@ -278,6 +292,7 @@ impl RendererToBroker {
             RendererToBroker::OpenLoginWindow => RendererMessageKind::OpenLoginWindow,
             RendererToBroker::Logout => RendererMessageKind::Logout,
             RendererToBroker::CloseWindow => RendererMessageKind::CloseWindow,
+            RendererToBroker::ClipboardWrite { .. } => RendererMessageKind::ClipboardWrite,
             RendererToBroker::Invoke { request, .. } => match request {
                 Request::SubmitLogin { .. } => RendererMessageKind::SubmitLogin,
             },

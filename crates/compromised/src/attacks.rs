@@ -279,6 +279,15 @@ fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
             rt.send(&login(1))?;
             rt.send(&login(2))?;
         }
+        "clipboard-unsolicited" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "no gesture asked for this".into(),
+        })?,
+        "clipboard-oversized" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "x".repeat(workshop_common::validate::MAX_CLIPBOARD_BYTES + 1),
+        })?,
+        "clipboard-nul" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "a\0b".into(),
+        })?,
         "reply-to-nothing" => rt.send(&RendererToBroker::Pong { nonce: 987_654_321 })?,
         "bootstrap-again" => rt.send(&RendererToBroker::Bootstrap {
             server: "/tmp/x/socket".into(),

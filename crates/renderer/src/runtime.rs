@@ -15,6 +15,7 @@ use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
 use workshop_common::geometry::PxRect;
 use workshop_common::input::{CursorIcon, InputEvent, Key};
 use workshop_common::protocol::{BrokerToRenderer, RendererToBroker};
+use workshop_common::validate::MAX_CLIPBOARD_BYTES;
 use workshop_common::Role;
 use workshop_transport::control::{ControlSocket, Received, RecvError, SendError};
 use workshop_transport::surface::SurfaceHandle;
@@ -63,6 +64,9 @@ pub struct Runtime {
     recv_buf: Vec<u8>,
     send_buf: Vec<u8>,
     hooks: Box<dyn Hooks>,
+    /// What the user copied or cut, sent as `ClipboardWrite` with the next
+    /// outgoing messages.
+    copied: Option<String>,
 }
 
 /// What a hook that paints on its own needs of the runtime at once.
@@ -104,6 +108,7 @@ impl Runtime {
             recv_buf: vec![0; MAX_MESSAGE_BYTES],
             send_buf: Vec::with_capacity(256),
             hooks,
+            copied: None,
         };
         runtime.hooks.reached(Milestone::ContentBuilt);
         runtime
@@ -296,11 +301,24 @@ impl Runtime {
             InputEvent::Text(text) => workshop_ui::Event::Text(text),
             InputEvent::Focus(true) => workshop_ui::Event::FocusGained,
             InputEvent::Focus(false) => workshop_ui::Event::FocusLost,
+            InputEvent::Paste(text) => workshop_ui::Event::Paste(text),
         };
         self.content.input(&event);
+        if let Some(text) = self.content.ui_mut().take_copy() {
+            // The broker would refuse more (a bad message); the form's
+            // inputs hold far less.
+            if text.len() <= MAX_CLIPBOARD_BYTES && !text.contains('\0') {
+                self.copied = Some(text);
+            } else {
+                tracing::warn!(bytes = text.len(), "selection too large to copy");
+            }
+        }
     }
 
     fn flush_outgoing(&mut self) -> Result<(), RuntimeError> {
+        if let Some(text) = self.copied.take() {
+            self.send(&RendererToBroker::ClipboardWrite { text })?;
+        }
         for msg in self.content.take_outgoing(Instant::now()) {
             self.send(&msg)?;
         }

@@ -95,6 +95,24 @@ impl EditBuffer {
         self.caret
     }
 
+    /// The selected text, if any; never for a masked input (a password
+    /// is not copied).
+    pub(crate) fn selected_text(&self) -> Option<&str> {
+        if self.masked {
+            return None;
+        }
+        self.selection().and_then(|r| self.value.get(r))
+    }
+
+    /// Ctrl+X: removes the selection if it can be copied; true if the value
+    /// changed.
+    pub(crate) fn cut(&mut self) -> bool {
+        if self.masked {
+            return false;
+        }
+        self.delete_selection()
+    }
+
     /// The selected byte range, if any.
     pub(crate) fn selection(&self) -> Option<Range<usize>> {
         if self.caret == self.anchor {

@@ -99,6 +99,9 @@ pub enum Event {
     /// Committed text input (typing, paste from an input method). Control
     /// characters in it are ignored.
     Text(String),
+    /// Text the user pasted (the broker read it from the clipboard):
+    /// inserted at the caret like typed text.
+    Paste(String),
     /// The window gained keyboard focus.
     FocusGained,
     /// The window lost keyboard focus (the caret is hidden until it returns).

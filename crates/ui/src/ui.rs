@@ -43,6 +43,9 @@ pub struct Ui {
     /// Focus came from the keyboard (Tab): draw the button focus ring.
     focus_visible: bool,
     window_focused: bool,
+    /// Text the user copied or cut, for the owner to hand to the broker
+    /// ([`Ui::take_copy`]).
+    copied: Option<String>,
 }
 
 impl Ui {
@@ -65,6 +68,7 @@ impl Ui {
             focused: None,
             focus_visible: false,
             window_focused: true,
+            copied: None,
         }
     }
 
@@ -479,7 +483,7 @@ impl Ui {
                 self.set_hovered(None);
             }
             Event::Key { key, modifiers } => self.key(*key, *modifiers, &mut actions),
-            Event::Text(s) => {
+            Event::Text(s) | Event::Paste(s) => {
                 if let Some(id) = self.focused {
                     if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
                         if edit.insert(s) {
@@ -594,6 +598,7 @@ impl Ui {
                 let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) else {
                     return;
                 };
+                let mut copied = None;
                 let changed = match key {
                     Key::Backspace => edit.backspace(),
                     Key::Delete => edit.delete(),
@@ -617,16 +622,34 @@ impl Ui {
                         edit.select_all();
                         false
                     }
+                    Key::Char(c) if m.ctrl && c.eq_ignore_ascii_case(&'c') => {
+                        copied = edit.selected_text().map(str::to_owned);
+                        false
+                    }
+                    Key::Char(c) if m.ctrl && c.eq_ignore_ascii_case(&'x') => {
+                        copied = edit.selected_text().map(str::to_owned);
+                        edit.cut()
+                    }
                     _ => return,
                 };
                 if changed {
                     *layout = None;
                     actions.push(UiAction::Changed(id));
                 }
+                if copied.is_some() {
+                    self.copied = copied;
+                }
                 self.mark_dirty(Some(id));
             }
             WidgetKind::Label => {}
         }
+    }
+
+    /// The text the user copied (Ctrl+C) or cut (Ctrl+X) since the last
+    /// call, if a copyable selection was focused: never from a masked
+    /// (password) input.
+    pub fn take_copy(&mut self) -> Option<String> {
+        self.copied.take()
     }
 
     /// True when the next [`Ui::paint`] would draw something (a cheap check

@@ -30,7 +30,10 @@ use workshop_common::user::User;
 use workshop_common::Role;
 
 use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
-pub use events::{Confinement, Effect, Event, Gone, RendererEvent, SurfaceSpec, WindowEvent};
+pub use events::{
+    ClipboardText, Confinement, Effect, Event, Gone, RendererEvent, Selection, SurfaceSpec,
+    WindowEvent,
+};
 pub use router::{BadMessage, Fault};
 pub use supervisor::{ExitKind, GoneReason};
 
@@ -151,6 +154,9 @@ pub struct RendererState {
     pub bad_message: Option<String>,
     /// Input held for it (see [`pacing`]).
     pub input: pacing::InputPacer,
+    /// When the user last pressed Ctrl+C / Ctrl+X in its window, until the
+    /// one `ClipboardWrite` that gesture allows arrives.
+    pub copy_gesture: Option<Instant>,
 }
 
 /// The state the core keeps per window.
@@ -383,6 +389,10 @@ fn push_allowed(effect: &Effect) -> bool {
         | Effect::Inspect { .. }
         | Effect::Kill { .. }
         | Effect::Authenticate { .. }
+        // The clipboard is the broker's: what a renderer gets of it
+        // arrives as `Input` through `Send`.
+        | Effect::ReadClipboard { .. }
+        | Effect::WriteClipboard { .. }
         | Effect::Quit => true,
     }
 }
@@ -401,6 +411,7 @@ impl RendererState {
             ready_at: None,
             bad_message: None,
             input: pacing::InputPacer::default(),
+            copy_gesture: None,
         }
     }
 }

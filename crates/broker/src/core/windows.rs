@@ -7,6 +7,9 @@ use workshop_common::protocol::RequestId;
 use workshop_common::user::{LoginError, User};
 use workshop_common::{BrokerToRenderer, Role};
 
+use workshop_common::input::{InputEvent, Key, MAX_PASTE_BYTES};
+
+use super::events::Selection;
 use super::pacing::Pushed;
 use super::supervisor::{CrashHistory, GoneReason};
 use super::{Broker, Effect, RendererState, Stage, WindowEvent, WindowState, WINDOW_LOGICAL_SIZE};
@@ -131,12 +134,41 @@ impl Broker {
             }
             WindowEvent::Input(input) => {
                 if w.renderer.stage == Stage::Ready && !w.closing {
+                    match clipboard_gesture(&input) {
+                        Some(Gesture::Paste) => {
+                            // The gesture is the broker's: the renderer gets
+                            // the text, not the key.
+                            self.effects.push(Effect::ReadClipboard {
+                                role,
+                                selection: Selection::Clipboard,
+                            });
+                            return;
+                        }
+                        Some(Gesture::Copy) => w.renderer.copy_gesture = Some(now),
+                        None => {}
+                    }
                     if w.renderer.input.push(input) == Pushed::Dropped {
                         tracing::warn!(
                             role = role.as_str(),
                             dropped = w.renderer.input.dropped(),
                             "input queue full; event dropped"
                         );
+                    }
+                    self.forward_input(now, role);
+                }
+            }
+            WindowEvent::PasteGesture(selection) => {
+                if w.renderer.stage == Stage::Ready && !w.closing {
+                    self.effects.push(Effect::ReadClipboard { role, selection });
+                }
+            }
+            WindowEvent::ClipboardRead(text) => {
+                let Some(text) = text.map(|t| paste_text(t.0)).filter(|t| !t.is_empty()) else {
+                    return;
+                };
+                if w.renderer.stage == Stage::Ready && !w.closing {
+                    if w.renderer.input.push(InputEvent::Paste(text)) == Pushed::Dropped {
+                        tracing::warn!(role = role.as_str(), "input queue full; paste dropped");
                     }
                     self.forward_input(now, role);
                 }
@@ -239,4 +271,49 @@ impl Broker {
         w.renderer.kill_at = None;
         self.effects.push(Effect::Kill { role, generation });
     }
+}
+
+/// A clipboard gesture the broker acts on itself.
+#[derive(Debug, PartialEq, Eq)]
+enum Gesture {
+    /// Ctrl+V: the broker reads the clipboard; the key is not forwarded.
+    Paste,
+    /// Ctrl+C / Ctrl+X: forwarded, and opens the window for one
+    /// `ClipboardWrite`.
+    Copy,
+}
+
+fn clipboard_gesture(input: &InputEvent) -> Option<Gesture> {
+    match input {
+        InputEvent::Key {
+            key: Key::Char(c),
+            modifiers,
+        } if modifiers.ctrl => match c.to_ascii_lowercase() {
+            'v' => Some(Gesture::Paste),
+            'c' | 'x' => Some(Gesture::Copy),
+            _ => None,
+        },
+        InputEvent::PointerMoved { .. }
+        | InputEvent::PointerPressed
+        | InputEvent::PointerReleased
+        | InputEvent::PointerLeft
+        | InputEvent::Key { .. }
+        | InputEvent::Text(_)
+        | InputEvent::Focus(_)
+        | InputEvent::Paste(_) => None,
+    }
+}
+
+/// The clipboard's text as a renderer may get it: without NUL, cut at a
+/// char boundary to [`MAX_PASTE_BYTES`].
+fn paste_text(mut text: String) -> String {
+    text.retain(|c| c != '\0');
+    if text.len() > MAX_PASTE_BYTES {
+        let mut end = MAX_PASTE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }

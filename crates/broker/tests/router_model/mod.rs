@@ -689,6 +689,21 @@ impl Driver {
                         ctx()
                     );
                 }
+                Effect::WriteClipboard { .. } => {
+                    assert!(
+                        accepted(Role::Main, RendererMessageKind::ClipboardWrite)
+                            || accepted(Role::Login, RendererMessageKind::ClipboardWrite),
+                        "clipboard written without an accepted ClipboardWrite: {}",
+                        ctx()
+                    );
+                }
+                Effect::ReadClipboard { .. } => {
+                    assert!(
+                        !matches!(what, What::Message { .. }),
+                        "a renderer message read the clipboard: {}",
+                        ctx()
+                    );
+                }
                 Effect::Kill { role, generation } => {
                     assert_eq!(
                         pre_gen(*role),

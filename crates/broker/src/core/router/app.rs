@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use workshop_common::capability::{Capability, Pattern};
+use workshop_common::capability::{Capability, Pattern, CLIPBOARD_GESTURE_MS};
 use workshop_common::input::CursorIcon;
 use workshop_common::protocol::{Reply, Request, RequestId};
 use workshop_common::user::{check_email, check_password};
@@ -15,7 +15,7 @@ use workshop_common::{BrokerToRenderer, Role};
 
 use super::BadMessage;
 use crate::audit::Verdict;
-use crate::core::{Broker, Effect};
+use crate::core::{Broker, ClipboardText, Effect, Selection};
 
 impl Broker {
     /// `SetCursor`: the window's pointer shape.
@@ -50,6 +50,34 @@ impl Broker {
         Verdict::Accepted
     }
 
+    /// `ClipboardWrite`: accepted once per copy/cut gesture the broker saw
+    /// in this window, within `CLIPBOARD_GESTURE_MS`; the broker then owns
+    /// the clipboard (and, where the platform has it, PRIMARY) with the
+    /// text.
+    pub(super) fn clipboard_write(
+        &mut self,
+        now: Instant,
+        role: Role,
+        text: String,
+    ) -> Result<Verdict, BadMessage> {
+        let Some(w) = self.windows.get_mut(&role) else {
+            return Ok(Verdict::Stale);
+        };
+        let within = std::time::Duration::from_millis(CLIPBOARD_GESTURE_MS);
+        match w.renderer.copy_gesture.take() {
+            Some(at) if now < at + within => {
+                for selection in [Selection::Clipboard, Selection::Primary] {
+                    self.effects.push(Effect::WriteClipboard {
+                        selection,
+                        text: ClipboardText(text.clone()),
+                    });
+                }
+                Ok(Verdict::Accepted)
+            }
+            Some(_) | None => Err(BadMessage::UnsolicitedClipboardWrite),
+        }
+    }
+
     /// `Invoke`: counted against the in-flight limit of the capability the
     /// gate found, then handed to its request.
     pub(super) fn invoke(
@@ -63,7 +91,7 @@ impl Broker {
             Pattern::Invoke { max_in_flight } => max_in_flight,
             // The table pairs every request kind with `Invoke`; anything else
             // allows none in flight, which refuses it.
-            Pattern::Handshake | Pattern::Send | Pattern::Reply => 0,
+            Pattern::Handshake | Pattern::Send | Pattern::Reply | Pattern::AfterGesture => 0,
         };
         let Some(w) = self.windows.get_mut(&role) else {
             return Ok(Verdict::Stale);
