@@ -70,6 +70,8 @@ fn five_thousand_characters_at_full_speed_cost_no_renderer_and_lose_none() {
     h.click_check();
     let login = h.wait_ready(Role::Login);
     let events = burst();
+    let frames_before = h.frames(Role::Login);
+    let started = std::time::Instant::now();
     // As fast as the test can feed them: one event, then whatever the loop
     // has to do without waiting (frames presented and acknowledged as they
     // come, like a real event loop between two key events).
@@ -77,6 +79,13 @@ fn five_thousand_characters_at_full_speed_cost_no_renderer_and_lose_none() {
         h.app.input(Role::Login, e.clone());
         h.app.pump_once(Duration::ZERO);
     }
+    // For the bench note (docs/BENCHMARKS.md), not asserted.
+    eprintln!(
+        "pacing: {} events fed in {:?}, {} frames presented meanwhile",
+        events.len(),
+        started.elapsed(),
+        h.frames(Role::Login) - frames_before
+    );
     h.app.input(
         Role::Login,
         InputEvent::Key {
