@@ -109,6 +109,7 @@ fn valid_by_spec(msg: &RendererToBroker) -> bool {
             text.len() <= MAX_CLIPBOARD_BYTES && !text.contains('\0')
         }
         RendererToBroker::FrameReady { .. }
+        | RendererToBroker::SetImeArea { .. }
         | RendererToBroker::SetCursor { .. }
         | RendererToBroker::Pong { .. }
         | RendererToBroker::OpenLoginWindow

@@ -189,6 +189,18 @@ pub fn messages() -> Vec<(&'static str, RendererToBroker)> {
         ("open-login-window", RendererToBroker::OpenLoginWindow),
         ("logout", RendererToBroker::Logout),
         ("close-window", RendererToBroker::CloseWindow),
+        ("ime-area-none", RendererToBroker::SetImeArea { area: None }),
+        (
+            "ime-area-outside",
+            RendererToBroker::SetImeArea {
+                area: Some(PxRect {
+                    x: u32::MAX - 5,
+                    y: 3,
+                    width: u32::MAX,
+                    height: 20,
+                }),
+            },
+        ),
         (
             "clipboard-write",
             RendererToBroker::ClipboardWrite {

@@ -84,6 +84,20 @@ pub fn router() -> Vec<(String, Vec<u8>)> {
         ),
         ("paste-gesture", s(0).window(Login, 3, &[5])),
         (
+            "ime-area-clamped",
+            s(0).msg(
+                Login,
+                &RendererToBroker::SetImeArea {
+                    area: Some(PxRect {
+                        x: 390,
+                        y: 0,
+                        width: u32::MAX,
+                        height: 30,
+                    }),
+                },
+            ),
+        ),
+        (
             "frames-and-cursor",
             s(0).msg(Main, &frame(1, PxRect::full(400, 400)))
                 .msg(Login, &frame(1, PxRect::full(10, 10)))

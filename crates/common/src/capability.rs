@@ -91,6 +91,7 @@ pub const RENDERER_MAY_SEND: &[Capability] = &[
     Capability { role: Login, kind: R::SetCursor, pattern: Send, reason: "hand over buttons, I-beam over inputs" },
     Capability { role: Main, kind: R::Pong, pattern: Reply, reason: "proves the renderer is responsive" },
     Capability { role: Login, kind: R::Pong, pattern: Reply, reason: "proves the renderer is responsive" },
+    Capability { role: Login, kind: R::SetImeArea, pattern: Send, reason: "the focused input's caret, for the input method (the Main Window has no text input)" },
     Capability { role: Main, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X: the selected text, for the broker-owned clipboard" },
     Capability { role: Login, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X in the Email field (never the password field)" },
     // The Main Window's app messages.
@@ -212,6 +213,8 @@ mod tests {
                     (_, R::FrameReady | R::SetCursor) => Some(Send),
                     (_, R::Pong) => Some(Reply),
                     (_, R::ClipboardWrite) => Some(AfterGesture),
+                    (Login, R::SetImeArea) => Some(Send),
+                    (Main, R::SetImeArea) => None,
                     (Main, R::OpenLoginWindow | R::Logout | R::CloseWindow) => Some(Send),
                     (Login, R::OpenLoginWindow | R::Logout | R::CloseWindow) => None,
                     (Login, R::SubmitLogin) => Some(Invoke { max_in_flight: 1 }),

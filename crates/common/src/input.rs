@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 /// Longest committed text in one [`InputEvent::Text`], in bytes.
 pub const MAX_TEXT_BYTES: usize = 256;
 
+/// Longest text in one [`InputEvent::ImePreedit`] or
+/// [`InputEvent::ImeCommit`], in bytes (the broker cuts longer ones at a
+/// char boundary).
+pub const MAX_IME_BYTES: usize = 1024;
+
 /// Longest text in one [`InputEvent::Paste`], in bytes: the broker cuts a
 /// longer clipboard at a char boundary.
 pub const MAX_PASTE_BYTES: usize = 16 * 1024;
@@ -44,6 +49,13 @@ pub enum InputEvent {
     /// PRIMARY selection): the text the broker read from the clipboard, at
     /// most [`MAX_PASTE_BYTES`], without NUL. Inserted at the caret.
     Paste(String),
+    /// The input method's text being composed (empty: composition ended);
+    /// shown at the caret, not yet part of the value. At most
+    /// [`MAX_IME_BYTES`].
+    ImePreedit(String),
+    /// The input method committed this text: inserted at the caret. At
+    /// most [`MAX_IME_BYTES`].
+    ImeCommit(String),
 }
 
 /// Prints the variant and, for keys and the pointer, its fields; never
@@ -59,6 +71,8 @@ impl std::fmt::Debug for InputEvent {
             InputEvent::Text(t) => write!(f, "Text({} bytes)", t.len()),
             InputEvent::Focus(on) => write!(f, "Focus({on})"),
             InputEvent::Paste(t) => write!(f, "Paste({} bytes)", t.len()),
+            InputEvent::ImePreedit(t) => write!(f, "ImePreedit({} bytes)", t.len()),
+            InputEvent::ImeCommit(t) => write!(f, "ImeCommit({} bytes)", t.len()),
         }
     }
 }

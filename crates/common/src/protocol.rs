@@ -75,6 +75,13 @@ pub enum RendererToBroker {
     Logout,
     /// Main Window: close every window and quit.
     CloseWindow,
+    /// Where the focused text input's caret is, for the input method's
+    /// candidate window (`None`: no text input is focused, the input method
+    /// is off). Physical pixels; the broker clamps it to the window.
+    SetImeArea {
+        /// The caret rectangle, if a text input is focused.
+        area: Option<PxRect>,
+    },
     /// The text the user copied or cut, for the broker to put on the
     /// clipboard. Accepted once per Ctrl+C / Ctrl+X the broker itself saw in
     /// this window, within [`crate::capability::CLIPBOARD_GESTURE_MS`];
@@ -185,6 +192,8 @@ pub enum RendererMessageKind {
     Logout,
     /// [`RendererToBroker::CloseWindow`].
     CloseWindow,
+    /// [`RendererToBroker::SetImeArea`].
+    SetImeArea,
     /// [`RendererToBroker::ClipboardWrite`].
     ClipboardWrite,
     /// [`RendererToBroker::Invoke`] with [`Request::SubmitLogin`].
@@ -193,7 +202,7 @@ pub enum RendererMessageKind {
 
 impl RendererMessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [RendererMessageKind; 10] = [
+    pub const ALL: [RendererMessageKind; 11] = [
         RendererMessageKind::Bootstrap,
         RendererMessageKind::Hello,
         RendererMessageKind::FrameReady,
@@ -202,6 +211,7 @@ impl RendererMessageKind {
         RendererMessageKind::OpenLoginWindow,
         RendererMessageKind::Logout,
         RendererMessageKind::CloseWindow,
+        RendererMessageKind::SetImeArea,
         RendererMessageKind::ClipboardWrite,
         RendererMessageKind::SubmitLogin,
     ];
@@ -217,6 +227,7 @@ impl RendererMessageKind {
             RendererMessageKind::OpenLoginWindow => "OpenLoginWindow",
             RendererMessageKind::Logout => "Logout",
             RendererMessageKind::CloseWindow => "CloseWindow",
+            RendererMessageKind::SetImeArea => "SetImeArea",
             RendererMessageKind::ClipboardWrite => "ClipboardWrite",
             RendererMessageKind::SubmitLogin => "SubmitLogin",
         }
@@ -292,6 +303,7 @@ impl RendererToBroker {
             RendererToBroker::OpenLoginWindow => RendererMessageKind::OpenLoginWindow,
             RendererToBroker::Logout => RendererMessageKind::Logout,
             RendererToBroker::CloseWindow => RendererMessageKind::CloseWindow,
+            RendererToBroker::SetImeArea { .. } => RendererMessageKind::SetImeArea,
             RendererToBroker::ClipboardWrite { .. } => RendererMessageKind::ClipboardWrite,
             RendererToBroker::Invoke { request, .. } => match request {
                 Request::SubmitLogin { .. } => RendererMessageKind::SubmitLogin,

@@ -69,6 +69,8 @@ pub fn renderer_message(msg: &RendererToBroker) -> Result<(), Invalid> {
         RendererToBroker::SetCursor { .. } => Ok(()),
         // Matched against the outstanding ping by the router.
         RendererToBroker::Pong { .. } => Ok(()),
+        // Any rectangle is representable; the router clamps it to the window.
+        RendererToBroker::SetImeArea { .. } => Ok(()),
         RendererToBroker::ClipboardWrite { text } => {
             if text.len() > MAX_CLIPBOARD_BYTES || text.contains('\0') {
                 return Err(Invalid::ClipboardText { len: text.len() });

@@ -279,6 +279,14 @@ fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
             rt.send(&login(1))?;
             rt.send(&login(2))?;
         }
+        "ime-area-outside" => rt.send(&RendererToBroker::SetImeArea {
+            area: Some(PxRect {
+                x: u32::MAX - 5,
+                y: 3,
+                width: u32::MAX,
+                height: u32::MAX,
+            }),
+        })?,
         "clipboard-unsolicited" => rt.send(&RendererToBroker::ClipboardWrite {
             text: "no gesture asked for this".into(),
         })?,

@@ -293,3 +293,31 @@ fn clipboard_write_on_a_key_that_is_not_a_copy() {
         .clipboard(workshop_broker::core::Selection::Clipboard)
         .is_none());
 }
+
+#[test]
+fn input_method_area_outside_the_window_is_clamped() {
+    let (mut h, generation) = login_misbehaving("ime-area-outside", |o| o);
+    h.until("the clamped input method area", |app| {
+        app.driver().core().audit().recent().any(|e| {
+            e.kind == "SetImeArea" && e.verdict == Verdict::Clamped && e.generation == generation
+        })
+    });
+    let w = h.app.backend().window(Role::Login).unwrap();
+    if let Some(a) = w.ime_area {
+        assert!(a.fits_in(w.width, w.height), "{a:?}");
+    }
+    assert_eq!(h.generation(Role::Login), Some(generation));
+    h.assert_responsive(Role::Login);
+}
+
+#[test]
+fn input_method_area_from_the_main_window_is_forbidden() {
+    let mut h = Harness::start(support::options().misbehave(Role::Main, "ime-area-outside"));
+    let generation = h.generation(Role::Main).unwrap();
+    let gone = h.wait_gone_full(Role::Main, generation);
+    assert_eq!(gone.reason, GoneReason::BadMessage);
+    assert!(gone
+        .bad_message
+        .unwrap_or_default()
+        .contains("may not send"));
+}

@@ -132,3 +132,81 @@ fn five_thousand_characters_at_full_speed_cost_no_renderer_and_lose_none() {
     );
     assert!(h.app.driver().core().gone().is_empty());
 }
+
+/// The input method, through the headless shell: a composition is not part
+/// of the value, a commit is inserted at the caret, and the broker turns the
+/// input method on at the focused field (clamped to the window).
+#[test]
+fn input_method_composition_and_commit() {
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    let login = h.wait_ready(Role::Login);
+    // The Email field is focused from the start: the renderer says where.
+    h.until("the input method area", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.ime_area.is_some())
+    });
+    let area = h
+        .app
+        .backend()
+        .window(Role::Login)
+        .unwrap()
+        .ime_area
+        .unwrap();
+    let (ex, ey) = support::login_centre(|w| w.email_input_id());
+    assert!(
+        area.x as f32 <= ex
+            && ex <= (area.x + area.width) as f32
+            && area.y as f32 <= ey
+            && ey <= (area.y + area.height) as f32,
+        "{area:?} is not the Email field at ({ex}, {ey})"
+    );
+    let w = h.app.backend().window(Role::Login).unwrap();
+    assert!(area.fits_in(w.width, w.height));
+    h.app.type_text(Role::Login, "a");
+    h.input(Role::Login, InputEvent::ImePreedit("にほ".into()));
+    h.input(Role::Login, InputEvent::ImePreedit("日本".into()));
+    h.input(Role::Login, InputEvent::ImeCommit("日本".into()));
+    h.input(Role::Login, InputEvent::ImePreedit("ご".into()));
+    h.input(
+        Role::Login,
+        InputEvent::Key {
+            key: Key::Char('r'),
+            modifiers: Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        },
+    );
+    let log = h.renderer_log.clone();
+    h.until("the renderer's input tally", move |_| {
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|(r, _, l)| *r == Role::Login && l.contains("input-tally"))
+    });
+    let email = "a日本";
+    let want = format!(
+        "email_len={} email_fnv={:016x}",
+        email.len(),
+        fnv1a(email.as_bytes())
+    );
+    assert!(
+        h.renderer_log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(r, _, l)| *r == Role::Login && l.contains(&want)),
+        "want {want}"
+    );
+    // A click on the background blurs the field: the input method off.
+    h.app.click(Role::Login, 5.0, 5.0);
+    h.until("the input method off", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.ime_area.is_none())
+    });
+    assert_eq!(h.generation(Role::Login), Some(login));
+}

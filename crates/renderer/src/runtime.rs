@@ -67,6 +67,8 @@ pub struct Runtime {
     /// What the user copied or cut, sent as `ClipboardWrite` with the next
     /// outgoing messages.
     copied: Option<String>,
+    /// The input method area last sent (`SetImeArea`).
+    ime_area: Option<PxRect>,
 }
 
 /// What a hook that paints on its own needs of the runtime at once.
@@ -109,6 +111,7 @@ impl Runtime {
             send_buf: Vec::with_capacity(256),
             hooks,
             copied: None,
+            ime_area: None,
         };
         runtime.hooks.reached(Milestone::ContentBuilt);
         runtime
@@ -176,6 +179,7 @@ impl Runtime {
             self.flush_outgoing()?;
             self.paint()?;
             self.update_cursor()?;
+            self.update_ime_area()?;
             let timeout = self
                 .content
                 .next_deadline()
@@ -302,6 +306,8 @@ impl Runtime {
             InputEvent::Focus(true) => workshop_ui::Event::FocusGained,
             InputEvent::Focus(false) => workshop_ui::Event::FocusLost,
             InputEvent::Paste(text) => workshop_ui::Event::Paste(text),
+            InputEvent::ImePreedit(text) => workshop_ui::Event::ImePreedit(text),
+            InputEvent::ImeCommit(text) => workshop_ui::Event::ImeCommit(text),
         };
         self.content.input(&event);
         if let Some(text) = self.content.ui_mut().take_copy() {
@@ -353,6 +359,28 @@ impl Runtime {
         };
         self.frame_in_flight = true;
         self.send(&msg)
+    }
+
+    /// Tells the broker where the focused input is, when that changed (only
+    /// the Login Window has text inputs).
+    fn update_ime_area(&mut self) -> Result<(), RuntimeError> {
+        if self.role != Role::Login {
+            return Ok(());
+        }
+        let Some(scale) = self.surface.as_ref().map(|s| s.scale) else {
+            return Ok(());
+        };
+        let area = self.content.ui_mut().ime_area().map(|r| PxRect {
+            x: (r.x * scale).max(0.0) as u32,
+            y: (r.y * scale).max(0.0) as u32,
+            width: (r.w * scale).max(0.0) as u32,
+            height: (r.h * scale).max(0.0) as u32,
+        });
+        if area != self.ime_area {
+            self.ime_area = area;
+            self.send(&RendererToBroker::SetImeArea { area })?;
+        }
+        Ok(())
     }
 
     fn update_cursor(&mut self) -> Result<(), RuntimeError> {

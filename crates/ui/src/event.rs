@@ -102,6 +102,11 @@ pub enum Event {
     /// Text the user pasted (the broker read it from the clipboard):
     /// inserted at the caret like typed text.
     Paste(String),
+    /// The input method's composition (empty: it ended). Kept apart from
+    /// the value until committed.
+    ImePreedit(String),
+    /// The input method committed text: inserted at the caret.
+    ImeCommit(String),
     /// The window gained keyboard focus.
     FocusGained,
     /// The window lost keyboard focus (the caret is hidden until it returns).

@@ -46,6 +46,10 @@ pub struct Ui {
     /// Text the user copied or cut, for the owner to hand to the broker
     /// ([`Ui::take_copy`]).
     copied: Option<String>,
+    /// The input method's composition at the caret of the focused input.
+    // TODO(lead): paint it underlined at the caret (the text input's paint
+    // is being rewritten on the `ui` branch; wire it there at merge).
+    preedit: String,
 }
 
 impl Ui {
@@ -69,6 +73,7 @@ impl Ui {
             focus_visible: false,
             window_focused: true,
             copied: None,
+            preedit: String::new(),
         }
     }
 
@@ -483,7 +488,15 @@ impl Ui {
                 self.set_hovered(None);
             }
             Event::Key { key, modifiers } => self.key(*key, *modifiers, &mut actions),
-            Event::Text(s) | Event::Paste(s) => {
+            Event::ImePreedit(s) => {
+                self.preedit.clear();
+                self.preedit.push_str(s);
+                self.mark_dirty(self.focused);
+            }
+            Event::Text(s) | Event::Paste(s) | Event::ImeCommit(s) => {
+                if matches!(ev, Event::ImeCommit(_)) {
+                    self.preedit.clear();
+                }
                 if let Some(id) = self.focused {
                     if let Some(Kind::Input { edit, layout, .. }) = self.edit_target(id) {
                         if edit.insert(s) {
@@ -643,6 +656,24 @@ impl Ui {
             }
             WidgetKind::Label => {}
         }
+    }
+
+    /// The input method's current composition (empty when none).
+    pub fn preedit(&self) -> &str {
+        &self.preedit
+    }
+
+    /// The focused text input's box (logical pixels), for the input
+    /// method's candidate window; `None` when no enabled text input is
+    /// focused.
+    // TODO(lead): the caret's own rectangle once `caret_rect()` lands.
+    pub fn ime_area(&self) -> Option<Rect> {
+        let id = self.focused?;
+        let e = self.entry(id).ok()?;
+        if !e.enabled || e.kind() != WidgetKind::TextInput {
+            return None;
+        }
+        self.bounds(id)
     }
 
     /// The text the user copied (Ctrl+C) or cut (Ctrl+X) since the last

@@ -302,6 +302,14 @@ pub enum Effect {
         /// The password.
         password: Secret,
     },
+    /// Turn window `role`'s input method on with its candidate window at
+    /// `area` (physical pixels, inside the window), or off (`None`).
+    SetIme {
+        /// Which window.
+        role: Role,
+        /// The focused input's caret, clamped to the window.
+        area: Option<PxRect>,
+    },
     /// Read `selection` and answer with [`WindowEvent::ClipboardRead`] for
     /// window `role`.
     ReadClipboard {

@@ -391,6 +391,7 @@ fn push_allowed(effect: &Effect) -> bool {
         | Effect::Authenticate { .. }
         // The clipboard is the broker's: what a renderer gets of it
         // arrives as `Input` through `Send`.
+        | Effect::SetIme { .. }
         | Effect::ReadClipboard { .. }
         | Effect::WriteClipboard { .. }
         | Effect::Quit => true,

@@ -335,6 +335,7 @@ impl Broker {
             RendererToBroker::Logout => Ok(self.logout(role)),
             RendererToBroker::CloseWindow => Ok(self.close_all(now)),
             RendererToBroker::ClipboardWrite { text } => self.clipboard_write(now, role, text),
+            RendererToBroker::SetImeArea { area } => Ok(self.set_ime_area(role, area)),
             RendererToBroker::Invoke { id, request } => {
                 self.invoke(role, id, request, admitted.capability)
             }

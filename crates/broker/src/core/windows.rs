@@ -7,7 +7,7 @@ use workshop_common::protocol::RequestId;
 use workshop_common::user::{LoginError, User};
 use workshop_common::{BrokerToRenderer, Role};
 
-use workshop_common::input::{InputEvent, Key, MAX_PASTE_BYTES};
+use workshop_common::input::{InputEvent, Key, MAX_IME_BYTES, MAX_PASTE_BYTES};
 
 use super::events::Selection;
 use super::pacing::Pushed;
@@ -147,7 +147,7 @@ impl Broker {
                         Some(Gesture::Copy) => w.renderer.copy_gesture = Some(now),
                         None => {}
                     }
-                    if w.renderer.input.push(input) == Pushed::Dropped {
+                    if w.renderer.input.push(bounded_ime(input)) == Pushed::Dropped {
                         tracing::warn!(
                             role = role.as_str(),
                             dropped = w.renderer.input.dropped(),
@@ -300,7 +300,28 @@ fn clipboard_gesture(input: &InputEvent) -> Option<Gesture> {
         | InputEvent::Key { .. }
         | InputEvent::Text(_)
         | InputEvent::Focus(_)
-        | InputEvent::Paste(_) => None,
+        | InputEvent::Paste(_)
+        | InputEvent::ImePreedit(_)
+        | InputEvent::ImeCommit(_) => None,
+    }
+}
+
+/// Input method text cut to [`MAX_IME_BYTES`] at a char boundary.
+fn bounded_ime(input: InputEvent) -> InputEvent {
+    let cut = |mut t: String| {
+        if t.len() > MAX_IME_BYTES {
+            let mut end = MAX_IME_BYTES;
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.truncate(end);
+        }
+        t
+    };
+    match input {
+        InputEvent::ImePreedit(t) => InputEvent::ImePreedit(cut(t)),
+        InputEvent::ImeCommit(t) => InputEvent::ImeCommit(cut(t)),
+        other => other,
     }
 }
 

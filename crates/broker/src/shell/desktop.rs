@@ -263,6 +263,15 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
             } if w.crash_page.is_none() => {
                 Some(to_core(WindowEvent::PasteGesture(Selection::Primary)))
             }
+            WinitWindowEvent::Ime(winit::event::Ime::Preedit(text, _)) => {
+                Some(input(InputEvent::ImePreedit(text)))
+            }
+            WinitWindowEvent::Ime(winit::event::Ime::Commit(text)) => {
+                Some(input(InputEvent::ImeCommit(text)))
+            }
+            WinitWindowEvent::Ime(winit::event::Ime::Disabled) => {
+                Some(input(InputEvent::ImePreedit(String::new())))
+            }
             WinitWindowEvent::ModifiersChanged(m) => {
                 self.windows.modifiers = m.state();
                 None
@@ -543,6 +552,19 @@ impl WindowBackend for Backend<'_> {
             let (lw, lh) = (w.width as f32 / w.scale, w.height as f32 / w.scale);
             w.crash_page = Some(CrashPage::new(lw, lh));
             w.repaint_crash_page();
+        }
+    }
+
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>) {
+        let Some(w) = self.windows.by_role(role) else {
+            return;
+        };
+        w.window.set_ime_allowed(area.is_some());
+        if let Some(a) = area {
+            w.window.set_ime_cursor_area(
+                PhysicalPosition::new(a.x, a.y),
+                winit::dpi::PhysicalSize::new(a.width, a.height),
+            );
         }
     }
 

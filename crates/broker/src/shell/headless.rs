@@ -40,6 +40,8 @@ pub struct HeadlessWindow {
     pub crashed: bool,
     /// Outer top-left corner, physical pixels.
     pub position: Position,
+    /// The input method's area as the broker set it (`None`: off).
+    pub ime_area: Option<PxRect>,
 }
 
 /// Windows in memory.
@@ -139,6 +141,7 @@ impl WindowBackend for HeadlessBackend {
                 raised: 0,
                 crashed: false,
                 position,
+                ime_area: None,
             },
         );
         Ok((width, height, self.scale))
@@ -183,6 +186,12 @@ impl WindowBackend for HeadlessBackend {
     fn show_crashed(&mut self, role: Role) {
         if let Some(w) = self.windows.get_mut(&role) {
             w.crashed = true;
+        }
+    }
+
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>) {
+        if let Some(w) = self.windows.get_mut(&role) {
+            w.ime_area = area;
         }
     }
 

@@ -57,6 +57,8 @@ pub trait WindowBackend {
     fn present(&mut self, role: Role, pixels: &[u8], width: u32, height: u32, damage: PxRect);
     /// Draws the broker's own error page in window `role`.
     fn show_crashed(&mut self, role: Role);
+    /// Turns window `role`'s input method on at `area`, or off.
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>);
     /// The text of `selection`, if it holds any.
     fn read_clipboard(&mut self, selection: Selection) -> Option<String>;
     /// Owns `selection` with `text`.
@@ -278,6 +280,7 @@ impl Driver {
                     email,
                     password,
                 } => self.authenticate(role, generation, id, email, password, pending),
+                Effect::SetIme { role, area } => backend.set_ime(role, area),
                 Effect::ReadClipboard { role, selection } => {
                     let text = backend.read_clipboard(selection).map(ClipboardText);
                     pending.push_back(Event::Window {

@@ -697,6 +697,20 @@ impl Driver {
                         ctx()
                     );
                 }
+                Effect::SetIme { role, area } => {
+                    assert!(
+                        accepted(*role, RendererMessageKind::SetImeArea),
+                        "input method set without an accepted SetImeArea: {}",
+                        ctx()
+                    );
+                    if let (Some(a), Some(w)) = (area, self.core.window(*role)) {
+                        assert!(
+                            a.fits_in(w.size.0, w.size.1),
+                            "input method area {a:?} outside the window: {}",
+                            ctx()
+                        );
+                    }
+                }
                 Effect::ReadClipboard { .. } => {
                     assert!(
                         !matches!(what, What::Message { .. }),

@@ -8,6 +8,7 @@
 use std::time::Instant;
 
 use workshop_common::capability::{Capability, Pattern, CLIPBOARD_GESTURE_MS};
+use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
 use workshop_common::protocol::{Reply, Request, RequestId};
 use workshop_common::user::{check_email, check_password};
@@ -48,6 +49,25 @@ impl Broker {
     pub(super) fn close_all(&mut self, now: Instant) -> Verdict {
         self.quit(now);
         Verdict::Accepted
+    }
+
+    /// `SetImeArea`: the input method on at the caret (clamped to the
+    /// window), or off.
+    pub(super) fn set_ime_area(&mut self, role: Role, area: Option<PxRect>) -> Verdict {
+        let Some(w) = self.windows.get(&role) else {
+            return Verdict::Stale;
+        };
+        let (width, height, _) = w.size;
+        let clamped = area.map(|a| a.clamp_to(width, height));
+        self.effects.push(Effect::SetIme {
+            role,
+            area: clamped,
+        });
+        if clamped == area {
+            Verdict::Accepted
+        } else {
+            Verdict::Clamped
+        }
     }
 
     /// `ClipboardWrite`: accepted once per copy/cut gesture the broker saw
