@@ -40,6 +40,9 @@ pub use supervisor::{ExitKind, GoneReason};
 /// How many `render-process-gone` records the core keeps for inspection.
 pub const GONE_KEPT: usize = 256;
 
+/// Most copy/cut gestures a window's renderer may have unanswered.
+pub const MAX_COPY_GESTURES: usize = 16;
+
 /// Logical size of both windows (DESIGN, "The look").
 pub const WINDOW_LOGICAL_SIZE: (u32, u32) = (400, 400);
 
@@ -154,9 +157,10 @@ pub struct RendererState {
     pub bad_message: Option<String>,
     /// Input held for it (see [`pacing`]).
     pub input: pacing::InputPacer,
-    /// When the user last pressed Ctrl+C / Ctrl+X in its window, until the
-    /// one `ClipboardWrite` that gesture allows arrives.
-    pub copy_gesture: Option<Instant>,
+    /// When the user pressed Ctrl+C / Ctrl+X in its window, oldest first,
+    /// each until the one `ClipboardWrite` it allows arrives or it expires
+    /// (at most [`MAX_COPY_GESTURES`]; the oldest goes first).
+    pub copy_gestures: VecDeque<Instant>,
 }
 
 /// The state the core keeps per window.
@@ -412,7 +416,7 @@ impl RendererState {
             ready_at: None,
             bad_message: None,
             input: pacing::InputPacer::default(),
-            copy_gesture: None,
+            copy_gestures: VecDeque::new(),
         }
     }
 }

@@ -1177,3 +1177,15 @@ fn ctrl_v_reads_the_clipboard_and_is_not_forwarded() {
         )]
     );
 }
+
+#[test]
+fn two_quick_copies_allow_two_writes() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    t.ev(ctrl_key('c'));
+    t.ev(ctrl_key('c'));
+    assert!(!T::killed(&clipboard_write(&mut t), Role::Login));
+    assert!(!T::killed(&clipboard_write(&mut t), Role::Login));
+    assert!(T::killed(&clipboard_write(&mut t), Role::Login));
+}

@@ -144,7 +144,13 @@ impl Broker {
                             });
                             return;
                         }
-                        Some(Gesture::Copy) => w.renderer.copy_gesture = Some(now),
+                        Some(Gesture::Copy) => {
+                            let pending = &mut w.renderer.copy_gestures;
+                            if pending.len() >= super::MAX_COPY_GESTURES {
+                                pending.pop_front();
+                            }
+                            pending.push_back(now);
+                        }
                         None => {}
                     }
                     if w.renderer.input.push(bounded_ime(input)) == Pushed::Dropped {

@@ -84,7 +84,11 @@ impl Broker {
             return Ok(Verdict::Stale);
         };
         let within = std::time::Duration::from_millis(CLIPBOARD_GESTURE_MS);
-        match w.renderer.copy_gesture.take() {
+        let pending = &mut w.renderer.copy_gestures;
+        while pending.front().is_some_and(|&at| now >= at + within) {
+            pending.pop_front();
+        }
+        match pending.pop_front() {
             Some(at) if now < at + within => {
                 for selection in [Selection::Clipboard, Selection::Primary] {
                     self.effects.push(Effect::WriteClipboard {
