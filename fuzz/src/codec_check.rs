@@ -14,7 +14,7 @@ use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
 use workshop_common::protocol::{RendererMessageKind, Request};
 use workshop_common::sandbox_report::{SandboxReport, MAX_REPORT_ENTRIES};
 use workshop_common::user::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
-use workshop_common::validate::{self, MAX_SERVER_PATH_BYTES};
+use workshop_common::validate::{self, MAX_CLIPBOARD_BYTES, MAX_SERVER_PATH_BYTES};
 use workshop_common::{RendererToBroker, Role};
 
 /// Runs every check on `data`; panics on a violation.
@@ -105,7 +105,11 @@ fn valid_by_spec(msg: &RendererToBroker) -> bool {
             let Request::SubmitLogin { email, password } = request;
             id.0 != 0 && email.len() <= MAX_EMAIL_BYTES && password.len() <= MAX_PASSWORD_BYTES
         }
+        RendererToBroker::ClipboardWrite { text } => {
+            text.len() <= MAX_CLIPBOARD_BYTES && !text.contains('\0')
+        }
         RendererToBroker::FrameReady { .. }
+        | RendererToBroker::SetImeArea { .. }
         | RendererToBroker::SetCursor { .. }
         | RendererToBroker::Pong { .. }
         | RendererToBroker::OpenLoginWindow

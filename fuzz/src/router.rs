@@ -149,14 +149,23 @@ impl<'a> Script<'a> {
                 x: f32::from(self.u8()) * 2.0,
                 y: f32::from(self.u8()) * 2.0,
             }),
-            3 => WindowEvent::Input(match self.u8() % 4 {
+            3 => WindowEvent::Input(match self.u8() % 6 {
                 0 => InputEvent::PointerPressed,
                 1 => InputEvent::Text("a".into()),
                 2 => InputEvent::Key {
                     key: Key::Enter,
                     modifiers: Modifiers::default(),
                 },
-                _ => InputEvent::Focus(true),
+                3 => InputEvent::Focus(true),
+                // The copy gesture that opens the window for one
+                // `ClipboardWrite`, and the paste gesture the broker keeps.
+                c => InputEvent::Key {
+                    key: Key::Char(if c == 4 { 'c' } else { 'v' }),
+                    modifiers: Modifiers {
+                        ctrl: true,
+                        shift: false,
+                    },
+                },
             }),
             4 => WindowEvent::CloseRequested,
             5 => WindowEvent::Moved(Position {

@@ -189,6 +189,36 @@ pub fn messages() -> Vec<(&'static str, RendererToBroker)> {
         ("open-login-window", RendererToBroker::OpenLoginWindow),
         ("logout", RendererToBroker::Logout),
         ("close-window", RendererToBroker::CloseWindow),
+        ("ime-area-none", RendererToBroker::SetImeArea { area: None }),
+        (
+            "ime-area-outside",
+            RendererToBroker::SetImeArea {
+                area: Some(PxRect {
+                    x: u32::MAX - 5,
+                    y: 3,
+                    width: u32::MAX,
+                    height: 20,
+                }),
+            },
+        ),
+        (
+            "clipboard-write",
+            RendererToBroker::ClipboardWrite {
+                text: "bruce@wayne.com".into(),
+            },
+        ),
+        (
+            "clipboard-write-nul",
+            RendererToBroker::ClipboardWrite {
+                text: "a\0b".into(),
+            },
+        ),
+        (
+            "clipboard-write-too-long",
+            RendererToBroker::ClipboardWrite {
+                text: "c".repeat(workshop_common::validate::MAX_CLIPBOARD_BYTES + 1),
+            },
+        ),
         ("submit-1", submit(1, "bruce@wayne.com", "pw")),
         ("submit-2", submit(2, "bruce@wayne.com", "hunter2")),
         ("submit-bad-email", submit(1, "not an email", "pw")),

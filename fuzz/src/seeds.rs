@@ -65,6 +65,39 @@ pub fn router() -> Vec<(String, Vec<u8>)> {
     let seeds = vec![
         ("start-only", s(0)),
         (
+            "clipboard-write-after-copy",
+            s(0).window(Login, 3, &[4]).msg(
+                Login,
+                &RendererToBroker::ClipboardWrite {
+                    text: "copied".into(),
+                },
+            ),
+        ),
+        (
+            "clipboard-write-unsolicited",
+            s(0).msg(
+                Main,
+                &RendererToBroker::ClipboardWrite {
+                    text: "not asked".into(),
+                },
+            ),
+        ),
+        ("paste-gesture", s(0).window(Login, 3, &[5])),
+        (
+            "ime-area-clamped",
+            s(0).msg(
+                Login,
+                &RendererToBroker::SetImeArea {
+                    area: Some(PxRect {
+                        x: 390,
+                        y: 0,
+                        width: u32::MAX,
+                        height: 30,
+                    }),
+                },
+            ),
+        ),
+        (
             "frames-and-cursor",
             s(0).msg(Main, &frame(1, PxRect::full(400, 400)))
                 .msg(Login, &frame(1, PxRect::full(10, 10)))

@@ -10,7 +10,9 @@
 //! * the per-renderer rate limits (`CoreConfig::message_rate`,
 //!   `frame_rate`) are raised out of the way: the product's 4 000 messages
 //!   and 1 000 frames per second would kill a renderer that floods on
-//!   purpose;
+//!   purpose; likewise input pacing (`CoreConfig::input_interval`) is off,
+//!   so back-to-back samples of the input scenario measure the pipeline,
+//!   not the pacer's 8 ms (a real key after a quiet spell is not held);
 //! * renderers log at `warn` plus their `BENCH` lines, which the broker's
 //!   stderr relay hands to [`HostConfig::stderr_sink`] and this module
 //!   parses into [`Report`]s.
@@ -96,6 +98,7 @@ pub fn app_config(opts: &Options, lines: &Lines) -> Result<AppConfig, BenchError
     let mut config = AppConfig::new(exe, opts.sandbox);
     config.core.message_rate = UNLIMITED;
     config.core.frame_rate = UNLIMITED;
+    config.core.input_interval = Duration::ZERO;
     config.auth = Arc::new(SimulatedApi {
         delay: Duration::from_millis(10),
     });

@@ -250,3 +250,104 @@ fn the_cursor_follows_what_is_under_the_pointer() {
             .is_some_and(|w| w.cursor == CursorIcon::Text)
     });
 }
+
+fn ctrl(c: char) -> workshop_common::input::InputEvent {
+    workshop_common::input::InputEvent::Key {
+        key: workshop_common::input::Key::Char(c),
+        modifiers: workshop_common::input::Modifiers {
+            ctrl: true,
+            shift: false,
+        },
+    }
+}
+
+fn clipboard_writes(h: &Harness) -> usize {
+    h.app
+        .driver()
+        .core()
+        .audit()
+        .recent()
+        .filter(|e| {
+            e.kind == "ClipboardWrite" && e.direction == workshop_broker::audit::Direction::In
+        })
+        .count()
+}
+
+#[test]
+fn paste_and_copy_go_through_the_broker_clipboard() {
+    use workshop_broker::core::Selection;
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    let login = h.wait_ready(Role::Login);
+    // Another application copied an address; Ctrl+V in the Email field.
+    h.app
+        .backend_mut()
+        .set_clipboard(Selection::Clipboard, "pasted@wayne.com");
+    h.input(Role::Login, ctrl('v'));
+    // Then the clipboard changes; select all and copy the field back.
+    h.app
+        .backend_mut()
+        .set_clipboard(Selection::Clipboard, "something else");
+    h.input(Role::Login, ctrl('a'));
+    h.input(Role::Login, ctrl('c'));
+    h.until("the field's text on the clipboard", |app| {
+        app.backend().clipboard(Selection::Clipboard) == Some("pasted@wayne.com")
+    });
+    assert_eq!(
+        h.app.backend().clipboard(Selection::Primary),
+        Some("pasted@wayne.com"),
+        "copying also sets PRIMARY"
+    );
+    // A middle click pastes PRIMARY (at the end: End collapses the
+    // selection the copy left).
+    h.app.backend_mut().set_clipboard(Selection::Primary, "+1");
+    h.app.key(
+        Role::Login,
+        workshop_common::input::Key::End,
+        workshop_common::input::Modifiers::default(),
+    );
+    h.app.paste_gesture(Role::Login, Selection::Primary);
+    h.input(Role::Login, ctrl('a'));
+    h.input(Role::Login, ctrl('x'));
+    h.until("the cut text on the clipboard", |app| {
+        app.backend().clipboard(Selection::Clipboard) == Some("pasted@wayne.com+1")
+    });
+    assert_eq!(h.generation(Role::Login), Some(login));
+}
+
+#[test]
+fn the_password_field_is_never_copied() {
+    use workshop_broker::core::Selection;
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    h.app.type_text(Role::Login, "bruce@wayne.com");
+    h.app.key(
+        Role::Login,
+        workshop_common::input::Key::Tab,
+        workshop_common::input::Modifiers::default(),
+    );
+    h.app.type_text(Role::Login, "hunter2");
+    h.input(Role::Login, ctrl('a'));
+    h.input(Role::Login, ctrl('c'));
+    h.input(Role::Login, ctrl('x'));
+    // Back to the Email field and copy it: input is handled in order, so
+    // once this copy arrives, the password field's would have too.
+    h.app.key(
+        Role::Login,
+        workshop_common::input::Key::Tab,
+        workshop_common::input::Modifiers {
+            shift: true,
+            ctrl: false,
+        },
+    );
+    h.input(Role::Login, ctrl('a'));
+    h.input(Role::Login, ctrl('c'));
+    h.until("the email on the clipboard", |app| {
+        app.backend().clipboard(Selection::Clipboard) == Some("bruce@wayne.com")
+    });
+    assert_eq!(clipboard_writes(&h), 1, "only the email was sent");
+    assert!(!h.broker_log().contains("hunter2"));
+}

@@ -153,6 +153,9 @@ fn plausible() -> impl Strategy<Value = RendererToBroker> {
         1 => Just(RendererToBroker::OpenLoginWindow),
         1 => Just(RendererToBroker::Logout),
         1 => Just(RendererToBroker::CloseWindow),
+        1 => prop::option::of(rect()).prop_map(|area| RendererToBroker::SetImeArea { area }),
+        1 => prop::sample::select(vec!["copied".to_owned(), "a\0b".to_owned(), "c".repeat(16 * 1024 + 1)])
+            .prop_map(|text| RendererToBroker::ClipboardWrite { text }),
         4 => (0u64..6, email, password).prop_map(|(id, e, p)| submit(id, &e, &p)),
         1 => (role(), prop::sample::select(vec!["/tmp/wf/m/../x/socket", "/tmp/.X11-unix/X0", ""]), any::<bool>())
             .prop_map(|(r, bad, good)| RendererToBroker::Bootstrap {

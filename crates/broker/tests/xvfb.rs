@@ -646,3 +646,71 @@ impl Shot {
 
 // ---------------------------------------------------------------------------
 // Geometry, from the same layout code the renderers run (scale 1)
+
+// ---------------------------------------------------------------------------
+// The brokered clipboard against the real X clipboard (`xclip`)
+
+/// Puts `text` on the X CLIPBOARD as another application would (`xclip`
+/// forks and serves it until someone else owns the selection).
+fn xclip_set(text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("xclip")
+        .args(["-selection", "clipboard", "-i"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xclip is installed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "xclip -i failed");
+}
+
+/// What the X CLIPBOARD holds now, as another application would read it.
+fn xclip_get() -> Option<String> {
+    let out = Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("xclip is installed");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
+fn paste_from_and_copy_to_the_real_x_clipboard() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    let before = app.screenshot(&login);
+    let dark_before = before.count(email, is_dark);
+    // Another application copied an address; Ctrl+V in the Email field.
+    xclip_set("pasted@wayne.com");
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    xdo(&["key", "ctrl+v"]);
+    app.wait_for(&login, "pasted text in the Email field", |s| {
+        s.count(email, is_dark) >= dark_before + 40
+    });
+    // The clipboard changes; select the field and copy it back.
+    xclip_set("something else");
+    xdo(&["key", "ctrl+a", "ctrl+c"]);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = xclip_get();
+        if got.as_deref() == Some("pasted@wayne.com") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the field's text never reached the X clipboard (it holds {got:?})"
+        );
+        std::thread::sleep(POLL);
+    }
+}

@@ -25,7 +25,15 @@ pub enum Pattern {
     /// Answers a message the broker sent (a ping); an answer to nothing is a
     /// bad message.
     Reply,
+    /// Accepted only once per user gesture the broker itself saw in the
+    /// window (a copy or cut), within [`CLIPBOARD_GESTURE_MS`]; any other
+    /// is a bad message.
+    AfterGesture,
 }
+
+/// How long after a Ctrl+C / Ctrl+X the broker saw in a window it accepts
+/// that window's one `ClipboardWrite`, in milliseconds.
+pub const CLIPBOARD_GESTURE_MS: u64 = 2000;
 
 impl Pattern {
     fn describe(self) -> String {
@@ -34,6 +42,9 @@ impl Pattern {
             Pattern::Send => "send".to_owned(),
             Pattern::Invoke { max_in_flight } => format!("invoke (≤ {max_in_flight} in flight)"),
             Pattern::Reply => "reply".to_owned(),
+            Pattern::AfterGesture => {
+                format!("after a gesture (1 per copy/cut, ≤ {CLIPBOARD_GESTURE_MS} ms)")
+            }
         }
     }
 }
@@ -62,7 +73,7 @@ pub struct Push {
     pub reason: &'static str,
 }
 
-use Pattern::{Handshake, Invoke, Reply, Send};
+use Pattern::{AfterGesture, Handshake, Invoke, Reply, Send};
 use RendererMessageKind as R;
 use Role::{Login, Main};
 
@@ -80,6 +91,9 @@ pub const RENDERER_MAY_SEND: &[Capability] = &[
     Capability { role: Login, kind: R::SetCursor, pattern: Send, reason: "hand over buttons, I-beam over inputs" },
     Capability { role: Main, kind: R::Pong, pattern: Reply, reason: "proves the renderer is responsive" },
     Capability { role: Login, kind: R::Pong, pattern: Reply, reason: "proves the renderer is responsive" },
+    Capability { role: Login, kind: R::SetImeArea, pattern: Send, reason: "the focused input's caret, for the input method (the Main Window has no text input)" },
+    Capability { role: Main, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X: the selected text, for the broker-owned clipboard" },
+    Capability { role: Login, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X in the Email field (never the password field)" },
     // The Main Window's app messages.
     Capability { role: Main, kind: R::OpenLoginWindow, pattern: Send, reason: "\"Let's check it out!\" opens the Login Window" },
     Capability { role: Main, kind: R::Logout, pattern: Send, reason: "\"Logout\" forgets the signed-in user" },
@@ -102,8 +116,8 @@ pub const BROKER_MAY_SEND: &[Push] = &[
     Push { role: Login, kind: B::Surface, reason: "the shared-memory surface to paint into" },
     Push { role: Main, kind: B::FrameAck, reason: "the frame was presented; the surface is the renderer's again" },
     Push { role: Login, kind: B::FrameAck, reason: "the frame was presented; the surface is the renderer's again" },
-    Push { role: Main, kind: B::Input, reason: "pointer, keys, text and focus for this window only" },
-    Push { role: Login, kind: B::Input, reason: "pointer, keys, text and focus for this window only" },
+    Push { role: Main, kind: B::Input, reason: "pointer, keys, text, focus and pasted text for this window only" },
+    Push { role: Login, kind: B::Input, reason: "pointer, keys, text, focus and pasted text for this window only" },
     Push { role: Main, kind: B::Ping, reason: "liveness" },
     Push { role: Login, kind: B::Ping, reason: "liveness" },
     Push { role: Main, kind: B::Shutdown, reason: "the window is closing" },
@@ -199,6 +213,9 @@ mod tests {
                     (_, R::Bootstrap | R::Hello) => Some(Handshake),
                     (_, R::FrameReady | R::SetCursor) => Some(Send),
                     (_, R::Pong) => Some(Reply),
+                    (_, R::ClipboardWrite) => Some(AfterGesture),
+                    (Login, R::SetImeArea) => Some(Send),
+                    (Main, R::SetImeArea) => None,
                     (Main, R::OpenLoginWindow | R::Logout | R::CloseWindow) => Some(Send),
                     (Login, R::OpenLoginWindow | R::Logout) => None,
                     (Login, R::CloseWindow) => Some(Send),
@@ -231,6 +248,20 @@ mod tests {
                 assert_eq!(broker_may_send(role, kind), expected, "{role:?} {kind:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_table_shows_the_clipboard_rows() {
+        let md = markdown();
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| `ClipboardWrite` |"))
+            .unwrap_or_default();
+        assert_eq!(
+            row.matches("after a gesture").count(),
+            Role::ALL.len(),
+            "{row}"
+        );
     }
 
     #[test]

@@ -9,8 +9,17 @@ use serde::{Deserialize, Serialize};
 /// Longest committed text in one [`InputEvent::Text`], in bytes.
 pub const MAX_TEXT_BYTES: usize = 256;
 
+/// Longest text in one [`InputEvent::ImePreedit`] or
+/// [`InputEvent::ImeCommit`], in bytes (the broker cuts longer ones at a
+/// char boundary).
+pub const MAX_IME_BYTES: usize = 1024;
+
+/// Longest text in one [`InputEvent::Paste`], in bytes: the broker cuts a
+/// longer clipboard at a char boundary.
+pub const MAX_PASTE_BYTES: usize = 16 * 1024;
+
 /// One input event for a window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub enum InputEvent {
     /// The pointer moved to (x, y).
     PointerMoved {
@@ -36,6 +45,36 @@ pub enum InputEvent {
     Text(String),
     /// The window gained (true) or lost (false) keyboard focus.
     Focus(bool),
+    /// The user pasted (Ctrl+V, Shift+Insert, or a middle click for X11's
+    /// PRIMARY selection): the text the broker read from the clipboard, at
+    /// most [`MAX_PASTE_BYTES`], without NUL. Inserted at the caret.
+    Paste(String),
+    /// The input method's text being composed (empty: composition ended);
+    /// shown at the caret, not yet part of the value. At most
+    /// [`MAX_IME_BYTES`].
+    ImePreedit(String),
+    /// The input method committed this text: inserted at the caret. At
+    /// most [`MAX_IME_BYTES`].
+    ImeCommit(String),
+}
+
+/// Prints the variant and, for keys and the pointer, its fields; never
+/// typed, committed or pasted text.
+impl std::fmt::Debug for InputEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputEvent::PointerMoved { x, y } => write!(f, "PointerMoved({x}, {y})"),
+            InputEvent::PointerPressed => f.write_str("PointerPressed"),
+            InputEvent::PointerReleased => f.write_str("PointerReleased"),
+            InputEvent::PointerLeft => f.write_str("PointerLeft"),
+            InputEvent::Key { key, modifiers } => write!(f, "Key({key:?}, {modifiers:?})"),
+            InputEvent::Text(t) => write!(f, "Text({} bytes)", t.len()),
+            InputEvent::Focus(on) => write!(f, "Focus({on})"),
+            InputEvent::Paste(t) => write!(f, "Paste({} bytes)", t.len()),
+            InputEvent::ImePreedit(t) => write!(f, "ImePreedit({} bytes)", t.len()),
+            InputEvent::ImeCommit(t) => write!(f, "ImeCommit({} bytes)", t.len()),
+        }
+    }
 }
 
 /// The keys a window reacts to. Printable characters arrive as

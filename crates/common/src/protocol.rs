@@ -22,7 +22,7 @@ use crate::user::{LoginError, User};
 
 /// Bumped on any incompatible change to these enums. A renderer whose
 /// `Hello` carries another version is refused.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Identifies one invoke of one renderer. Ids start at 1 and strictly
 /// increase for the life of the renderer process.
@@ -76,6 +76,23 @@ pub enum RendererToBroker {
     /// Main Window: close every window and quit. Login Window: close the
     /// Login Window (Escape).
     CloseWindow,
+    /// Where the focused text input's caret is, for the input method's
+    /// candidate window (`None`: no text input is focused, the input method
+    /// is off). Physical pixels; the broker clamps it to the window.
+    SetImeArea {
+        /// The caret rectangle, if a text input is focused.
+        area: Option<PxRect>,
+    },
+    /// The text the user copied or cut, for the broker to put on the
+    /// clipboard. Accepted once per Ctrl+C / Ctrl+X the broker itself saw in
+    /// this window, within [`crate::capability::CLIPBOARD_GESTURE_MS`];
+    /// any other is a bad message. At most
+    /// [`crate::validate::MAX_CLIPBOARD_BYTES`], no NUL. Never sent for the
+    /// password field.
+    ClipboardWrite {
+        /// The selected text.
+        text: String,
+    },
     /// A request that expects exactly one [`BrokerToRenderer::Reply`].
     Invoke {
         /// Fresh, strictly increasing id.
@@ -176,13 +193,17 @@ pub enum RendererMessageKind {
     Logout,
     /// [`RendererToBroker::CloseWindow`].
     CloseWindow,
+    /// [`RendererToBroker::SetImeArea`].
+    SetImeArea,
+    /// [`RendererToBroker::ClipboardWrite`].
+    ClipboardWrite,
     /// [`RendererToBroker::Invoke`] with [`Request::SubmitLogin`].
     SubmitLogin,
 }
 
 impl RendererMessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [RendererMessageKind; 9] = [
+    pub const ALL: [RendererMessageKind; 11] = [
         RendererMessageKind::Bootstrap,
         RendererMessageKind::Hello,
         RendererMessageKind::FrameReady,
@@ -191,6 +212,8 @@ impl RendererMessageKind {
         RendererMessageKind::OpenLoginWindow,
         RendererMessageKind::Logout,
         RendererMessageKind::CloseWindow,
+        RendererMessageKind::SetImeArea,
+        RendererMessageKind::ClipboardWrite,
         RendererMessageKind::SubmitLogin,
     ];
 
@@ -205,6 +228,8 @@ impl RendererMessageKind {
             RendererMessageKind::OpenLoginWindow => "OpenLoginWindow",
             RendererMessageKind::Logout => "Logout",
             RendererMessageKind::CloseWindow => "CloseWindow",
+            RendererMessageKind::SetImeArea => "SetImeArea",
+            RendererMessageKind::ClipboardWrite => "ClipboardWrite",
             RendererMessageKind::SubmitLogin => "SubmitLogin",
         }
     }
@@ -279,6 +304,8 @@ impl RendererToBroker {
             RendererToBroker::OpenLoginWindow => RendererMessageKind::OpenLoginWindow,
             RendererToBroker::Logout => RendererMessageKind::Logout,
             RendererToBroker::CloseWindow => RendererMessageKind::CloseWindow,
+            RendererToBroker::SetImeArea { .. } => RendererMessageKind::SetImeArea,
+            RendererToBroker::ClipboardWrite { .. } => RendererMessageKind::ClipboardWrite,
             RendererToBroker::Invoke { request, .. } => match request {
                 Request::SubmitLogin { .. } => RendererMessageKind::SubmitLogin,
             },

@@ -12,6 +12,10 @@ use crate::protocol::{RendererToBroker, Request};
 use crate::sandbox_report::{SandboxReport, MAX_REPORT_ENTRIES};
 use crate::user::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 
+/// Longest text a renderer may put on the clipboard, in bytes (the Email
+/// field holds far less; a larger selection is the content's bug).
+pub const MAX_CLIPBOARD_BYTES: usize = 16 * 1024;
+
 /// Longest bootstrap server path: `sun_path` holds 108 bytes with the NUL.
 pub const MAX_SERVER_PATH_BYTES: usize = 107;
 
@@ -32,6 +36,12 @@ pub enum Invalid {
     /// The email is longer than the protocol allows (the form caps it).
     #[error("email of {len} bytes exceeds {MAX_EMAIL_BYTES}")]
     EmailTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// Clipboard text longer than [`MAX_CLIPBOARD_BYTES`] or containing NUL.
+    #[error("clipboard text of {len} bytes is over {MAX_CLIPBOARD_BYTES} or contains NUL")]
+    ClipboardText {
         /// Its length.
         len: usize,
     },
@@ -59,6 +69,14 @@ pub fn renderer_message(msg: &RendererToBroker) -> Result<(), Invalid> {
         RendererToBroker::SetCursor { .. } => Ok(()),
         // Matched against the outstanding ping by the router.
         RendererToBroker::Pong { .. } => Ok(()),
+        // Any rectangle is representable; the router clamps it to the window.
+        RendererToBroker::SetImeArea { .. } => Ok(()),
+        RendererToBroker::ClipboardWrite { text } => {
+            if text.len() > MAX_CLIPBOARD_BYTES || text.contains('\0') {
+                return Err(Invalid::ClipboardText { len: text.len() });
+            }
+            Ok(())
+        }
         RendererToBroker::OpenLoginWindow
         | RendererToBroker::Logout
         | RendererToBroker::CloseWindow => Ok(()),
@@ -172,6 +190,25 @@ mod tests {
         assert_eq!(
             renderer_message(&hello(report)),
             Err(Invalid::SandboxReport)
+        );
+    }
+
+    #[test]
+    fn clipboard_text_is_bounded_and_has_no_nul() {
+        let write = |text: String| RendererToBroker::ClipboardWrite { text };
+        assert_eq!(
+            renderer_message(&write("a".repeat(MAX_CLIPBOARD_BYTES))),
+            Ok(())
+        );
+        assert_eq!(
+            renderer_message(&write("a".repeat(MAX_CLIPBOARD_BYTES + 1))),
+            Err(Invalid::ClipboardText {
+                len: MAX_CLIPBOARD_BYTES + 1
+            })
+        );
+        assert_eq!(
+            renderer_message(&write("a\0b".into())),
+            Err(Invalid::ClipboardText { len: 3 })
         );
     }
 }

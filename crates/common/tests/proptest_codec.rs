@@ -134,6 +134,8 @@ fn renderer_msg() -> impl Strategy<Value = RendererToBroker> {
         Just(RendererToBroker::OpenLoginWindow),
         Just(RendererToBroker::Logout),
         Just(RendererToBroker::CloseWindow),
+        ".{0,64}".prop_map(|text| RendererToBroker::ClipboardWrite { text }),
+        prop::option::of(rect()).prop_map(|area| RendererToBroker::SetImeArea { area }),
         (any::<u64>(), request()).prop_map(|(id, request)| RendererToBroker::Invoke {
             id: RequestId(id),
             request

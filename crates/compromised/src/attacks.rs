@@ -54,12 +54,56 @@ fn ipc_header(fragment_size: usize, total_size: usize, payload: &[u8]) -> Vec<u8
 #[derive(Debug)]
 pub struct Attack {
     case: Option<String>,
+    /// Honest mode's account of the input it was given (see
+    /// [`Attack::tally`]).
+    seen: Tally,
+}
+
+/// What an honest renderer counts of its input, so a test can check that
+/// the broker's pacing delivered every character and key, in order.
+#[derive(Debug, Default)]
+struct Tally {
+    chars: usize,
+    keys: usize,
 }
 
 impl Attack {
     /// The attack `case` (`None`: behave like the product renderer).
     pub fn new(case: Option<String>) -> Attack {
-        Attack { case }
+        Attack {
+            case,
+            seen: Tally::default(),
+        }
+    }
+
+    /// Honest mode: counts every character and key; on the report key
+    /// (Ctrl+R) logs the counts and the Login Window's email field (its
+    /// length and an FNV-1a hash of it), read after every earlier event was
+    /// applied, as one `input-tally` line on stderr.
+    fn tally(&mut self, rt: &mut Runtime, event: &InputEvent) {
+        match event {
+            InputEvent::Text(t) => self.seen.chars += t.chars().count(),
+            InputEvent::Key {
+                key: workshop_common::input::Key::Char('r'),
+                modifiers: workshop_common::input::Modifiers { ctrl: true, .. },
+            } => {
+                let email = match rt.parts().content {
+                    workshop_renderer::content::Content::Login(w, _) => {
+                        w.ui().value(w.email_input_id()).to_owned()
+                    }
+                    workshop_renderer::content::Content::Main(..) => String::new(),
+                };
+                tracing::info!(
+                    "input-tally chars={} keys={} email_len={} email_fnv={:016x}",
+                    self.seen.chars,
+                    self.seen.keys,
+                    email.len(),
+                    fnv1a(email.as_bytes())
+                );
+            }
+            InputEvent::Key { .. } => self.seen.keys += 1,
+            _ => {}
+        }
     }
 
     fn is(&self, name: &str) -> bool {
@@ -165,6 +209,9 @@ impl Hooks for Attack {
     }
 
     fn on_input(&mut self, rt: &mut Runtime, event: &InputEvent) -> Result<(), RuntimeError> {
+        if self.case.is_none() {
+            self.tally(rt, event);
+        }
         // A deferred case (`CASE-on-key`) fires when its trigger arrives.
         if !is_trigger(event) {
             return Ok(());
@@ -188,6 +235,13 @@ impl Hooks for Attack {
         }
         run(rt, &name)
     }
+}
+
+/// FNV-1a, 64 bits: the email field's fingerprint in `input-tally`.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The key that fires a deferred case (`CASE-on-key`): Ctrl+K.
@@ -232,6 +286,23 @@ fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
             rt.send(&login(1))?;
             rt.send(&login(2))?;
         }
+        "ime-area-outside" => rt.send(&RendererToBroker::SetImeArea {
+            area: Some(PxRect {
+                x: u32::MAX - 5,
+                y: 3,
+                width: u32::MAX,
+                height: u32::MAX,
+            }),
+        })?,
+        "clipboard-unsolicited" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "no gesture asked for this".into(),
+        })?,
+        "clipboard-oversized" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "x".repeat(workshop_common::validate::MAX_CLIPBOARD_BYTES + 1),
+        })?,
+        "clipboard-nul" => rt.send(&RendererToBroker::ClipboardWrite {
+            text: "a\0b".into(),
+        })?,
         "reply-to-nothing" => rt.send(&RendererToBroker::Pong { nonce: 987_654_321 })?,
         "bootstrap-again" => rt.send(&RendererToBroker::Bootstrap {
             server: "/tmp/x/socket".into(),

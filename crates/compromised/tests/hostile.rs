@@ -248,3 +248,76 @@ fn renderer_that_stops_reading_is_replaced() {
 fn renderer_that_never_answers_pings_is_replaced() {
     unresponsive_is_marked_then_replaced("no-pong");
 }
+
+#[test]
+fn clipboard_write_without_a_copy_gesture() {
+    // Nobody pressed Ctrl+C in the window: the renderer may not write the
+    // clipboard on its own.
+    costs_only_the_offender("clipboard-unsolicited", "without a copy gesture");
+}
+
+#[test]
+fn clipboard_write_over_the_limit() {
+    costs_only_the_offender("clipboard-oversized", "clipboard text");
+}
+
+#[test]
+fn clipboard_write_with_nul() {
+    costs_only_the_offender("clipboard-nul", "clipboard text");
+}
+
+#[test]
+fn clipboard_write_on_a_key_that_is_not_a_copy() {
+    // Ctrl+K is a key the user pressed, but not a copy or a cut.
+    let (mut h, generation) = login_misbehaving("clipboard-unsolicited-on-key", |o| o);
+    h.wait_ready(Role::Login);
+    h.input(
+        Role::Login,
+        workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        },
+    );
+    let gone = h.wait_gone_full(Role::Login, generation);
+    assert_eq!(gone.reason, GoneReason::BadMessage);
+    assert!(gone
+        .bad_message
+        .unwrap_or_default()
+        .contains("without a copy gesture"));
+    assert!(h
+        .app
+        .backend()
+        .clipboard(workshop_broker::core::Selection::Clipboard)
+        .is_none());
+}
+
+#[test]
+fn input_method_area_outside_the_window_is_clamped() {
+    let (mut h, generation) = login_misbehaving("ime-area-outside", |o| o);
+    h.until("the clamped input method area", |app| {
+        app.driver().core().audit().recent().any(|e| {
+            e.kind == "SetImeArea" && e.verdict == Verdict::Clamped && e.generation == generation
+        })
+    });
+    let w = h.app.backend().window(Role::Login).unwrap();
+    if let Some(a) = w.ime_area {
+        assert!(a.fits_in(w.width, w.height), "{a:?}");
+    }
+    assert_eq!(h.generation(Role::Login), Some(generation));
+    h.assert_responsive(Role::Login);
+}
+
+#[test]
+fn input_method_area_from_the_main_window_is_forbidden() {
+    let mut h = Harness::start(support::options().misbehave(Role::Main, "ime-area-outside"));
+    let generation = h.generation(Role::Main).unwrap();
+    let gone = h.wait_gone_full(Role::Main, generation);
+    assert_eq!(gone.reason, GoneReason::BadMessage);
+    assert!(gone
+        .bad_message
+        .unwrap_or_default()
+        .contains("may not send"));
+}

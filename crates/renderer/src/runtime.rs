@@ -15,6 +15,7 @@ use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
 use workshop_common::geometry::PxRect;
 use workshop_common::input::{CursorIcon, InputEvent, Key};
 use workshop_common::protocol::{BrokerToRenderer, RendererToBroker};
+use workshop_common::validate::MAX_CLIPBOARD_BYTES;
 use workshop_common::Role;
 use workshop_transport::control::{ControlSocket, Received, RecvError, SendError};
 use workshop_transport::surface::SurfaceHandle;
@@ -63,6 +64,11 @@ pub struct Runtime {
     recv_buf: Vec<u8>,
     send_buf: Vec<u8>,
     hooks: Box<dyn Hooks>,
+    /// What the user copied or cut, sent as `ClipboardWrite` with the next
+    /// outgoing messages.
+    copied: Option<String>,
+    /// The input method area last sent (`SetImeArea`).
+    ime_area: Option<PxRect>,
 }
 
 /// What a hook that paints on its own needs of the runtime at once.
@@ -104,6 +110,8 @@ impl Runtime {
             recv_buf: vec![0; MAX_MESSAGE_BYTES],
             send_buf: Vec::with_capacity(256),
             hooks,
+            copied: None,
+            ime_area: None,
         };
         runtime.hooks.reached(Milestone::ContentBuilt);
         runtime
@@ -171,6 +179,7 @@ impl Runtime {
             self.flush_outgoing()?;
             self.paint()?;
             self.update_cursor()?;
+            self.update_ime_area()?;
             let timeout = self
                 .content
                 .next_deadline()
@@ -296,11 +305,26 @@ impl Runtime {
             InputEvent::Text(text) => workshop_ui::Event::Text(text),
             InputEvent::Focus(true) => workshop_ui::Event::FocusGained,
             InputEvent::Focus(false) => workshop_ui::Event::FocusLost,
+            InputEvent::Paste(text) => workshop_ui::Event::Paste(text),
+            InputEvent::ImePreedit(text) => workshop_ui::Event::ImePreedit(text),
+            InputEvent::ImeCommit(text) => workshop_ui::Event::ImeCommit(text),
         };
         self.content.input(&event);
+        if let Some(text) = self.content.ui_mut().take_copy() {
+            // The broker would refuse more (a bad message); the form's
+            // inputs hold far less.
+            if text.len() <= MAX_CLIPBOARD_BYTES && !text.contains('\0') {
+                self.copied = Some(text);
+            } else {
+                tracing::warn!(bytes = text.len(), "selection too large to copy");
+            }
+        }
     }
 
     fn flush_outgoing(&mut self) -> Result<(), RuntimeError> {
+        if let Some(text) = self.copied.take() {
+            self.send(&RendererToBroker::ClipboardWrite { text })?;
+        }
         for msg in self.content.take_outgoing(Instant::now()) {
             self.send(&msg)?;
         }
@@ -335,6 +359,28 @@ impl Runtime {
         };
         self.frame_in_flight = true;
         self.send(&msg)
+    }
+
+    /// Tells the broker where the focused input is, when that changed (only
+    /// the Login Window has text inputs).
+    fn update_ime_area(&mut self) -> Result<(), RuntimeError> {
+        if self.role != Role::Login {
+            return Ok(());
+        }
+        let Some(scale) = self.surface.as_ref().map(|s| s.scale) else {
+            return Ok(());
+        };
+        let area = self.content.ui_mut().ime_area().map(|r| PxRect {
+            x: (r.x * scale).max(0.0) as u32,
+            y: (r.y * scale).max(0.0) as u32,
+            width: (r.w * scale).max(0.0) as u32,
+            height: (r.h * scale).max(0.0) as u32,
+        });
+        if area != self.ime_area {
+            self.ime_area = area;
+            self.send(&RendererToBroker::SetImeArea { area })?;
+        }
+        Ok(())
     }
 
     fn update_cursor(&mut self) -> Result<(), RuntimeError> {

@@ -104,6 +104,15 @@ impl EditBuffer {
         self.caret
     }
 
+    /// Ctrl+X: removes the selection if it can be copied; true if the value
+    /// changed.
+    pub(crate) fn cut(&mut self) -> bool {
+        if self.masked {
+            return false;
+        }
+        self.delete_selection()
+    }
+
     /// The selected byte range, if any.
     pub(crate) fn selection(&self) -> Option<Range<usize>> {
         if self.caret == self.anchor {

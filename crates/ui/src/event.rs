@@ -119,6 +119,14 @@ pub enum Event {
     /// Committed text input (typing, paste from an input method). Control
     /// characters in it are ignored.
     Text(String),
+    /// Text the user pasted (the broker read it from the clipboard):
+    /// inserted at the caret like typed text.
+    Paste(String),
+    /// The input method's composition (empty: it ended). Kept apart from
+    /// the value until committed.
+    ImePreedit(String),
+    /// The input method committed text: inserted at the caret.
+    ImeCommit(String),
     /// The window gained keyboard focus.
     FocusGained,
     /// The window lost keyboard focus (the caret is hidden until it returns).

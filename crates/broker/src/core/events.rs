@@ -168,6 +168,34 @@ pub enum WindowEvent {
     Moved(Position),
     /// The user asked to retry a window whose renderer kept crashing.
     Retry,
+    /// A paste gesture the shell recognised itself (Shift+Insert, or a
+    /// middle click for PRIMARY); Ctrl+V arrives as a key and the core
+    /// recognises it.
+    PasteGesture(Selection),
+    /// The shell's answer to [`Effect::ReadClipboard`]: the selection's
+    /// text, if it had any.
+    ClipboardRead(Option<ClipboardText>),
+}
+
+/// Which of the desktop's selections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// The clipboard (Ctrl+C / Ctrl+V).
+    Clipboard,
+    /// X11's PRIMARY selection (select, then middle click). Where the
+    /// platform has none, reads and writes of it do nothing.
+    Primary,
+}
+
+/// Text on its way to or from the clipboard; `Debug` prints its length
+/// only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClipboardText(pub String);
+
+impl std::fmt::Debug for ClipboardText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClipboardText({} bytes)", self.0.len())
+    }
 }
 
 /// A renderer that has gone (`render-process-gone`).
@@ -303,6 +331,29 @@ pub enum Effect {
         email: String,
         /// The password.
         password: Secret,
+    },
+    /// Turn window `role`'s input method on with its candidate window at
+    /// `area` (physical pixels, inside the window), or off (`None`).
+    SetIme {
+        /// Which window.
+        role: Role,
+        /// The focused input's caret, clamped to the window.
+        area: Option<PxRect>,
+    },
+    /// Read `selection` and answer with [`WindowEvent::ClipboardRead`] for
+    /// window `role`.
+    ReadClipboard {
+        /// The window that pasted.
+        role: Role,
+        /// Which selection.
+        selection: Selection,
+    },
+    /// Own `selection` with `text` (the user copied or cut it).
+    WriteClipboard {
+        /// Which selection.
+        selection: Selection,
+        /// The text.
+        text: ClipboardText,
     },
     /// Stop the app: stop every renderer and leave the event loop.
     Quit,

@@ -16,6 +16,7 @@
 //! push table (`push_allowed`).
 
 pub mod events;
+pub mod pacing;
 pub mod router;
 pub mod supervisor;
 mod windows;
@@ -30,13 +31,17 @@ use workshop_common::Role;
 
 use crate::audit::{AuditEvent, AuditTrail, Direction, Verdict};
 pub use events::{
-    Confinement, Effect, Event, Gone, RendererEvent, ShutdownCause, SurfaceSpec, WindowEvent,
+    ClipboardText, Confinement, Effect, Event, Gone, RendererEvent, Selection, ShutdownCause,
+    SurfaceSpec, WindowEvent,
 };
 pub use router::{BadMessage, Fault};
 pub use supervisor::{ExitKind, GoneReason};
 
 /// How many `render-process-gone` records the core keeps for inspection.
 pub const GONE_KEPT: usize = 256;
+
+/// Most copy/cut gestures a window's renderer may have unanswered.
+pub const MAX_COPY_GESTURES: usize = 16;
 
 /// Logical size of both windows (DESIGN, "The look").
 pub const WINDOW_LOGICAL_SIZE: (u32, u32) = (400, 400);
@@ -78,6 +83,9 @@ pub struct CoreConfig {
     pub message_rate: Rate,
     /// `FrameReady` from a renderer (each costs the broker a copy).
     pub frame_rate: Rate,
+    /// Input is forwarded in at most one batch per this interval (see
+    /// [`pacing`]).
+    pub input_interval: Duration,
 }
 
 impl Default for CoreConfig {
@@ -100,6 +108,7 @@ impl Default for CoreConfig {
                 per_second: 1000.0,
                 burst: 200.0,
             },
+            input_interval: Duration::from_millis(8),
         }
     }
 }
@@ -146,6 +155,12 @@ pub struct RendererState {
     pub ready_at: Option<Instant>,
     /// Why it was killed for a bad message, if it was.
     pub bad_message: Option<String>,
+    /// Input held for it (see [`pacing`]).
+    pub input: pacing::InputPacer,
+    /// When the user pressed Ctrl+C / Ctrl+X in its window, oldest first,
+    /// each until the one `ClipboardWrite` it allows arrives or it expires
+    /// (at most [`MAX_COPY_GESTURES`]; the oldest goes first).
+    pub copy_gestures: VecDeque<Instant>,
 }
 
 /// The state the core keeps per window.
@@ -311,7 +326,14 @@ impl Broker {
             | Stage::AwaitingBootstrap
             | Stage::AwaitingHello
             | Stage::Verifying => Some(r.spawned_at + self.config.handshake_timeout),
-            Stage::Ready => Some(r.proto.deadline(&self.config)),
+            Stage::Ready => {
+                let liveness = r.proto.deadline(&self.config);
+                Some(
+                    r.input
+                        .deadline(self.config.input_interval)
+                        .map_or(liveness, |t| t.min(liveness)),
+                )
+            }
             Stage::Dying(_) | Stage::Disconnected => r.kill_at,
         }
     }
@@ -337,7 +359,10 @@ impl Broker {
                         self.kill(now, role, GoneReason::LaunchFailed);
                     }
                 }
-                Stage::Ready => self.liveness_tick(now, role),
+                Stage::Ready => {
+                    self.forward_input(now, role);
+                    self.liveness_tick(now, role);
+                }
                 Stage::Dying(_) | Stage::Disconnected => {
                     if w.renderer.kill_at.is_some_and(|t| now >= t) {
                         w.renderer.kill_at = None;
@@ -377,6 +402,11 @@ fn push_allowed(effect: &Effect) -> bool {
         | Effect::Inspect { .. }
         | Effect::Kill { .. }
         | Effect::Authenticate { .. }
+        // The clipboard is the broker's: what a renderer gets of it
+        // arrives as `Input` through `Send`.
+        | Effect::SetIme { .. }
+        | Effect::ReadClipboard { .. }
+        | Effect::WriteClipboard { .. }
         | Effect::Quit => true,
     }
 }
@@ -394,6 +424,8 @@ impl RendererState {
             kill_at: None,
             ready_at: None,
             bad_message: None,
+            input: pacing::InputPacer::default(),
+            copy_gestures: VecDeque::new(),
         }
     }
 }

@@ -151,6 +151,9 @@ pub enum BadMessage {
         /// The generation claimed.
         surface: u32,
     },
+    /// A `ClipboardWrite` no copy or cut gesture in its window asked for.
+    #[error("clipboard write without a copy gesture")]
+    UnsolicitedClipboardWrite,
     /// The bootstrap server path is not inside the renderer's directory.
     #[error("bootstrap server outside the renderer's private directory")]
     BootstrapPath,
@@ -331,6 +334,8 @@ impl Broker {
             RendererToBroker::OpenLoginWindow => Ok(self.open_login_window(now)),
             RendererToBroker::Logout => Ok(self.logout(role)),
             RendererToBroker::CloseWindow => Ok(self.close_requested(now, role)),
+            RendererToBroker::ClipboardWrite { text } => self.clipboard_write(now, role, text),
+            RendererToBroker::SetImeArea { area } => Ok(self.set_ime_area(role, area)),
             RendererToBroker::Invoke { id, request } => {
                 self.invoke(role, id, request, admitted.capability)
             }

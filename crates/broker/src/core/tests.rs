@@ -1161,3 +1161,98 @@ fn a_sign_in_that_finishes_as_the_login_renderer_crashes_is_applied() {
             .any(|m| matches!(m, BrokerToRenderer::Reply { .. })));
     }
 }
+
+fn ctrl_key(c: char) -> Event {
+    Event::Window {
+        role: Role::Login,
+        event: WindowEvent::Input(workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char(c),
+            modifiers: workshop_common::input::Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        }),
+    }
+}
+
+fn clipboard_write(t: &mut T) -> Vec<Effect> {
+    t.msg(
+        Role::Login,
+        RendererToBroker::ClipboardWrite {
+            text: "copied".into(),
+        },
+    )
+}
+
+#[test]
+fn one_clipboard_write_per_copy_gesture_within_its_window() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    // Ctrl+C: forwarded, and one write is accepted, on both selections.
+    let fx = t.ev(ctrl_key('c'));
+    assert_eq!(T::sends(&fx, Role::Login).len(), 1);
+    let fx = clipboard_write(&mut t);
+    assert_eq!(
+        fx.iter()
+            .filter(|e| matches!(e, Effect::WriteClipboard { .. }))
+            .count(),
+        2
+    );
+    // A second write for the same gesture is a bad message.
+    let fx = clipboard_write(&mut t);
+    assert!(T::killed(&fx, Role::Login));
+    assert!(!fx
+        .iter()
+        .any(|e| matches!(e, Effect::WriteClipboard { .. })));
+}
+
+#[test]
+fn a_late_clipboard_write_is_a_bad_message() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    t.ev(ctrl_key('x'));
+    t.now += Duration::from_millis(workshop_common::capability::CLIPBOARD_GESTURE_MS);
+    let fx = clipboard_write(&mut t);
+    assert!(T::killed(&fx, Role::Login));
+}
+
+#[test]
+fn ctrl_v_reads_the_clipboard_and_is_not_forwarded() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    let fx = t.ev(ctrl_key('v'));
+    assert!(T::sends(&fx, Role::Login).is_empty());
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::ReadClipboard {
+            role: Role::Login,
+            selection: crate::core::Selection::Clipboard
+        }
+    )));
+    // The answer goes to the renderer as a paste, without NUL.
+    let fx = t.ev(Event::Window {
+        role: Role::Login,
+        event: WindowEvent::ClipboardRead(Some(crate::core::ClipboardText("a\0b".into()))),
+    });
+    assert_eq!(
+        T::sends(&fx, Role::Login),
+        vec![&BrokerToRenderer::Input(
+            workshop_common::input::InputEvent::Paste("ab".into())
+        )]
+    );
+}
+
+#[test]
+fn two_quick_copies_allow_two_writes() {
+    let mut t = T::new();
+    t.start();
+    t.open_login();
+    t.ev(ctrl_key('c'));
+    t.ev(ctrl_key('c'));
+    assert!(!T::killed(&clipboard_write(&mut t), Role::Login));
+    assert!(!T::killed(&clipboard_write(&mut t), Role::Login));
+    assert!(T::killed(&clipboard_write(&mut t), Role::Login));
+}

@@ -7,6 +7,10 @@ use workshop_common::protocol::RequestId;
 use workshop_common::user::{LoginError, User};
 use workshop_common::{BrokerToRenderer, Role};
 
+use workshop_common::input::{InputEvent, Key, MAX_IME_BYTES, MAX_PASTE_BYTES};
+
+use super::events::Selection;
+use super::pacing::Pushed;
 use super::supervisor::{CrashHistory, GoneReason};
 use super::{Broker, Effect, RendererState, Stage, WindowEvent, WindowState, WINDOW_LOGICAL_SIZE};
 
@@ -130,12 +134,49 @@ impl Broker {
             }
             WindowEvent::Input(input) => {
                 if w.renderer.stage == Stage::Ready && !w.closing {
-                    let generation = w.renderer.generation;
-                    self.effects.push(Effect::Send {
-                        role,
-                        generation,
-                        msg: BrokerToRenderer::Input(input),
-                    });
+                    match clipboard_gesture(&input) {
+                        Some(Gesture::Paste) => {
+                            // The gesture is the broker's: the renderer gets
+                            // the text, not the key.
+                            self.effects.push(Effect::ReadClipboard {
+                                role,
+                                selection: Selection::Clipboard,
+                            });
+                            return;
+                        }
+                        Some(Gesture::Copy) => {
+                            let pending = &mut w.renderer.copy_gestures;
+                            if pending.len() >= super::MAX_COPY_GESTURES {
+                                pending.pop_front();
+                            }
+                            pending.push_back(now);
+                        }
+                        None => {}
+                    }
+                    if w.renderer.input.push(bounded_ime(input)) == Pushed::Dropped {
+                        tracing::warn!(
+                            role = role.as_str(),
+                            dropped = w.renderer.input.dropped(),
+                            "input queue full; event dropped"
+                        );
+                    }
+                    self.forward_input(now, role);
+                }
+            }
+            WindowEvent::PasteGesture(selection) => {
+                if w.renderer.stage == Stage::Ready && !w.closing {
+                    self.effects.push(Effect::ReadClipboard { role, selection });
+                }
+            }
+            WindowEvent::ClipboardRead(text) => {
+                let Some(text) = text.map(|t| paste_text(t.0)).filter(|t| !t.is_empty()) else {
+                    return;
+                };
+                if w.renderer.stage == Stage::Ready && !w.closing {
+                    if w.renderer.input.push(InputEvent::Paste(text)) == Pushed::Dropped {
+                        tracing::warn!(role = role.as_str(), "input queue full; paste dropped");
+                    }
+                    self.forward_input(now, role);
                 }
             }
             WindowEvent::CloseRequested => match role {
@@ -230,6 +271,25 @@ impl Broker {
         }
     }
 
+    /// Forwards the batch of held input that is due (see [`super::pacing`]).
+    pub(super) fn forward_input(&mut self, now: Instant, role: Role) {
+        let interval = self.config.input_interval;
+        let Some(w) = self.windows.get_mut(&role) else {
+            return;
+        };
+        if w.renderer.stage != Stage::Ready || w.closing {
+            return;
+        }
+        let generation = w.renderer.generation;
+        for input in w.renderer.input.take_due(now, interval) {
+            self.effects.push(Effect::Send {
+                role,
+                generation,
+                msg: BrokerToRenderer::Input(input),
+            });
+        }
+    }
+
     /// Kills the current renderer of `role` for `reason`.
     pub(super) fn kill(&mut self, _now: Instant, role: Role, reason: GoneReason) {
         let Some(w) = self.windows.get_mut(&role) else {
@@ -245,4 +305,70 @@ impl Broker {
         w.renderer.kill_at = None;
         self.effects.push(Effect::Kill { role, generation });
     }
+}
+
+/// A clipboard gesture the broker acts on itself.
+#[derive(Debug, PartialEq, Eq)]
+enum Gesture {
+    /// Ctrl+V: the broker reads the clipboard; the key is not forwarded.
+    Paste,
+    /// Ctrl+C / Ctrl+X: forwarded, and opens the window for one
+    /// `ClipboardWrite`.
+    Copy,
+}
+
+fn clipboard_gesture(input: &InputEvent) -> Option<Gesture> {
+    match input {
+        InputEvent::Key {
+            key: Key::Char(c),
+            modifiers,
+        } if modifiers.ctrl => match c.to_ascii_lowercase() {
+            'v' => Some(Gesture::Paste),
+            'c' | 'x' => Some(Gesture::Copy),
+            _ => None,
+        },
+        InputEvent::PointerMoved { .. }
+        | InputEvent::PointerPressed
+        | InputEvent::PointerReleased
+        | InputEvent::PointerLeft
+        | InputEvent::Key { .. }
+        | InputEvent::Text(_)
+        | InputEvent::Focus(_)
+        | InputEvent::Paste(_)
+        | InputEvent::ImePreedit(_)
+        | InputEvent::ImeCommit(_) => None,
+    }
+}
+
+/// Input method text cut to [`MAX_IME_BYTES`] at a char boundary.
+fn bounded_ime(input: InputEvent) -> InputEvent {
+    let cut = |mut t: String| {
+        if t.len() > MAX_IME_BYTES {
+            let mut end = MAX_IME_BYTES;
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.truncate(end);
+        }
+        t
+    };
+    match input {
+        InputEvent::ImePreedit(t) => InputEvent::ImePreedit(cut(t)),
+        InputEvent::ImeCommit(t) => InputEvent::ImeCommit(cut(t)),
+        other => other,
+    }
+}
+
+/// The clipboard's text as a renderer may get it: without NUL, cut at a
+/// char boundary to [`MAX_PASTE_BYTES`].
+fn paste_text(mut text: String) -> String {
+    text.retain(|c| c != '\0');
+    if text.len() > MAX_PASTE_BYTES {
+        let mut end = MAX_PASTE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }

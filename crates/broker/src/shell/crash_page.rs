@@ -110,7 +110,10 @@ impl CrashPage {
             InputEvent::PointerMoved { .. }
             | InputEvent::PointerPressed
             | InputEvent::PointerReleased
-            | InputEvent::PointerLeft => return false,
+            | InputEvent::PointerLeft
+            | InputEvent::Paste(_)
+            | InputEvent::ImePreedit(_)
+            | InputEvent::ImeCommit(_) => return false,
         };
         self.handle(&event)
     }

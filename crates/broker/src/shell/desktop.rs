@@ -36,7 +36,7 @@ use winit::platform::x11::EventLoopBuilderExtX11;
 
 use super::crash_page::CrashPage;
 use super::{default_position, Driver, Flow, WindowBackend};
-use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
+use crate::core::{Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::{EventReceiver, Wake};
 use crate::settings::{Display, Placement};
 
@@ -202,6 +202,21 @@ struct DesktopWindow {
 struct Windows {
     by_id: BTreeMap<WindowId, DesktopWindow>,
     modifiers: ModifiersState,
+    /// The broker's clipboard connection, opened on first use and kept:
+    /// on X11 it owns the selections the user copied into.
+    clipboard: Option<arboard::Clipboard>,
+}
+
+impl Windows {
+    fn clipboard(&mut self) -> Option<&mut arboard::Clipboard> {
+        if self.clipboard.is_none() {
+            match arboard::Clipboard::new() {
+                Ok(c) => self.clipboard = Some(c),
+                Err(e) => tracing::warn!(error = %e, "no clipboard"),
+            }
+        }
+        self.clipboard.as_mut()
+    }
 }
 
 impl Windows {
@@ -319,9 +334,33 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 button: MouseButton::Left,
                 ..
             } => w.left_button(state).map(to_core),
+            // X11's middle-click paste of PRIMARY.
+            WinitWindowEvent::MouseInput {
+                state: ElementState::Pressed,
+                button: MouseButton::Middle,
+                ..
+            } if w.crash_page.is_none() => {
+                Some(to_core(WindowEvent::PasteGesture(Selection::Primary)))
+            }
+            WinitWindowEvent::Ime(winit::event::Ime::Preedit(text, _)) => {
+                Some(input(InputEvent::ImePreedit(text)))
+            }
+            WinitWindowEvent::Ime(winit::event::Ime::Commit(text)) => {
+                Some(input(InputEvent::ImeCommit(text)))
+            }
+            WinitWindowEvent::Ime(winit::event::Ime::Disabled) => {
+                Some(input(InputEvent::ImePreedit(String::new())))
+            }
             WinitWindowEvent::ModifiersChanged(m) => {
                 self.windows.modifiers = m.state();
                 None
+            }
+            WinitWindowEvent::KeyboardInput { event, .. }
+                if event.state == ElementState::Pressed
+                    && self.windows.modifiers.shift_key()
+                    && event.logical_key == WinitKey::Named(NamedKey::Insert) =>
+            {
+                Some(to_core(WindowEvent::PasteGesture(Selection::Clipboard)))
             }
             WinitWindowEvent::KeyboardInput { event, .. }
                 if event.state == ElementState::Pressed =>
@@ -621,6 +660,53 @@ impl WindowBackend for Backend<'_> {
             w.crash_page = Some(CrashPage::new(lw, lh));
             w.repaint_crash_page();
         }
+    }
+
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>) {
+        let Some(w) = self.windows.by_role(role) else {
+            return;
+        };
+        w.window.set_ime_allowed(area.is_some());
+        if let Some(a) = area {
+            w.window.set_ime_cursor_area(
+                PhysicalPosition::new(a.x, a.y),
+                winit::dpi::PhysicalSize::new(a.width, a.height),
+            );
+        }
+    }
+
+    fn read_clipboard(&mut self, selection: Selection) -> Option<String> {
+        use arboard::GetExtLinux;
+        let clipboard = self.windows.clipboard()?;
+        match clipboard.get().clipboard(linux_kind(selection)).text() {
+            Ok(text) => Some(text),
+            Err(arboard::Error::ContentNotAvailable) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "clipboard read failed");
+                None
+            }
+        }
+    }
+
+    fn write_clipboard(&mut self, selection: Selection, text: &str) {
+        use arboard::SetExtLinux;
+        let Some(clipboard) = self.windows.clipboard() else {
+            return;
+        };
+        if let Err(e) = clipboard
+            .set()
+            .clipboard(linux_kind(selection))
+            .text(text.to_owned())
+        {
+            tracing::warn!(error = %e, "clipboard write failed");
+        }
+    }
+}
+
+fn linux_kind(selection: Selection) -> arboard::LinuxClipboardKind {
+    match selection {
+        Selection::Clipboard => arboard::LinuxClipboardKind::Clipboard,
+        Selection::Primary => arboard::LinuxClipboardKind::Primary,
     }
 }
 

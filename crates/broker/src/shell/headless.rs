@@ -15,7 +15,7 @@ use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
 use super::{Driver, Flow, WindowBackend};
-use crate::core::{Event, WindowEvent, WINDOW_LOGICAL_SIZE};
+use crate::core::{Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::EventReceiver;
 use crate::settings::{Display, Placement};
 
@@ -40,6 +40,8 @@ pub struct HeadlessWindow {
     pub crashed: bool,
     /// Outer top-left corner, physical pixels.
     pub position: Position,
+    /// The input method's area as the broker set it (`None`: off).
+    pub ime_area: Option<PxRect>,
 }
 
 /// Windows in memory.
@@ -47,6 +49,23 @@ pub struct HeadlessWindow {
 pub struct HeadlessBackend {
     scale: f32,
     windows: BTreeMap<Role, HeadlessWindow>,
+    clipboard: BTreeMap<SelectionKey, String>,
+}
+
+/// [`Selection`] as a map key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SelectionKey {
+    Clipboard,
+    Primary,
+}
+
+impl From<Selection> for SelectionKey {
+    fn from(s: Selection) -> SelectionKey {
+        match s {
+            Selection::Clipboard => SelectionKey::Clipboard,
+            Selection::Primary => SelectionKey::Primary,
+        }
+    }
 }
 
 impl HeadlessBackend {
@@ -55,7 +74,19 @@ impl HeadlessBackend {
         HeadlessBackend {
             scale,
             windows: BTreeMap::new(),
+            clipboard: BTreeMap::new(),
         }
+    }
+
+    /// What the in-memory `selection` holds.
+    pub fn clipboard(&self, selection: Selection) -> Option<&str> {
+        self.clipboard.get(&selection.into()).map(String::as_str)
+    }
+
+    /// Puts `text` in the in-memory `selection`, as another application
+    /// copying would.
+    pub fn set_clipboard(&mut self, selection: Selection, text: &str) {
+        self.clipboard.insert(selection.into(), text.to_owned());
     }
 
     /// Window `role`, if open.
@@ -114,6 +145,7 @@ impl WindowBackend for HeadlessBackend {
                 raised: 0,
                 crashed: false,
                 position,
+                ime_area: None,
             },
         );
         Ok((width, height, self.scale))
@@ -160,6 +192,20 @@ impl WindowBackend for HeadlessBackend {
             w.crashed = true;
         }
     }
+
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>) {
+        if let Some(w) = self.windows.get_mut(&role) {
+            w.ime_area = area;
+        }
+    }
+
+    fn read_clipboard(&mut self, selection: Selection) -> Option<String> {
+        self.clipboard.get(&selection.into()).cloned()
+    }
+
+    fn write_clipboard(&mut self, selection: Selection, text: &str) {
+        self.set_clipboard(selection, text);
+    }
 }
 
 /// A condition was not met in time.
@@ -204,6 +250,21 @@ impl HeadlessApp {
     /// The in-memory windows.
     pub fn backend(&self) -> &HeadlessBackend {
         &self.backend
+    }
+
+    /// The in-memory windows, to change what another application put on
+    /// the clipboard.
+    pub fn backend_mut(&mut self) -> &mut HeadlessBackend {
+        &mut self.backend
+    }
+
+    /// A paste gesture the shell recognises itself (Shift+Insert, middle
+    /// click).
+    pub fn paste_gesture(&mut self, role: Role, selection: Selection) {
+        self.feed(Event::Window {
+            role,
+            event: WindowEvent::PasteGesture(selection),
+        });
     }
 
     /// Whether the app has quit.

@@ -20,7 +20,7 @@ use workshop_common::Role;
 
 use crate::audit::Verdict;
 use crate::auth::Authenticator;
-use crate::core::{Broker, Effect, Event, RendererEvent, WindowEvent};
+use crate::core::{Broker, ClipboardText, Effect, Event, RendererEvent, Selection, WindowEvent};
 use crate::host::{Delivery, Hosts};
 use crate::queue::EventSender;
 use crate::settings::{self, Display, Keeper, Placement};
@@ -109,6 +109,12 @@ pub trait WindowBackend {
     fn present(&mut self, role: Role, pixels: &[u8], width: u32, height: u32, damage: PxRect);
     /// Draws the broker's own error page in window `role`.
     fn show_crashed(&mut self, role: Role);
+    /// Turns window `role`'s input method on at `area`, or off.
+    fn set_ime(&mut self, role: Role, area: Option<PxRect>);
+    /// The text of `selection`, if it holds any.
+    fn read_clipboard(&mut self, selection: Selection) -> Option<String>;
+    /// Owns `selection` with `text`.
+    fn write_clipboard(&mut self, selection: Selection, text: &str);
 }
 
 fn renderer_event(role: Role, generation: u32, event: RendererEvent) -> Event {
@@ -349,6 +355,17 @@ impl Driver {
                     email,
                     password,
                 } => self.authenticate(role, generation, id, email, password, pending),
+                Effect::SetIme { role, area } => backend.set_ime(role, area),
+                Effect::ReadClipboard { role, selection } => {
+                    let text = backend.read_clipboard(selection).map(ClipboardText);
+                    pending.push_back(Event::Window {
+                        role,
+                        event: WindowEvent::ClipboardRead(text),
+                    });
+                }
+                Effect::WriteClipboard { selection, text } => {
+                    backend.write_clipboard(selection, &text.0)
+                }
                 Effect::Quit => {
                     self.settings.flush();
                     self.hosts.shutdown_all(self.core.config().shutdown_grace);

@@ -724,6 +724,35 @@ impl Driver {
                         ctx()
                     );
                 }
+                Effect::WriteClipboard { .. } => {
+                    assert!(
+                        accepted(Role::Main, RendererMessageKind::ClipboardWrite)
+                            || accepted(Role::Login, RendererMessageKind::ClipboardWrite),
+                        "clipboard written without an accepted ClipboardWrite: {}",
+                        ctx()
+                    );
+                }
+                Effect::SetIme { role, area } => {
+                    assert!(
+                        accepted(*role, RendererMessageKind::SetImeArea),
+                        "input method set without an accepted SetImeArea: {}",
+                        ctx()
+                    );
+                    if let (Some(a), Some(w)) = (area, self.core.window(*role)) {
+                        assert!(
+                            a.fits_in(w.size.0, w.size.1),
+                            "input method area {a:?} outside the window: {}",
+                            ctx()
+                        );
+                    }
+                }
+                Effect::ReadClipboard { .. } => {
+                    assert!(
+                        !matches!(what, What::Message { .. }),
+                        "a renderer message read the clipboard: {}",
+                        ctx()
+                    );
+                }
                 Effect::Kill { role, generation } => {
                     assert_eq!(
                         pre_gen(*role),

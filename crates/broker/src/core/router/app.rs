@@ -7,7 +7,8 @@
 
 use std::time::Instant;
 
-use workshop_common::capability::{Capability, Pattern};
+use workshop_common::capability::{Capability, Pattern, CLIPBOARD_GESTURE_MS};
+use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
 use workshop_common::protocol::{Reply, Request, RequestId};
 use workshop_common::user::{check_email, check_password};
@@ -15,7 +16,7 @@ use workshop_common::{BrokerToRenderer, Role};
 
 use super::BadMessage;
 use crate::audit::Verdict;
-use crate::core::{Broker, Effect};
+use crate::core::{Broker, ClipboardText, Effect, Selection};
 
 impl Broker {
     /// `SetCursor`: the window's pointer shape.
@@ -54,6 +55,57 @@ impl Broker {
         Verdict::Accepted
     }
 
+    /// `SetImeArea`: the input method on at the caret (clamped to the
+    /// window), or off.
+    pub(super) fn set_ime_area(&mut self, role: Role, area: Option<PxRect>) -> Verdict {
+        let Some(w) = self.windows.get(&role) else {
+            return Verdict::Stale;
+        };
+        let (width, height, _) = w.size;
+        let clamped = area.map(|a| a.clamp_to(width, height));
+        self.effects.push(Effect::SetIme {
+            role,
+            area: clamped,
+        });
+        if clamped == area {
+            Verdict::Accepted
+        } else {
+            Verdict::Clamped
+        }
+    }
+
+    /// `ClipboardWrite`: accepted once per copy/cut gesture the broker saw
+    /// in this window, within `CLIPBOARD_GESTURE_MS`; the broker then owns
+    /// the clipboard (and, where the platform has it, PRIMARY) with the
+    /// text.
+    pub(super) fn clipboard_write(
+        &mut self,
+        now: Instant,
+        role: Role,
+        text: String,
+    ) -> Result<Verdict, BadMessage> {
+        let Some(w) = self.windows.get_mut(&role) else {
+            return Ok(Verdict::Stale);
+        };
+        let within = std::time::Duration::from_millis(CLIPBOARD_GESTURE_MS);
+        let pending = &mut w.renderer.copy_gestures;
+        while pending.front().is_some_and(|&at| now >= at + within) {
+            pending.pop_front();
+        }
+        match pending.pop_front() {
+            Some(at) if now < at + within => {
+                for selection in [Selection::Clipboard, Selection::Primary] {
+                    self.effects.push(Effect::WriteClipboard {
+                        selection,
+                        text: ClipboardText(text.clone()),
+                    });
+                }
+                Ok(Verdict::Accepted)
+            }
+            Some(_) | None => Err(BadMessage::UnsolicitedClipboardWrite),
+        }
+    }
+
     /// `Invoke`: counted against the in-flight limit of the capability the
     /// gate found, then handed to its request.
     pub(super) fn invoke(
@@ -67,7 +119,7 @@ impl Broker {
             Pattern::Invoke { max_in_flight } => max_in_flight,
             // The table pairs every request kind with `Invoke`; anything else
             // allows none in flight, which refuses it.
-            Pattern::Handshake | Pattern::Send | Pattern::Reply => 0,
+            Pattern::Handshake | Pattern::Send | Pattern::Reply | Pattern::AfterGesture => 0,
         };
         let Some(w) = self.windows.get_mut(&role) else {
             return Ok(Verdict::Stale);
