@@ -155,13 +155,14 @@ fn input_method_composition_and_commit() {
         .unwrap()
         .ime_area
         .unwrap();
-    let (ex, ey) = support::login_centre(|w| w.email_input_id());
+    // The caret's rectangle, inside the Email field.
+    let field = support::pixels::login_box(|w| w.email_input_id());
     assert!(
-        area.x as f32 <= ex
-            && ex <= (area.x + area.width) as f32
-            && area.y as f32 <= ey
-            && ey <= (area.y + area.height) as f32,
-        "{area:?} is not the Email field at ({ex}, {ey})"
+        field.x <= area.x
+            && area.x + area.width <= field.x + field.width
+            && field.y <= area.y
+            && area.y + area.height <= field.y + field.height,
+        "{area:?} is not inside the Email field {field:?}"
     );
     let w = h.app.backend().window(Role::Login).unwrap();
     assert!(area.fits_in(w.width, w.height));
