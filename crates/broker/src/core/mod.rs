@@ -195,6 +195,10 @@ pub struct Broker {
     effects: Vec<Effect>,
     audit: AuditTrail,
     gone: VecDeque<Gone>,
+    /// Sign-ins the broker asked its authenticator for and has not heard
+    /// back about: only these results are ever applied (at most one per
+    /// renderer in flight, removed when the result arrives).
+    auth_pending: std::collections::BTreeSet<(Role, u32, workshop_common::protocol::RequestId)>,
 }
 
 impl Broker {
@@ -209,6 +213,7 @@ impl Broker {
             effects: Vec::new(),
             audit: AuditTrail::default(),
             gone: VecDeque::new(),
+            auth_pending: std::collections::BTreeSet::new(),
         }
     }
 

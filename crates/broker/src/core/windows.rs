@@ -205,6 +205,15 @@ impl Broker {
         id: RequestId,
         result: Result<User, LoginError>,
     ) {
+        if !self.auth_pending.remove(&(role, generation, id)) {
+            // Not a sign-in the broker started: nothing to apply.
+            tracing::warn!(
+                role = role.as_str(),
+                generation,
+                "sign-in result for no request; dropped"
+            );
+            return;
+        }
         let Some(w) = self.windows.get_mut(&role) else {
             tracing::info!("sign-in finished after its window closed; result dropped");
             return;

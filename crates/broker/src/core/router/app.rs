@@ -147,13 +147,16 @@ impl Broker {
         };
         let generation = w.renderer.generation;
         match check_email(&email).and_then(|()| check_password(password.expose())) {
-            Ok(()) => self.effects.push(Effect::Authenticate {
-                role,
-                generation,
-                id,
-                email,
-                password,
-            }),
+            Ok(()) => {
+                self.auth_pending.insert((role, generation, id));
+                self.effects.push(Effect::Authenticate {
+                    role,
+                    generation,
+                    id,
+                    email,
+                    password,
+                })
+            }
             Err(error) => {
                 w.renderer.proto.finish_invoke(id);
                 self.effects.push(Effect::Send {
