@@ -19,14 +19,19 @@
 //! * anything else is the bench: one scenario per subcommand
 //!   (`workshop-bench help`).
 
+mod apptree;
 mod capture;
 mod floors;
 mod harness;
+mod layers;
+mod pixels;
 mod place;
 mod procfs;
 mod renderer;
 mod scenarios;
 mod stats;
+mod xserver;
+mod xwatch;
 
 use std::process::ExitCode;
 
@@ -51,6 +56,14 @@ pub enum BenchError {
     /// A renderer reported an error from its bench mode.
     #[error("renderer: {0}")]
     Renderer(String),
+    /// The bench's own X connection failed.
+    #[error("X11 {what}: {detail}")]
+    X11 {
+        /// What was being done.
+        what: &'static str,
+        /// The X error.
+        detail: String,
+    },
     /// Anything else about setting a scenario up.
     #[error("{0}")]
     Setup(String),
@@ -80,6 +93,11 @@ Scenarios (each prints markdown tables to stdout, progress to stderr):
   xvfb-invoke  the invoke round trip through the desktop shell (needs
            DISPLAY and xdotool; first --placement, first --sizes)
   all      every scenario above but the xvfb ones, each in a fresh process
+  peer     Workshop beside Chromium on a private Xvfb, alternating runs:
+           cold start, idle memory, click to second window, sandbox layers
+           (needs Xvfb and chromium; skips when Chromium is not installed)
+  budgets  every budget of docs/BENCHMARKS.md measured against its
+           threshold, each part in a fresh process
 
 Options:
   --placement=one-core|two-cores|both|unpinned   (default both)
@@ -88,6 +106,11 @@ Options:
   --workshop=PATH  the release `workshop` binary (xvfb)
   --only=PATH    rtt: only seqpacket|ipc-channel|control|invoke (profiling)
   --sizes=A,B    rtt: request sizes in bytes (default 16,1024,61440)
+  --user=NAME    peer, budgets: who the apps run as when the bench is root
+                 (default workshop-ci)
+  --chromium=PATH  peer: the browser (default /usr/lib/chromium/chromium)
+  --baseline-ms=F  budgets: the cold-start baseline of this machine
+                 (default: the one recorded in docs/BENCHMARKS.md)
 ";
 
 /// Parsed options.
@@ -105,6 +128,12 @@ pub struct Options {
     pub only: Option<String>,
     /// `--sizes`: message sizes (`rtt`).
     pub sizes: Option<Vec<usize>>,
+    /// `--user`: who `peer` and `budgets` run the apps as.
+    pub user: Option<String>,
+    /// `--chromium`: the browser `peer` runs.
+    pub chromium: Option<std::path::PathBuf>,
+    /// `--baseline-ms`: the cold-start baseline `budgets` compares with.
+    pub baseline_ms: Option<f64>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -115,6 +144,9 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         workshop: None,
         only: None,
         sizes: None,
+        user: None,
+        chromium: None,
+        baseline_ms: None,
     };
     for arg in args {
         let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -134,6 +166,15 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--sizes" => {
                 let sizes: Result<Vec<usize>, _> = value.split(',').map(str::parse).collect();
                 opts.sizes = Some(sizes.map_err(|_| format!("bad --sizes {value:?}"))?);
+            }
+            "--user" => opts.user = Some(value.to_owned()),
+            "--chromium" => opts.chromium = Some(value.into()),
+            "--baseline-ms" => {
+                opts.baseline_ms = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad --baseline-ms {value:?}"))?,
+                )
             }
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -164,7 +205,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let capture = capture::init(scenario == "spawn");
+    let capture = capture::init(scenario == "spawn" || scenario == "budget-part=spawn");
     let result = match scenario.as_str() {
         "rtt" => scenarios::rtt::run(&opts),
         "flood" => scenarios::flood::run(&opts),
@@ -175,6 +216,11 @@ fn main() -> ExitCode {
         "xvfb" => scenarios::xvfb::run(&opts),
         "xvfb-invoke" => scenarios::desktop::run(&opts),
         "all" => scenarios::all(&args[2..]),
+        "peer" => scenarios::peer::run(&opts),
+        "budgets" => scenarios::budgets::run(&args[2..], &opts),
+        "budget-part=desktop" => scenarios::budgets::desktop_part(&opts),
+        "budget-part=spawn" => scenarios::budgets::spawn_part(&opts, &capture),
+        "budget-part=input" => scenarios::budgets::input_part(&opts),
         other => {
             eprintln!("workshop-bench: unknown scenario {other:?}\n\n{USAGE}");
             return ExitCode::from(2);
@@ -182,7 +228,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => {
-            if scenario != "all" {
+            if scenario != "all" && !scenario.starts_with("budget") {
                 println!("\nLoad average at end: {}", scenarios::load_average());
             }
             ExitCode::SUCCESS

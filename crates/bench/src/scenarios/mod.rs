@@ -4,11 +4,13 @@
 //! placement, right beside the Workshop figure, and says in its output what
 //! each figure includes.
 
+pub mod budgets;
 pub mod desktop;
 pub mod flood;
 pub mod frames;
 pub mod input;
 pub mod memory;
+pub mod peer;
 pub mod rtt;
 pub mod spawn;
 pub mod xvfb;

@@ -250,6 +250,19 @@ fn options(place: Placement, sandbox: SandboxMode) -> HarnessOptions {
     opts
 }
 
+/// Login Window spawn to first frame totals (ns), `runs` openings in one
+/// broker in `sandbox` mode (the caller has pinned the bench).
+pub fn login_totals(
+    place: Placement,
+    sandbox: SandboxMode,
+    runs: usize,
+    capture: &Capture,
+) -> Result<Vec<u64>, BenchError> {
+    let clock = Clock::new();
+    let samples = login_spawns(place, sandbox, runs, capture, &clock)?;
+    Ok(samples.iter().map(|s| s.total).collect())
+}
+
 fn login_spawns(
     place: Placement,
     sandbox: SandboxMode,
