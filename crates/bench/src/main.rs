@@ -109,6 +109,9 @@ Options:
   --user=NAME    peer, budgets: who the apps run as when the bench is root
                  (default workshop-ci)
   --chromium=PATH  peer: the browser (default /usr/lib/chromium/chromium)
+  --shot=DIR     peer: a screenshot of each app's two windows (first
+                 measured run), taken with ImageMagick's `import` after
+                 the figures of that moment were read
   --baseline-ms=F  budgets: the cold-start baseline of this machine
                  (default: the one recorded in docs/BENCHMARKS.md)
 ";
@@ -132,6 +135,8 @@ pub struct Options {
     pub user: Option<String>,
     /// `--chromium`: the browser `peer` runs.
     pub chromium: Option<std::path::PathBuf>,
+    /// `--shot`: where `peer` saves a screenshot of each app.
+    pub shot: Option<std::path::PathBuf>,
     /// `--baseline-ms`: the cold-start baseline `budgets` compares with.
     pub baseline_ms: Option<f64>,
 }
@@ -147,6 +152,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         user: None,
         chromium: None,
         baseline_ms: None,
+        shot: None,
     };
     for arg in args {
         let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -169,6 +175,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             }
             "--user" => opts.user = Some(value.to_owned()),
             "--chromium" => opts.chromium = Some(value.into()),
+            "--shot" => opts.shot = Some(value.into()),
             "--baseline-ms" => {
                 opts.baseline_ms = Some(
                     value

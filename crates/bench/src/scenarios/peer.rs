@@ -111,6 +111,14 @@ impl Peer {
             Peer::Chromium => "Chromium",
         }
     }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Peer::Workshop => "workshop",
+            Peer::WorkshopAtspi => "workshop-atspi",
+            Peer::Chromium => "chromium",
+        }
+    }
 }
 
 /// Everything the runs share: the X server, the bench's connection to
@@ -125,6 +133,8 @@ pub struct Session {
     chromium: Option<PathBuf>,
     main_url: String,
     runs: usize,
+    /// `--shot`: save the next run's screen here, as `NAME.png`.
+    pub shot: Option<PathBuf>,
 }
 
 /// Where `at-spi-bus-launcher` is, if installed.
@@ -192,6 +202,7 @@ impl Session {
             chromium: chromium.map(Path::to_owned),
             main_url,
             runs: 0,
+            shot: None,
         })
     }
 
@@ -275,6 +286,9 @@ impl Session {
         let (second_framed, _) = self
             .watch
             .poll_until(&second, POLL, WAIT, |s| s.shows(DISABLED_GREY))?;
+        if let Some(dir) = &self.shot {
+            self.screenshot(&dir.join(format!("{}.png", peer.file_name())))?;
+        }
         std::thread::sleep(IDLE);
         let two = app.members();
         Ok(Sample {
@@ -288,6 +302,20 @@ impl Session {
             renderer_layers,
             hover_seen,
         })
+    }
+
+    /// The whole screen into `path` (ImageMagick's `import`).
+    fn screenshot(&self, path: &Path) -> Result<(), BenchError> {
+        let status = Command::new("import")
+            .args(["-display", &self.xvfb.display, "-window", "root"])
+            .arg(path)
+            .status()
+            .map_err(|e| BenchError::io("import (ImageMagick)", e))?;
+        if !status.success() {
+            return Err(BenchError::Setup(format!("import: {status}")));
+        }
+        eprintln!("    screenshot {}", path.display());
+        Ok(())
     }
 
     /// Points at the check button and waits for its hover fill.
@@ -555,6 +583,7 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
                 i + 1,
                 if i < WARM_UP { " (warm-up)" } else { "" }
             );
+            session.shot = opts.shot.clone().filter(|_| i == WARM_UP);
             let s = session.run(peer)?;
             eprintln!(
                 "    first frame {}, second window {}, PSS {:.1} MiB",
