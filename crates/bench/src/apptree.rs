@@ -217,33 +217,39 @@ impl App {
             .collect()
     }
 
-    /// SIGTERM to the process started, then SIGKILL to whatever of the
-    /// app is left after [`TERM_GRACE`]; reaps everything re-parented to
-    /// the bench.
+    /// SIGTERM to every process of the app, then SIGKILL to whatever is
+    /// left after [`TERM_GRACE`] (again to anything that appears), until
+    /// nothing of the app is left; reaps everything re-parented to the
+    /// bench.
     pub fn stop(self) -> Result<(), BenchError> {
         // SAFETY: kill(2) on the pid the bench started and has not reaped.
         unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + TERM_GRACE;
-        let mut killed = false;
+        for p in self.processes() {
+            // SAFETY: kill(2) on a descendant of the bench (found by
+            // walking /proc from the bench's pid just now).
+            unsafe { libc::kill(p.pid as i32, libc::SIGTERM) };
+        }
+        let killing = Instant::now() + TERM_GRACE;
+        let give_up = killing + TERM_GRACE;
         loop {
             self.reap();
             let left = self.processes();
             if left.is_empty() {
                 return Ok(());
             }
-            if Instant::now() >= deadline {
-                if killed {
-                    return Err(BenchError::Timeout(format!(
-                        "{} processes of the app to exit",
-                        left.len()
-                    )));
-                }
+            let now = Instant::now();
+            if now >= give_up {
+                return Err(BenchError::Timeout(format!(
+                    "{} processes of the app to exit: {:?}",
+                    left.len(),
+                    left.iter().map(|p| &p.cmdline).collect::<Vec<_>>()
+                )));
+            }
+            if now >= killing {
                 for p in &left {
-                    // SAFETY: kill(2) on a descendant of the bench (found by
-                    // walking /proc from the bench's pid a moment ago).
+                    // SAFETY: as above, a descendant of the bench.
                     unsafe { libc::kill(p.pid as i32, libc::SIGKILL) };
                 }
-                killed = true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -96,6 +96,28 @@ pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
     rustix::thread::sched_setaffinity(None, &set).map_err(std::io::Error::from)
 }
 
+/// Puts the calling thread under `SCHED_BATCH` (`batch`) or back under
+/// `SCHED_OTHER`. Threads and processes started from it inherit the
+/// policy: set before a broker starts, its receive threads, loop thread
+/// and renderers all run batch. Batch threads are never woken *into*
+/// preempting the thread that woke them (the kernel only lets
+/// `SCHED_OTHER` wakees preempt), which is what `rtt`'s prototype row
+/// measures: whether the receive-thread hop's extra context switch on one
+/// core is the wake-up preempting the reader before it blocks again.
+pub fn set_batch(batch: bool) -> std::io::Result<()> {
+    let policy = if batch {
+        libc::SCHED_BATCH
+    } else {
+        libc::SCHED_OTHER
+    };
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; `param` lives across the call.
+    if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `CLOCK_MONOTONIC` now, in nanoseconds: the clock renderers report their
 /// marks in and `Instant` reads on Linux.
 pub fn monotonic_ns() -> u64 {

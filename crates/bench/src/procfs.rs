@@ -136,6 +136,25 @@ pub fn descendants(root: u32) -> Vec<Proc> {
     out
 }
 
+/// Context switches (voluntary + involuntary) of every live thread of
+/// `pid` (`/proc/PID/task/*/status`).
+pub fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}
+
 /// KiB as MiB with two decimals.
 pub fn mib(kib: u64) -> String {
     format!("{:.2} MiB", kib as f64 / 1024.0)

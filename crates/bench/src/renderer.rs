@@ -525,7 +525,7 @@ fn run_invoke(rt: &mut Runtime, n: usize, sizes: &[usize]) -> Result<(), Runtime
 }
 
 /// Warm-up round trips per size (besides the ids below three bytes).
-fn warm_up(n: usize) -> usize {
+pub fn warm_up(n: usize) -> usize {
     (n / 10).clamp(100, 2000)
 }
 

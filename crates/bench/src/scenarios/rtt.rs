@@ -21,6 +21,7 @@ use workshop_common::Role;
 use crate::floors;
 use crate::harness::{Harness, Options as HarnessOptions};
 use crate::place::Placement;
+use crate::procfs;
 use crate::stats::Latency;
 use crate::{BenchError, Options};
 
@@ -50,6 +51,7 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
         let sizes = opts.sizes.clone().unwrap_or_else(|| SIZES.to_vec());
         let only = opts.only.as_deref();
         let want = |path: &str| only.is_none_or(|o| o == path);
+        let mut switches = Vec::new();
         for size in sizes {
             let count = if size > 4096 { n / 4 } else { n };
             eprintln!("  floors {size} B");
@@ -79,20 +81,44 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
             if !INVOKE_SIZES.contains(&size) || !want("invoke") {
                 continue;
             }
-            for (sandbox, label) in [
-                (SandboxMode::Enforce, "**invoke through the broker**"),
-                (SandboxMode::Disabled, "invoke, `--no-sandbox`"),
+            for (sandbox, batch, label) in [
+                (SandboxMode::Enforce, false, "**invoke through the broker**"),
+                (SandboxMode::Disabled, false, "invoke, `--no-sandbox`"),
+                (
+                    SandboxMode::Enforce,
+                    true,
+                    "invoke, every thread `SCHED_BATCH` (prototype)",
+                ),
             ] {
-                if sandbox == SandboxMode::Disabled && (size != 16 || only.is_some()) {
+                if (sandbox == SandboxMode::Disabled || batch) && (size != 16 || only.is_some()) {
                     continue;
                 }
-                eprintln!("  invoke {size} B ({})", sandbox.as_str());
-                let inv = summary(&invoke(place, sandbox, n, size)?)?;
+                eprintln!("  invoke {size} B ({}, batch {batch})", sandbox.as_str());
+                crate::place::set_batch(batch)
+                    .map_err(|e| BenchError::io("sched_setscheduler", e))?;
+                let samples = invoke(place, sandbox, n, size);
+                crate::place::set_batch(false)
+                    .map_err(|e| BenchError::io("sched_setscheduler", e))?;
+                let (samples, per_trip) = samples?;
+                let inv = summary(&samples)?;
                 println!(
                     "{} **{:.2}** |",
                     inv.row(&format!("{size} B | {label}")),
                     inv.ratio(&ipc)
                 );
+                switches.push((size, label, per_trip));
+            }
+        }
+        if !switches.is_empty() {
+            println!(
+                "\nContext switches per invoke round trip (every thread of the bench, \
+                 which is the broker, and of the renderer, over the whole run, \
+                 `/proc/PID/task/*/status`):\n"
+            );
+            println!("| size | path | switches per round trip |");
+            println!("|---|---|---|");
+            for (size, label, per_trip) in switches {
+                println!("| {size} B | {label} | {per_trip:.2} |");
             }
         }
     }
@@ -105,19 +131,33 @@ fn invoke(
     sandbox: SandboxMode,
     n: usize,
     size: usize,
-) -> Result<Vec<u64>, BenchError> {
+) -> Result<(Vec<u64>, f64), BenchError> {
     let mut opts = HarnessOptions::new(place);
     opts.sandbox = sandbox;
     opts.login_args = vec![format!("--bench=invoke:{n}:{size}")];
     let mut h = Harness::start(&opts)?;
+    let me = std::process::id();
+    let before = procfs::context_switches(me);
     h.open_login()?;
     let report = h.wait_report(Role::Login, "invoke")?;
+    let renderer = h
+        .app
+        .driver()
+        .core()
+        .window(Role::Login)
+        .and_then(|w| w.renderer.pid)
+        .map_or(0, procfs::context_switches);
+    let switches = procfs::context_switches(me).saturating_sub(before) + renderer;
     h.quit();
+    // Every round trip the renderer made, warm-up included (the ids run
+    // past the one-byte range first).
+    let trips = n + crate::renderer::warm_up(n).max(crate::renderer::THREE_BYTE_IDS_FROM as usize);
+    let per_trip = switches as f64 / trips as f64;
     if report.num("size") != Some(size as u64) {
         return Err(BenchError::Renderer(format!(
             "asked for {size} B, got {:?}",
             report.fields.get("size")
         )));
     }
-    Ok(report.samples)
+    Ok((report.samples, per_trip))
 }
