@@ -272,6 +272,9 @@ impl Session {
             .poll_until(&main, POLL, WAIT, |s| s.shows(BLUE))?;
         let mapped = ns_between(app.started, main.at);
         let first_frame = ns_between(app.started, framed);
+        if let Some(dir) = &self.shot {
+            self.screenshot(&dir.join(format!("{}-main.png", peer.file_name())))?;
+        }
         std::thread::sleep(IDLE);
         let one = app.members();
         let renderer_layers = one
