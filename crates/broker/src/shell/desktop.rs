@@ -143,7 +143,10 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
             // `ExitFailure(errno or 1)` (after `exiting`), though the core
             // never asked to quit. X11 never gets here (see
             // `catch_display_loss`).
-            display_lost(&without_source_location(&e.to_string()));
+            display_lost(&format!(
+                "the Wayland compositor closed the connection (winit: {})",
+                without_source_location(&e.to_string())
+            ));
         }
     }
     ended.map_err(|e| DesktopError::EventLoop(e.to_string()))
