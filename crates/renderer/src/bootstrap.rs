@@ -227,3 +227,19 @@ fn probes(args: &RendererArgs) -> Vec<ProbeResult> {
     }
     workshop_sandbox::run_probes(&workshop_sandbox::ProbeContext::new(args.broker_pid))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_names_fit_the_kernels_comm() {
+        // TASK_COMM_LEN is 16 with the NUL: a longer name is cut silently.
+        for role in [Role::Main, Role::Login] {
+            let name = process_name(role).to_bytes();
+            assert!(name.len() <= 15, "{name:?}");
+            assert!(name.starts_with(b"workshop-"), "{name:?}");
+        }
+        assert_ne!(process_name(Role::Main), process_name(Role::Login));
+    }
+}
