@@ -113,6 +113,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 Format::Json => LogFormat::Json,
             },
             headless: cli.run.headless,
+            shutdown_grace: cli.run.shutdown_grace_ms.map(Duration::from_millis),
         }),
     })
 }
@@ -160,7 +161,7 @@ pub fn main(args: &[String]) -> ExitCode {
                 Err(e) => {
                     // One line, for a person at a terminal.
                     eprintln!("workshop: {e}");
-                    ExitCode::FAILURE
+                    ExitCode::from(e.exit_code())
                 }
             }
         }

@@ -18,8 +18,18 @@
 //! network namespace, not to a user, so both ends check the other's uid
 //! with `SO_PEERCRED`: the primary ignores connections from other users,
 //! and a second instance only talks to a name held by its own uid. A name
-//! held by another user (squatting) is reported and the app runs without
-//! single-instance rather than not at all.
+//! held by another user (squatting) is refused: the app says who holds it
+//! and exits [`EXIT_SQUATTED`], rather than run a second primary beside
+//! whatever the user's own instance is (or later will be) or hand the
+//! squatter anything.
+//!
+//! Every step of a second instance is bounded by [`NOTIFY_TIMEOUT`]: the
+//! connect is non-blocking (a primary that is stopped, or whose backlog is
+//! full, does not hold it), and the primary answers `raise` with
+//! [`RAISED`] once the request is on its event queue. A primary that does
+//! not answer in time (stopped, hung) is reported and the second instance
+//! exits [`EXIT_NO_ANSWER`]: the user learns why no window came up, and
+//! the start never hangs.
 //!
 //! Whatever connects is read strictly: at most a few bytes, with a
 //! timeout, and only the exact word `raise` does anything.
@@ -37,8 +47,20 @@ use crate::queue::EventSender;
 
 /// What a second instance says.
 pub const RAISE: &[u8] = b"raise";
-/// How long a second instance keeps trying to reach the first.
+/// What the first instance answers once the raise is queued.
+pub const RAISED: &[u8] = b"ok";
+/// How long a second instance keeps trying to reach the first, and then
+/// waits for its answer.
 pub const NOTIFY_TIMEOUT: Duration = Duration::from_millis(800);
+/// How often a second instance retries a connect the first instance is
+/// not ready for (between its `bind` and `listen`, or a full backlog).
+const CONNECT_RETRY: Duration = Duration::from_millis(20);
+/// How long the first instance waits for a connection's request.
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(500);
+/// Exit status when the instance name is held by another user.
+pub const EXIT_SQUATTED: u8 = 4;
+/// Exit status of a second instance whose first instance did not answer.
+pub const EXIT_NO_ANSWER: u8 = 5;
 
 /// Why the lock could not be taken or used.
 #[derive(Debug, Error)]
@@ -60,13 +82,15 @@ pub enum Instance {
     /// We are the only instance.
     Primary(Primary),
     /// Another instance runs; it has been told to raise its window (`told`
-    /// is false if it could not be reached in time).
+    /// is false if it did not answer within [`NOTIFY_TIMEOUT`]).
     Secondary {
-        /// Whether the first instance got the message.
+        /// Whether the first instance answered.
         told: bool,
     },
-    /// The name is held by another user: no single-instance for this run.
+    /// The name is held by another user: the app must not run.
     Squatted {
+        /// The abstract name.
+        name: String,
         /// The uid holding it.
         uid: u32,
     },
@@ -118,35 +142,84 @@ pub fn acquire(dir: &Path) -> Result<Instance, InstanceError> {
     let addr = SocketAddr::from_abstract_name(name.as_bytes()).map_err(listen_err)?;
     match UnixListener::bind_addr(&addr) {
         Ok(listener) => Ok(Instance::Primary(Primary { listener })),
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Ok(notify(&addr)),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Ok(notify(&name)),
         Err(e) => Err(listen_err(e)),
     }
 }
 
-/// Tells the first instance to raise its window; retries while it is
-/// between `bind` and `listen`.
-fn notify(addr: &SocketAddr) -> Instance {
+/// Tells the first instance to raise its window and waits for its answer,
+/// all within [`NOTIFY_TIMEOUT`]; retries a connect it is not ready for.
+fn notify(name: &str) -> Instance {
     let deadline = Instant::now() + NOTIFY_TIMEOUT;
     loop {
-        if let Ok(mut s) = UnixStream::connect_addr(addr) {
-            match peer_uid(&s) {
+        match connect_now(name) {
+            Ok(s) => match peer_uid(&s) {
                 Some(uid) if uid == my_uid() => {
-                    let _ = s.set_write_timeout(Some(NOTIFY_TIMEOUT));
                     return Instance::Secondary {
-                        told: s.write_all(RAISE).is_ok(),
-                    };
+                        told: ask_to_raise(s, deadline),
+                    }
                 }
-                Some(uid) => return Instance::Squatted { uid },
+                Some(uid) => {
+                    return Instance::Squatted {
+                        name: name.to_owned(),
+                        uid,
+                    }
+                }
                 None => {}
-            }
+            },
+            Err(e) => tracing::debug!(error = %e, "instance socket not ready"),
         }
         if Instant::now() >= deadline {
             return Instance::Secondary { told: false };
         }
-        // Another process finishing its start-up: there is no event to
-        // wait on for a socket that is not listening yet, so poll briefly.
-        std::thread::sleep(Duration::from_millis(20));
+        // A primary between `bind` and `listen`, or with a full backlog:
+        // there is no event to wait on for that, so poll briefly.
+        std::thread::sleep(CONNECT_RETRY);
     }
+}
+
+/// A non-blocking connect to the abstract `name`: refused or would-block
+/// come back at once instead of waiting on a primary that does not accept.
+fn connect_now(name: &str) -> std::io::Result<UnixStream> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+        None,
+    )?;
+    let addr = SocketAddrUnix::new_abstract_name(name.as_bytes())?;
+    rustix::net::connect(&fd, &addr)?;
+    let stream = UnixStream::from(fd);
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
+/// Says `raise` and waits until `deadline` for [`RAISED`].
+fn ask_to_raise(mut s: UnixStream, deadline: Instant) -> bool {
+    let left = || {
+        Some(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+        )
+    };
+    if s.set_write_timeout(left()).is_err()
+        || s.write_all(RAISE).is_err()
+        || s.shutdown(std::net::Shutdown::Write).is_err()
+        || s.set_read_timeout(left()).is_err()
+    {
+        return false;
+    }
+    let mut answer = [0u8; 4];
+    let mut len = 0;
+    while len < answer.len() {
+        match s.read(&mut answer[len..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+    }
+    &answer[..len] == RAISED
 }
 
 impl Primary {
@@ -166,7 +239,8 @@ impl Primary {
                         );
                         continue;
                     }
-                    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                    let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
+                    let _ = stream.set_write_timeout(Some(REQUEST_TIMEOUT));
                     let mut buf = [0u8; 16];
                     let mut len = 0;
                     while len < buf.len() {
@@ -179,6 +253,8 @@ impl Primary {
                         if !events.send(Event::SecondInstance) {
                             return;
                         }
+                        // The second instance waits for this (bounded).
+                        let _ = stream.write_all(RAISED);
                     } else {
                         tracing::warn!(
                             bytes = len,
@@ -210,6 +286,7 @@ mod tests {
             let (mut s, _) = listener.accept().unwrap();
             let mut buf = Vec::new();
             s.read_to_end(&mut buf).unwrap();
+            s.write_all(RAISED).unwrap();
             buf
         });
         let Instance::Secondary { told } = acquire(dir.path()).unwrap() else {

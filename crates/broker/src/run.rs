@@ -26,6 +26,9 @@ pub struct RunOptions {
     pub log_format: LogFormat,
     /// `--headless`: windows in memory, no display needed.
     pub headless: bool,
+    /// `--shutdown-grace-ms` (hidden): how long quitting waits for
+    /// renderers; `None` is the core's default.
+    pub shutdown_grace: Option<Duration>,
 }
 
 /// Why the app could not run.
@@ -51,9 +54,48 @@ pub enum RunError {
     /// The single-instance lock failed.
     #[error("single-instance lock: {0}")]
     Instance(#[from] crate::instance::InstanceError),
+    /// The single-instance name is held by another user.
+    #[error("the single-instance socket @{name} for {dir} is held by another user (uid {uid}); refusing to start (`ss -xlp` shows which process)")]
+    Squatted {
+        /// The data directory.
+        dir: String,
+        /// The abstract name.
+        name: String,
+        /// Who holds it.
+        uid: u32,
+    },
+    /// Another instance holds the lock but did not answer in time.
+    #[error("another instance holds the lock for {dir} but did not answer within {timeout_ms} ms (is it stopped or hung?)")]
+    NoAnswer {
+        /// The data directory.
+        dir: String,
+        /// How long it was given.
+        timeout_ms: u128,
+    },
     /// The desktop shell failed.
     #[error("{0}")]
     Desktop(String),
+}
+
+/// Exit status of a start-up error other than those below.
+pub const EXIT_FAILURE: u8 = 1;
+
+impl RunError {
+    /// The process exit status for this error (documented in
+    /// docs/ARCHITECTURE.md).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Squatted { .. } => instance::EXIT_SQUATTED,
+            RunError::NoAnswer { .. } => instance::EXIT_NO_ANSWER,
+            RunError::CurrentExe(_)
+            | RunError::NoUserDataDir
+            | RunError::DataDir(_)
+            | RunError::Signals(_)
+            | RunError::OwnExe(_)
+            | RunError::Instance(_)
+            | RunError::Desktop(_) => EXIT_FAILURE,
+        }
+    }
 }
 
 /// `--user-data-dir`, else `$XDG_CONFIG_HOME/workshop`, else
@@ -101,30 +143,34 @@ pub fn run(opts: RunOptions) -> Result<(), RunError> {
     // 0700 and ours, or refused, before anything is created in it.
     crate::private::ensure_dir(&dir)?;
     let primary = match instance::acquire(&dir)? {
-        Instance::Primary(p) => Some(p),
-        Instance::Squatted { uid } => {
-            tracing::error!(
-                dir = %dir.display(),
+        Instance::Primary(p) => p,
+        Instance::Squatted { name, uid } => {
+            return Err(RunError::Squatted {
+                dir: dir.display().to_string(),
+                name,
                 uid,
-                "the single-instance socket name is held by another user; running without single-instance"
-            );
-            None
+            })
         }
-        Instance::Secondary { told } => {
-            if told {
-                tracing::info!(dir = %dir.display(), "another instance is running; asked it to raise its window");
-            } else {
-                tracing::warn!(dir = %dir.display(), "another instance holds the lock but did not answer");
-            }
+        Instance::Secondary { told: true } => {
+            tracing::info!(dir = %dir.display(), "another instance is running; asked it to raise its window");
             return Ok(());
+        }
+        Instance::Secondary { told: false } => {
+            return Err(RunError::NoAnswer {
+                dir: dir.display().to_string(),
+                timeout_ms: instance::NOTIFY_TIMEOUT.as_millis(),
+            })
         }
     };
     let exe = std::env::current_exe().map_err(RunError::CurrentExe)?;
     let mut config = AppConfig::new(exe, opts.sandbox);
     config.host.own_exe = Some(own_exe);
     config.signals = Some(signals);
+    if let Some(grace) = opts.shutdown_grace {
+        config.core.shutdown_grace = grace;
+    }
     config.user_data_dir = Some(dir);
-    config.instance = primary;
+    config.instance = Some(primary);
     config.auth = Arc::new(SimulatedApi {
         delay: opts.auth_delay,
     });

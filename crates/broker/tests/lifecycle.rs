@@ -28,11 +28,16 @@ impl Drop for Running {
 
 impl Running {
     fn start(exe: &Path, dir: &Path) -> Running {
+        Running::start_with(exe, dir, &[], "info")
+    }
+
+    fn start_with(exe: &Path, dir: &Path, extra: &[&str], log_filter: &str) -> Running {
         let mut child = Command::new(exe)
             .arg("--headless")
             .arg("--user-data-dir")
             .arg(dir)
-            .env("RUST_LOG", "info")
+            .args(extra)
+            .env("RUST_LOG", log_filter)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -141,6 +146,49 @@ fn sighup_flushes_and_exits_zero() {
     a_signal_is_a_clean_shutdown(libc::SIGHUP, "SIGHUP");
 }
 
+/// A second signal while the shutdown is still waiting exits at once with
+/// 128 + that signal, and the first signal's flush is on disk. The wait
+/// is made to last, not timed: the renderer is stopped (SIGSTOP), so it
+/// never acts on `Shutdown`, and the broker is given ten minutes of grace
+/// for it (`--shutdown-grace-ms`); the test sends the second signal only
+/// once the broker has logged the save.
+#[test]
+fn a_second_signal_during_shutdown_exits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Running::start_with(
+        &exe(),
+        dir.path(),
+        &["--shutdown-grace-ms=600000"],
+        "info,workshop_broker::settings=debug",
+    );
+    let renderer = pid_of(&app.wait_for("renderer ready"));
+    // SAFETY: kill(2) with the pid the broker reported for its renderer.
+    assert_eq!(unsafe { libc::kill(renderer, libc::SIGSTOP) }, 0);
+    app.signal(libc::SIGTERM);
+    app.wait_for("shutting down");
+    app.wait_for("settings saved");
+    app.signal(libc::SIGINT);
+    // Well inside the ten minutes the shutdown would otherwise wait.
+    let status = app.exit();
+    assert_eq!(
+        status.code(),
+        Some(128 + libc::SIGINT),
+        "{status:?}\n{}",
+        app.seen.join("\n")
+    );
+    assert!(
+        app.seen
+            .iter()
+            .any(|l| l.contains("second signal during shutdown; exiting now")
+                && l.contains("SIGINT")),
+        "{}",
+        app.seen.join("\n")
+    );
+    let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&settings).unwrap();
+    assert!(json["windows"]["main"]["x"].is_i64(), "{settings}");
+}
+
 /// The `pid=N` field of a log line.
 fn pid_of(line: &str) -> libc::pid_t {
     line.split(|c: char| c.is_whitespace() || c == ',')
@@ -177,4 +225,20 @@ fn a_renderer_respawned_after_the_binary_was_replaced_is_the_same_build() {
         "{}",
         app.seen.join("\n")
     );
+}
+
+/// The renderer is exec'd through `/proc/self/fd/N`, which would make its
+/// `comm` (what `ps`, `top` and the kernel show) the fd number; it names
+/// itself `workshop-main` first thing, and its argv[0] is the installed
+/// path.
+#[test]
+fn the_renderer_is_named_after_its_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Running::start(&exe(), dir.path());
+    let renderer = pid_of(&app.wait_for("renderer ready"));
+    let comm = std::fs::read_to_string(format!("/proc/{renderer}/comm")).unwrap();
+    assert_eq!(comm, "workshop-main\n");
+    let cmdline = std::fs::read(format!("/proc/{renderer}/cmdline")).unwrap();
+    let argv0 = cmdline.split(|&b| b == 0).next().unwrap();
+    assert_eq!(argv0, exe().as_os_str().as_encoded_bytes());
 }

@@ -71,6 +71,9 @@ fn a_sandbox_violation_line_is_the_gone_reason() {
     );
     let mut h = start_with(exe);
     let gone = h.wait_gone_full(Role::Main, 1);
-    assert_eq!(gone.reason, GoneReason::SandboxViolation { syscall: 59 });
+    assert_eq!(
+        gone.reason,
+        GoneReason::SandboxViolation { syscall: Some(59) }
+    );
     assert_eq!(gone.reason.label(), "sandbox-violation");
 }

@@ -184,6 +184,139 @@ fn a_stale_wayland_display_falls_back_to_x11() {
     );
 }
 
+/// Killing the compositor is a shutdown of ours, as losing the X server
+/// is: one line saying so, exit status 3 (`EXIT_DISPLAY_LOST`), and
+/// `settings.json` as it was (a session on Wayland learns no positions,
+/// so nothing is pending; the file, with a key this build does not know,
+/// must come through intact). It used to be winit's `Exit Failure: 1`.
+///
+/// Runs a sway of its own, in a runtime directory of its own, so killing
+/// it harms no other test; like every sway, it must run as a non-root
+/// user (`.ci/run` runs it as `workshop-ci`).
+#[test]
+#[ignore = "needs sway (headless) and swaymsg, as a non-root user"]
+fn losing_the_compositor_is_a_shutdown_that_keeps_the_settings() {
+    let runtime = tempfile::tempdir().unwrap();
+    set_mode(runtime.path(), 0o700);
+    let conf = runtime.path().join("sway.conf");
+    std::fs::write(&conf, include_str!("sway.conf")).unwrap();
+    let sway = Command::new("sway")
+        .arg("-c")
+        .arg(&conf)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("WLR_BACKENDS", "headless")
+        .env("WLR_RENDERER", "pixman")
+        .env("WLR_LIBINPUT_NO_DEVICES", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("SWAYSOCK")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sway is installed");
+    let mut sway = Reaped(sway);
+    let (socket, ipc) = poll_for("sway's sockets", || {
+        let mut socket = None;
+        let mut ipc = None;
+        for entry in std::fs::read_dir(runtime.path()).ok()?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("wayland-") && !name.ends_with(".lock") {
+                socket = Some(name);
+            } else if name.starts_with("sway-ipc.") && name.ends_with(".sock") {
+                ipc = Some(entry.path());
+            }
+        }
+        socket.zip(ipc)
+    });
+
+    let data = runtime.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    set_mode(&data, 0o700);
+    let seeded = r#"{"version":1,"kept":"by a newer build","windows":{"main":{"x":40,"y":50,"display":{"name":"HEADLESS-1","x":0,"y":0,"width":1280,"height":1024}}}}"#;
+    std::fs::write(data.join("settings.json"), seeded).unwrap();
+    let log_path = runtime.path().join("workshop.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let exe = std::env::var_os("WORKSHOP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(support::exe);
+    let app = Command::new(exe)
+        .arg("--user-data-dir")
+        .arg(&data)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("WAYLAND_DISPLAY", &socket)
+        .env("RUST_LOG", "info")
+        .env_remove("WAYLAND_SOCKET")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut app = Reaped(app);
+    let said = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    poll_for("the Main Window in sway's tree", || {
+        let out = Command::new("swaymsg")
+            .arg("-s")
+            .arg(&ipc)
+            .args(["-r", "-t", "get_tree"])
+            .output()
+            .ok()?;
+        let tree: Value = serde_json::from_slice(&out.stdout).ok()?;
+        views(&tree)
+            .into_iter()
+            .any(|v| v.name == MAIN && v.app_id == APP_ID && v.rect.width > 0)
+            .then_some(())
+    });
+    poll_for("the Main Window's renderer", || {
+        said().contains("renderer ready").then_some(())
+    });
+
+    sway.0.kill().unwrap();
+    sway.0.wait().unwrap();
+    let status = poll_for("the app to exit", || app.0.try_wait().unwrap());
+    let said = said();
+    assert_eq!(status.code(), Some(3), "{status:?}\n{said}");
+    let ours: Vec<_> = said
+        .lines()
+        .filter(|l| l.contains("lost the connection to the display; shutting down"))
+        .collect();
+    assert_eq!(ours.len(), 1, "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("settings.json")).unwrap(),
+        seeded,
+        "{said}"
+    );
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Polls `f` until it has a value, or fails after [`WAIT`].
+fn poll_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(POLL);
+    }
+}
+
+/// A child killed and reaped on drop.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Harness
 

@@ -386,6 +386,23 @@ fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
             unsafe { libc::uname(u.as_mut_ptr()) };
             tracing::error!("survived a forbidden system call");
         }
+        "forbidden-syscall-sigsys-blocked" => {
+            // Dodge the handler: with SIGSYS blocked, the trap's forced
+            // signal takes the default action and the kernel kills us
+            // without a line on stderr.
+            // SAFETY: sigset operations on a local, initialised set;
+            // pthread_sigmask with valid arguments.
+            unsafe {
+                let mut set = std::mem::MaybeUninit::<libc::sigset_t>::zeroed();
+                libc::sigemptyset(set.as_mut_ptr());
+                libc::sigaddset(set.as_mut_ptr(), libc::SIGSYS);
+                libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
+            }
+            let mut u = std::mem::MaybeUninit::<libc::utsname>::zeroed();
+            // SAFETY: `u` is a writable utsname buffer.
+            unsafe { libc::uname(u.as_mut_ptr()) };
+            tracing::error!("survived a forbidden system call");
+        }
         "exit-clean" => std::process::exit(0),
         "exit-code" => std::process::exit(3),
         _ => {}

@@ -255,6 +255,24 @@ fn host_paths_answer_like_paths_that_do_not_exist() {
     still_serving(&mut h);
 }
 
+/// A renderer that blocks SIGSYS before its forbidden call dies of the
+/// kernel's SIGSYS with no line on stderr; that is still a sandbox
+/// violation (syscall unknown), not a crash. It used to be `crashed(31)`.
+#[test]
+fn a_forbidden_system_call_with_sigsys_blocked_is_still_a_sandbox_violation() {
+    let _w = watchdog("forbidden syscall, SIGSYS blocked", Duration::from_secs(60));
+    let (mut h, generation, _dir) = login_attacks("forbidden-syscall-sigsys-blocked");
+    let gone = h.wait_gone_full(Role::Login, generation);
+    assert_eq!(
+        gone.reason,
+        GoneReason::SandboxViolation { syscall: None },
+        "{gone:?}"
+    );
+    assert_eq!(gone.reason.label(), "sandbox-violation");
+    still_serving(&mut h);
+    h.wait_ready(Role::Login);
+}
+
 #[test]
 fn a_forbidden_system_call_is_reported_as_a_sandbox_violation() {
     let _w = watchdog("forbidden syscall", Duration::from_secs(60));
@@ -263,7 +281,7 @@ fn a_forbidden_system_call_is_reported_as_a_sandbox_violation() {
     assert_eq!(
         gone.reason,
         GoneReason::SandboxViolation {
-            syscall: libc::SYS_uname as u32
+            syscall: Some(libc::SYS_uname as u32)
         },
         "{gone:?}"
     );

@@ -1,6 +1,9 @@
 //! From process start to the first `Hello`, straight-line, in the order the
 //! docs describe, one error variant per step.
 //!
+//! 0. Name the process `workshop-main` / `workshop-login` (its `comm`, what
+//!    `ps`, `top` and the kernel's messages show: the exec went through
+//!    `/proc/self/fd/N`, so it would otherwise be the fd number).
 //! 1. Adopt the control socket at the inherited fd.
 //! 2. Check our namespaces against the broker's (before lockdown: `/proc`
 //!    is unreadable afterwards).
@@ -28,7 +31,7 @@ use workshop_common::protocol::RendererToBroker;
 use workshop_common::sandbox_report::{
     Layer, LayerState, LayerStatus, Probe, ProbeOutcome, ProbeResult, SandboxMode, SandboxReport,
 };
-use workshop_common::PROTOCOL_VERSION;
+use workshop_common::{Role, PROTOCOL_VERSION};
 use workshop_transport::control::{ControlSocket, InheritError};
 use workshop_transport::surface::SurfaceHandle;
 
@@ -70,9 +73,22 @@ pub enum BootstrapError {
     Runtime(#[from] RuntimeError),
 }
 
+/// The renderer's process name (`comm`, at most 15 bytes).
+pub fn process_name(role: Role) -> &'static std::ffi::CStr {
+    match role {
+        Role::Main => c"workshop-main",
+        Role::Login => c"workshop-login",
+    }
+}
+
 /// Runs the renderer to completion, with `hooks` attached (the product
 /// passes [`crate::hooks::NoHooks`]).
 pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapError> {
+    // 0. The process name. Cosmetic, so a failure is only logged.
+    if let Err(e) = rustix::thread::set_name(process_name(args.role)) {
+        tracing::warn!(error = %e, "cannot set the process name");
+    }
+
     // 1. The control socket.
     if args.ipc_fd < 3 {
         return Err(BootstrapError::ControlSocket {
@@ -210,4 +226,20 @@ fn probes(args: &RendererArgs) -> Vec<ProbeResult> {
             .collect();
     }
     workshop_sandbox::run_probes(&workshop_sandbox::ProbeContext::new(args.broker_pid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_names_fit_the_kernels_comm() {
+        // TASK_COMM_LEN is 16 with the NUL: a longer name is cut silently.
+        for role in [Role::Main, Role::Login] {
+            let name = process_name(role).to_bytes();
+            assert!(name.len() <= 15, "{name:?}");
+            assert!(name.starts_with(b"workshop-"), "{name:?}");
+        }
+        assert_ne!(process_name(Role::Main), process_name(Role::Login));
+    }
 }

@@ -13,8 +13,10 @@
 //! The handler cannot be got rid of after the lockdown: the filter refuses
 //! `rt_sigaction(SIGSYS, ...)` and a self-sent `SIGSYS`; a renderer that
 //! blocks `SIGSYS` is killed by the kernel on its next violation (a forced
-//! signal that is blocked falls back to the default action); either way the
-//! forbidden call is never made.
+//! signal that is blocked falls back to the default action), without the
+//! line: the broker reports a death by `SIGSYS` as a sandbox violation with
+//! the syscall unknown (`GoneReason::SandboxViolation { syscall: None }`),
+//! never as a crash. Either way the forbidden call is never made.
 //!
 //! The handler is async-signal-safe: it formats into a stack buffer and
 //! makes two raw system calls (`write` to fd 2, `exit_group`), both allowed

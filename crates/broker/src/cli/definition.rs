@@ -90,6 +90,11 @@ pub struct RunArgs {
     /// Windows in memory, no display needed
     #[arg(long)]
     pub headless: bool,
+    /// How long quitting waits for renderers to exit before killing them
+    /// [default: 1000]. Hidden: a knob for tests that need a shutdown that
+    /// is still waiting when they act (tests/lifecycle.rs).
+    #[arg(long, value_name = "MS", hide = true)]
+    pub shutdown_grace_ms: Option<u64>,
 }
 
 /// The report subcommands: each prints its report and exits.

@@ -244,7 +244,13 @@ impl Broker {
             syscall,
             "renderer's sandbox refused a system call; replacing it"
         );
-        self.kill(now, role, GoneReason::SandboxViolation { syscall });
+        self.kill(
+            now,
+            role,
+            GoneReason::SandboxViolation {
+                syscall: Some(syscall),
+            },
+        );
     }
 
     /// A message from a renderer since replaced: audited, nothing else.

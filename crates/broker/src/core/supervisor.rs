@@ -30,7 +30,8 @@ pub enum GoneReason {
     CleanExit,
     /// It exited with a non-zero status on its own.
     AbnormalExit(i32),
-    /// It died of a fault signal (SIGSEGV, SIGABRT, SIGSYS from seccomp…).
+    /// It died of a fault signal (SIGSEGV, SIGABRT, …; SIGSYS is a
+    /// [`GoneReason::SandboxViolation`]).
     Crashed(i32),
     /// SIGKILL that the broker did not send (the OOM killer, an operator).
     Killed,
@@ -44,11 +45,15 @@ pub enum GoneReason {
     Refused,
     /// Its window was closed.
     Closed,
-    /// Its seccomp filter refused a system call (the sandbox said so on
-    /// stderr before the process died).
+    /// Its seccomp filter refused a system call: the sandbox said so on
+    /// stderr before the process died, or it died of `SIGSYS` without a
+    /// word (it had blocked `SIGSYS`, so the kernel's forced signal took
+    /// the default action; in a confined renderer only seccomp raises it,
+    /// the filter refuses a self-sent one).
     SandboxViolation {
-        /// The refused system call's number.
-        syscall: u32,
+        /// The refused system call's number, when the sandbox's line named
+        /// it.
+        syscall: Option<u32>,
     },
 }
 
@@ -90,7 +95,7 @@ impl GoneReason {
     /// The system call refused, for a sandbox violation.
     pub fn syscall(self) -> Option<u32> {
         match self {
-            GoneReason::SandboxViolation { syscall } => Some(syscall),
+            GoneReason::SandboxViolation { syscall } => syscall,
             GoneReason::CleanExit
             | GoneReason::AbnormalExit(_)
             | GoneReason::Crashed(_)
@@ -109,6 +114,9 @@ impl GoneReason {
             ExitKind::Code(0) => GoneReason::CleanExit,
             ExitKind::Code(code) => GoneReason::AbnormalExit(code),
             ExitKind::Signal(sig) if sig == libc::SIGKILL => GoneReason::Killed,
+            ExitKind::Signal(sig) if sig == libc::SIGSYS => {
+                GoneReason::SandboxViolation { syscall: None }
+            }
             ExitKind::Signal(sig) => GoneReason::Crashed(sig),
         }
     }
@@ -267,6 +275,11 @@ mod tests {
         assert_eq!(
             GoneReason::from_exit(ExitKind::Signal(libc::SIGKILL)),
             GoneReason::Killed
+        );
+        // A silent SIGSYS death: the filter's forced signal, blocked.
+        assert_eq!(
+            GoneReason::from_exit(ExitKind::Signal(libc::SIGSYS)),
+            GoneReason::SandboxViolation { syscall: None }
         );
     }
 

@@ -1060,7 +1060,10 @@ fn a_sandbox_violation_is_the_gone_reason_with_its_syscall() {
         RendererEvent::Exited(ExitKind::Signal(libc::SIGSYS)),
     );
     let gone = t.core.gone().back().unwrap();
-    assert_eq!(gone.reason, GoneReason::SandboxViolation { syscall: 59 });
+    assert_eq!(
+        gone.reason,
+        GoneReason::SandboxViolation { syscall: Some(59) }
+    );
     assert_eq!(gone.reason.label(), "sandbox-violation");
     assert_eq!(gone.reason.syscall(), Some(59));
     assert!(fx.iter().any(|e| matches!(

@@ -121,7 +121,8 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
     });
-    if winit::platform::x11::EventLoopExtX11::is_x11(&event_loop) {
+    let x11 = winit::platform::x11::EventLoopExtX11::is_x11(&event_loop);
+    if x11 {
         catch_display_loss();
     }
     let (mut driver, events) = build(wake);
@@ -134,9 +135,21 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         started: false,
         quit: false,
     };
-    event_loop
-        .run_app(&mut shell)
-        .map_err(|e| DesktopError::EventLoop(e.to_string()))
+    let ended = event_loop.run_app(&mut shell);
+    if let Err(e) = &ended {
+        if !x11 && !shell.quit {
+            // winit's Wayland loop reports a dead compositor only this way:
+            // a dispatch or flush error ends `run_app` with
+            // `ExitFailure(errno or 1)` (after `exiting`), though the core
+            // never asked to quit. X11 never gets here (see
+            // `catch_display_loss`).
+            display_lost(&format!(
+                "the Wayland compositor closed the connection (winit: {})",
+                without_source_location(&e.to_string())
+            ));
+        }
+    }
+    ended.map_err(|e| DesktopError::EventLoop(e.to_string()))
 }
 
 /// Exit status when the connection to the display is lost.
@@ -151,19 +164,28 @@ pub const EXIT_DISPLAY_LOST: i32 = 3;
 /// Renderers die with the broker (parent-death signal).
 fn catch_display_loss() {
     match x11_dl::xlib::Xlib::open() {
-        // SAFETY: `display_lost` has the signature Xlib expects and never
+        // SAFETY: `x11_display_lost` has the signature Xlib expects and never
         // returns; libX11 stays loaded (winit holds it) after `xlib` drops.
         Ok(xlib) => unsafe {
-            (xlib.XSetIOErrorHandler)(Some(display_lost));
+            (xlib.XSetIOErrorHandler)(Some(x11_display_lost));
         },
         Err(e) => tracing::warn!(error = %e, "cannot catch the loss of the display"),
     }
 }
 
 /// The I/O error handler: see [`catch_display_loss`].
-unsafe extern "C" fn display_lost(_display: *mut x11_dl::xlib::Display) -> std::os::raw::c_int {
+unsafe extern "C" fn x11_display_lost(_display: *mut x11_dl::xlib::Display) -> std::os::raw::c_int {
+    display_lost("the X server closed the connection")
+}
+
+/// Losing the display, X11 or Wayland: writes the pending settings save
+/// (staged on every move, see [`crate::settings::rescue`]), says so in one
+/// line of our own and exits with [`EXIT_DISPLAY_LOST`]. Renderers die
+/// with the broker (parent-death signal).
+fn display_lost(why: &str) -> ! {
     let saved = crate::settings::rescue();
     tracing::error!(
+        reason = why,
         pending_settings_saved = saved,
         exit_status = EXIT_DISPLAY_LOST,
         "lost the connection to the display; shutting down"

@@ -5,6 +5,7 @@
 //! reviewer can run it by hand to see what this kernel enforces:
 //!
 //! ```text
+//! sandbox-probe list-violations
 //! sandbox-probe --mode=strict [--parent-ns=user:N,...] [--broker-pid=PID]
 //!               [--skip=LAYER]... [--lenient=1] [--crowd-seccomp=1]
 //!               [--ipc=ONE_SHOT_SERVER_NAME]
@@ -24,6 +25,8 @@
 //! partially installed stack. `--then=violate:CASE` makes one of the
 //! forbidden calls in [`VIOLATIONS`] after the exercises (it must trap:
 //! `violating CASE NR`, then the handler's line, never `survived CASE`).
+//! `list-violations` prints that table, `CASE NR` per line, unconfined, so
+//! the tests iterate over the one definition of it.
 //! `--then=thread-bomb` starts up to [`BOMB_THREADS`] parked threads after
 //! the lockdown and says `fact bomb-threads N` (how many the kernel
 //! allowed) before releasing them. `--then=plain-stat` calls `stat(3)` on
@@ -199,8 +202,15 @@ fn lock(
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("spawn-without-userns") {
-        spawn_without_userns();
+    match std::env::args().nth(1).as_deref() {
+        Some("spawn-without-userns") => spawn_without_userns(),
+        Some("list-violations") => {
+            for (case, nr) in VIOLATIONS {
+                report(&format!("{case} {nr}"));
+            }
+            return;
+        }
+        _ => {}
     }
     let args = match parse_args() {
         Ok(a) => a,
