@@ -1,0 +1,150 @@
+//! Every script, drawn by a real confined renderer from the broker's font
+//! pack: CJK, emoji, Arabic and Hebrew typed into the Login Window's Email
+//! field draw real glyphs, not boxes, and the renderer still opens no file.
+//!
+//! With Noto Sans only, every character it lacks draws as the same box
+//! (`.notdef`), so two different strings of the same length look exactly
+//! alike. Each case therefore types a string and a different one of the
+//! same length and script, and requires the field to look different.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::pixels::login_box;
+use support::Harness;
+use workshop_broker::shell::headless::HeadlessApp;
+use workshop_common::input::{InputEvent, Key, Modifiers};
+use workshop_common::sandbox_report::{Probe, ProbeOutcome};
+use workshop_common::Role;
+
+/// Pairs of same-script, same-length strings that differ only in which
+/// glyphs they need.
+const CASES: &[(&str, &str, &str)] = &[
+    ("Han", "中文", "文中"),
+    ("Emoji", "😀", "😎"),
+    ("Arabic", "مرحبا", "ابحرم"),
+    ("Hebrew", "שלום", "םולש"),
+];
+
+/// The Email field's pixels.
+fn field(app: &HeadlessApp) -> Vec<u32> {
+    let r = login_box(|w| w.email_input_id());
+    let win = app.backend().window(Role::Login).unwrap();
+    let mut px = Vec::new();
+    for y in r.y..r.y + r.height {
+        for x in r.x..r.x + r.width {
+            px.push(win.pixels[(y * win.width + x) as usize]);
+        }
+    }
+    px
+}
+
+fn ctrl(c: char) -> InputEvent {
+    InputEvent::Key {
+        key: Key::Char(c),
+        modifiers: Modifiers {
+            ctrl: true,
+            ..Modifiers::default()
+        },
+    }
+}
+
+/// Empties the field and waits until it looks as it did empty.
+fn clear(h: &mut Harness, empty: &[u32]) {
+    h.input(Role::Login, ctrl('a'));
+    h.app.key(Role::Login, Key::Backspace, Modifiers::default());
+    h.until("the field looks empty again", |app| field(app) == empty);
+}
+
+/// Types `text` into the (empty) field and returns the field's pixels
+/// once they changed (text arrives as one event, so in one frame).
+fn typed(h: &mut Harness, text: &str, empty: &[u32]) -> Vec<u32> {
+    h.app.type_text(Role::Login, text);
+    h.until(&format!("{text} painted"), |app| field(app) != empty);
+    field(&h.app)
+}
+
+#[test]
+fn cjk_emoji_arabic_and_hebrew_draw_real_glyphs_from_the_font_pack() {
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let r = login_box(|w| w.email_input_id());
+    h.app.click(
+        Role::Login,
+        (r.x + r.width / 2) as f32,
+        (r.y + r.height / 2) as f32,
+    );
+    h.wait_frames(Role::Login, 2);
+    let empty = field(&h.app);
+
+    for &(script, a, b) in CASES {
+        let drawn_a = typed(&mut h, a, &empty);
+        clear(&mut h, &empty);
+        let drawn_b = typed(&mut h, b, &empty);
+        clear(&mut h, &empty);
+        assert!(
+            drawn_a != drawn_b,
+            "{script}: {a} and {b} look alike: boxes, not glyphs"
+        );
+        if script == "Emoji" {
+            let coloured = drawn_a.iter().any(|&p| {
+                let [r, _, b] = support::pixels::channels(p);
+                r.abs_diff(b) > 60
+            });
+            assert!(coloured, "the emoji is not in colour");
+        }
+    }
+
+    // Still confined: the probe that opens a file was refused, and the
+    // pack is a read-only shared mapping, its descriptor closed.
+    let w = h.app.driver().core().window(Role::Login).unwrap();
+    let report = w.renderer.report.as_ref().unwrap();
+    let open = report
+        .probes
+        .iter()
+        .find(|p| p.probe == Probe::OpenRead)
+        .unwrap();
+    assert!(
+        matches!(open.outcome, ProbeOutcome::Denied { .. }),
+        "{open:?}"
+    );
+}
+
+/// The inode and permissions of the font pack's mapping in `pid`.
+fn pack_mapping(pid: u32) -> (String, String) {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let line = maps
+        .lines()
+        .find(|l| l.contains("memfd:workshop-fonts"))
+        .unwrap_or_else(|| panic!("no font pack mapped in {pid}:\n{maps}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    (fields[1].to_owned(), fields[4].to_owned())
+}
+
+#[test]
+fn every_renderer_maps_the_same_sealed_pack_read_only() {
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let core = h.app.driver().core();
+    let main = core.window(Role::Main).unwrap().renderer.pid.unwrap();
+    let login = core.window(Role::Login).unwrap().renderer.pid.unwrap();
+    let (main_perm, main_inode) = pack_mapping(main);
+    let (login_perm, login_inode) = pack_mapping(login);
+    assert_eq!(main_perm, "r--s", "read-only, shared");
+    assert_eq!(login_perm, "r--s", "read-only, shared");
+    assert_eq!(main_inode, login_inode, "one object for every renderer");
+    for pid in [main, login] {
+        let fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            !fds.iter().any(|fd| fd == "4"),
+            "the pack's descriptor is closed once mapped: {fds:?}"
+        );
+    }
+}
