@@ -138,6 +138,44 @@ fn typing_into_the_real_email_field_changes_its_pixels() {
 
 #[test]
 #[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn cjk_typed_on_the_real_keyboard_draws_real_glyphs() {
+    // With Noto Sans only, "中文" and "文中" are the same two boxes; with
+    // the broker's font pack they are two different pictures.
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let typed = |text: &str| {
+        xdo(&["type", "--delay", "40", text]);
+        app.wait_for(&login, &format!("{text} in the Email field"), |s| {
+            s.count(email, is_dark) > empty.count(email, is_dark) + 40
+        })
+    };
+    let clear = || {
+        xdo(&["key", "ctrl+a", "BackSpace"]);
+        app.wait_for(&login, "the Email field empty again", |s| {
+            empty.differing(s, email) == 0
+        });
+    };
+    let a = typed("中文");
+    clear();
+    let b = typed("文中");
+    let changed = a.differing(&b, email);
+    assert!(changed > 40, "中文 and 文中 differ in only {changed} pixels: boxes");
+    clear();
+    // The other scripts, for the screenshot a person looks at.
+    let all = typed("中文 😀 مرحبا שלום");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb");
+    std::fs::create_dir_all(&out).unwrap();
+    all.save(&out.join("every-script.png"));
+    // Still the same, confined renderer: nothing was killed on the way.
+    assert!(app.find(LOGIN).is_some());
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
 fn the_whole_flow_with_real_windows() {
     let shots = std::env::var_os("WORKSHOP_SCREENSHOTS").map(PathBuf::from);
     let save = |shot: &Shot, name: &str| {
