@@ -148,3 +148,83 @@ fn every_renderer_maps_the_same_sealed_pack_read_only() {
         );
     }
 }
+
+/// Rows of the Email field (relative to its box) where `a` and `b` differ.
+fn differing_rows(a: &[u32], b: &[u32], width: u32) -> Vec<u32> {
+    let mut rows: Vec<u32> = a
+        .iter()
+        .zip(b)
+        .enumerate()
+        .filter(|(_, (p, q))| p != q)
+        .map(|(i, _)| i as u32 / width)
+        .collect();
+    rows.dedup();
+    rows
+}
+
+#[test]
+fn ime_composition_is_drawn_underlined_at_the_caret_then_committed() {
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let r = login_box(|w| w.email_input_id());
+    h.app.click(
+        Role::Login,
+        (r.x + r.width / 2) as f32,
+        (r.y + r.height / 2) as f32,
+    );
+    h.wait_frames(Role::Login, 2);
+    let empty = field(&h.app);
+
+    // What the user gets by typing "中文" with the keyboard: the reference.
+    let keyboard = typed(&mut h, "中文", &empty);
+    clear(&mut h, &empty);
+
+    // The input method composes "中文": drawn, underlined, not yet typed.
+    h.input(Role::Login, InputEvent::ImePreedit("中文".into()));
+    h.until("the composition painted", |app| field(app) != empty);
+    let composing = field(&h.app);
+    let rows = differing_rows(&composing, &keyboard, r.width);
+    assert!(
+        !rows.is_empty() && rows.len() <= 2,
+        "the composition is the typed text plus an underline (1 px): rows {rows:?}"
+    );
+    let underline_row = rows[0];
+    let ink = composing[(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize]
+        .iter()
+        .zip(&keyboard[(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize])
+        .filter(|(p, q)| p != q)
+        .count();
+    assert!(ink >= 20, "the underline spans the composed text: {ink} px");
+
+    // Committed: the same pixels as typing it, the underline gone.
+    h.input(Role::Login, InputEvent::ImeCommit("中文".into()));
+    h.until("the commit painted", |app| field(app) == keyboard);
+
+    // A composition in the middle of the text sits at the caret: "ab",
+    // caret between, compose "中" → looks like "a中b" (caret after the 中)
+    // plus an underline.
+    clear(&mut h, &empty);
+    let a_zhong_b = typed(&mut h, "a中b", &empty);
+    h.app.key(Role::Login, Key::Left, Modifiers::default());
+    h.until("the caret one step left", |app| field(app) != a_zhong_b);
+    let reference = field(&h.app);
+    clear(&mut h, &empty);
+    let ab = typed(&mut h, "ab", &empty);
+    h.app.key(Role::Login, Key::Left, Modifiers::default());
+    h.until("the caret between a and b", |app| field(app) != ab);
+    let ab_left = field(&h.app);
+    h.input(Role::Login, InputEvent::ImePreedit("中".into()));
+    h.until("the composition painted at the caret", |app| {
+        field(app) != ab_left
+    });
+    let rows = differing_rows(&field(&h.app), &reference, r.width);
+    assert!(
+        !rows.is_empty() && rows.len() <= 2,
+        "a中b plus an underline: rows {rows:?}"
+    );
+    // Cancelled (an empty composition): back to "ab", caret between.
+    h.input(Role::Login, InputEvent::ImePreedit(String::new()));
+    h.until("the composition gone", |app| field(app) == ab_left);
+}
