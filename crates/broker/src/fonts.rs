@@ -68,7 +68,11 @@ pub const SCRIPTS: &[Script] = &[
     Script {
         name: "Kana",
         probes: &['あ', 'ア'],
-        prefer: &["Noto Sans CJK JP", "WenQuanYi Micro Hei", "Droid Sans Fallback"],
+        prefer: &[
+            "Noto Sans CJK JP",
+            "WenQuanYi Micro Hei",
+            "Droid Sans Fallback",
+        ],
         reason: "Japanese syllabaries",
     },
     Script {
@@ -292,9 +296,11 @@ pub fn discover_in(dirs: &[PathBuf]) -> Result<Discovery, FontsError> {
 }
 
 fn covers(db: &fontdb::Database, id: fontdb::ID, probes: &[char]) -> bool {
-    db.with_face_data(id, |data, index| match ttf_parser::Face::parse(data, index) {
-        Ok(face) => probes.iter().all(|&c| face.glyph_index(c).is_some()),
-        Err(_) => false,
+    db.with_face_data(id, |data, index| {
+        match ttf_parser::Face::parse(data, index) {
+            Ok(face) => probes.iter().all(|&c| face.glyph_index(c).is_some()),
+            Err(_) => false,
+        }
     })
     .unwrap_or(false)
 }
@@ -389,9 +395,17 @@ mod tests {
             found.missing
         );
         let pack = found.pack.unwrap();
-        let scripts: Vec<&str> = pack.faces().iter().flat_map(|f| f.scripts.clone()).collect();
+        let scripts: Vec<&str> = pack
+            .faces()
+            .iter()
+            .flat_map(|f| f.scripts.clone())
+            .collect();
         assert_eq!(scripts.len(), SCRIPTS.len(), "{:?}", pack.faces());
-        assert!(pack.faces().len() <= 4, "shared faces reused: {:?}", pack.faces());
+        assert!(
+            pack.faces().len() <= 4,
+            "shared faces reused: {:?}",
+            pack.faces()
+        );
         eprintln!("pack: {} bytes, {:?}", pack.len(), pack.faces());
         let seals = rustix::fs::fcntl_get_seals(pack.fd()).unwrap();
         assert!(seals.contains(SEALS), "{seals:?}");

@@ -191,9 +191,12 @@ fn ime_composition_is_drawn_underlined_at_the_caret_then_committed() {
         "the composition is the typed text plus an underline (1 px): rows {rows:?}"
     );
     let underline_row = rows[0];
-    let ink = composing[(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize]
+    let ink = composing
+        [(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize]
         .iter()
-        .zip(&keyboard[(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize])
+        .zip(
+            &keyboard[(underline_row * r.width) as usize..((underline_row + 1) * r.width) as usize],
+        )
         .filter(|(p, q)| p != q)
         .count();
     assert!(ink >= 20, "the underline spans the composed text: {ink} px");

@@ -163,7 +163,10 @@ fn cjk_typed_on_the_real_keyboard_draws_real_glyphs() {
     clear();
     let b = typed("文中");
     let changed = a.differing(&b, email);
-    assert!(changed > 40, "中文 and 文中 differ in only {changed} pixels: boxes");
+    assert!(
+        changed > 40,
+        "中文 and 文中 differ in only {changed} pixels: boxes"
+    );
     clear();
     // The other scripts, for the screenshot a person looks at.
     let all = typed("中文 😀 مرحبا שלום");
@@ -172,6 +175,53 @@ fn cjk_typed_on_the_real_keyboard_draws_real_glyphs() {
     all.save(&out.join("every-script.png"));
     // Still the same, confined renderer: nothing was killed on the way.
     assert!(app.find(LOGIN).is_some());
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn space_on_the_focused_button_opens_the_login_window() {
+    let app = App::start(2000);
+    let main = app.window(MAIN);
+    let check = main_box(None, |w| w.check_button_id(), 1.0);
+    app.wait_for(&main, "the check button", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+    });
+    app.focus(&main);
+    // Tab gives the first control, the check button, the keyboard.
+    xdo(&["key", "Tab"]);
+    app.wait_for(&main, "the focus ring on the check button", |s| {
+        s.at((check.x - 3, check.y + check.height / 2)) != theme::BACKGROUND.to_0rgb()
+    });
+    assert!(app.find(LOGIN).is_none(), "no Login Window before Space");
+    xdo(&["key", "space"]);
+    app.window(LOGIN);
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn alt_with_a_letter_types_nothing() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let inked = |s: &Shot| s.count(email, is_dark) > empty.count(email, is_dark) + 10;
+    xdo(&["type", "--delay", "40", "x"]);
+    let x = app.wait_for(&login, "x typed", inked);
+    xdo(&["key", "ctrl+a", "BackSpace"]);
+    app.wait_for(&login, "the field empty again", |s| {
+        empty.differing(s, email) == 0
+    });
+    // Alt+F, Alt+Shift+A, Super+B, then x: only the x arrives.
+    xdo(&["key", "alt+f", "alt+shift+a", "super+b"]);
+    xdo(&["type", "--delay", "40", "x"]);
+    let after = app.wait_for(&login, "x typed after the Alt keys", inked);
+    assert_eq!(
+        x.differing(&after, email),
+        0,
+        "the Alt and Super keys typed or did something"
+    );
 }
 
 #[test]

@@ -76,7 +76,11 @@ impl RendererArgs {
                     ipc_fd = Some(value.parse().map_err(|_| ArgsError::Invalid("--ipc-fd"))?)
                 }
                 "--fonts-fd" => {
-                    fonts_fd = Some(value.parse().map_err(|_| ArgsError::Invalid("--fonts-fd"))?)
+                    fonts_fd = Some(
+                        value
+                            .parse()
+                            .map_err(|_| ArgsError::Invalid("--fonts-fd"))?,
+                    )
                 }
                 "--sandbox" => {
                     sandbox = SandboxMode::parse(value).ok_or(ArgsError::Invalid("--sandbox"))?

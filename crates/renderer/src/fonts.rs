@@ -113,8 +113,8 @@ impl FontPack {
     /// Maps the pack at `fd` (which is closed on return either way).
     pub fn map(fd: OwnedFd) -> Result<FontPack, FontsError> {
         // 1. Sealed read-only.
-        let seals = rustix::fs::fcntl_get_seals(fd.as_fd())
-            .map_err(|e| FontsError::Seals(e.into()))?;
+        let seals =
+            rustix::fs::fcntl_get_seals(fd.as_fd()).map_err(|e| FontsError::Seals(e.into()))?;
         if !seals.contains(REQUIRED_SEALS) {
             return Err(FontsError::NotSealed(seals.bits()));
         }
@@ -142,8 +142,9 @@ impl FontPack {
             )
         }
         .map_err(|e| FontsError::Map(e.into()))?;
-        let ptr = NonNull::new(ptr.cast::<u8>())
-            .ok_or(FontsError::Map(std::io::Error::from_raw_os_error(libc::EFAULT)))?;
+        let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(FontsError::Map(
+            std::io::Error::from_raw_os_error(libc::EFAULT),
+        ))?;
         let map = Arc::new(Mapping { ptr, len });
         drop(fd);
         // 4. Header.

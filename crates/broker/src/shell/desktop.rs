@@ -731,11 +731,30 @@ fn with_app_id(attrs: WindowAttributes) -> WindowAttributes {
 /// A key press as the renderer's input: the key (if the kit knows it) and
 /// the text it types (unless Ctrl is held or it is a control character).
 fn key_input(mods: ModifiersState, event: &winit::event::KeyEvent) -> Vec<InputEvent> {
+    key_input_parts(mods, &event.logical_key, event.text.as_deref())
+}
+
+/// [`key_input`] on its parts (testable: winit's `KeyEvent` cannot be built
+/// outside winit).
+///
+/// A key pressed with Alt or Super (the logo key) held belongs to the
+/// desktop (window manager shortcuts, menu mnemonics), never to the page:
+/// nothing is forwarded, so Alt+F neither types "f" nor acts as Ctrl+F.
+/// AltGr is not Alt here (X11 and xkb report it as level 3 shift), so
+/// characters typed with it still arrive.
+fn key_input_parts(
+    mods: ModifiersState,
+    logical: &WinitKey,
+    text: Option<&str>,
+) -> Vec<InputEvent> {
+    if mods.alt_key() || mods.super_key() {
+        return Vec::new();
+    }
     let modifiers = Modifiers {
         shift: mods.shift_key(),
         ctrl: mods.control_key(),
     };
-    let key = match &event.logical_key {
+    let key = match logical {
         WinitKey::Named(NamedKey::Tab) => Some(Key::Tab),
         WinitKey::Named(NamedKey::Enter) => Some(Key::Enter),
         WinitKey::Named(NamedKey::Backspace) => Some(Key::Backspace),
@@ -754,12 +773,8 @@ fn key_input(mods: ModifiersState, event: &winit::event::KeyEvent) -> Vec<InputE
         out.push(InputEvent::Key { key, modifiers });
     }
     if !modifiers.ctrl {
-        if let Some(text) = event
-            .text
-            .as_ref()
-            .filter(|t| t.chars().all(|c| !c.is_control()))
-        {
-            out.push(InputEvent::Text(text.to_string()));
+        if let Some(text) = text.filter(|t| t.chars().all(|c| !c.is_control())) {
+            out.push(InputEvent::Text(text.to_owned()));
         }
     }
     out
@@ -778,5 +793,68 @@ fn winit_cursor(c: CursorIcon) -> winit::window::CursorIcon {
         CursorIcon::Default => winit::window::CursorIcon::Default,
         CursorIcon::Pointer => winit::window::CursorIcon::Pointer,
         CursorIcon::Text => winit::window::CursorIcon::Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(c: &str) -> WinitKey {
+        WinitKey::Character(c.into())
+    }
+
+    #[test]
+    fn alt_and_super_keys_stay_with_the_desktop() {
+        for mods in [
+            ModifiersState::ALT,
+            ModifiersState::SUPER,
+            ModifiersState::ALT | ModifiersState::CONTROL,
+            ModifiersState::ALT | ModifiersState::SHIFT,
+        ] {
+            assert_eq!(
+                key_input_parts(mods, &ch("f"), Some("f")),
+                vec![],
+                "{mods:?}"
+            );
+            assert_eq!(
+                key_input_parts(mods, &WinitKey::Named(NamedKey::ArrowLeft), None),
+                vec![],
+                "{mods:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_shifted_and_ctrl_keys_reach_the_page() {
+        let none = ModifiersState::empty();
+        assert_eq!(
+            key_input_parts(none, &ch("f"), Some("f")),
+            vec![InputEvent::Text("f".into())]
+        );
+        assert_eq!(
+            key_input_parts(ModifiersState::SHIFT, &ch("F"), Some("F")),
+            vec![InputEvent::Text("F".into())]
+        );
+        // AltGr+q on a German layout: '@', no Alt in the state.
+        assert_eq!(
+            key_input_parts(none, &ch("@"), Some("@")),
+            vec![InputEvent::Text("@".into())]
+        );
+        assert_eq!(
+            key_input_parts(ModifiersState::CONTROL, &ch("a"), Some("a")),
+            vec![InputEvent::Key {
+                key: Key::Char('a'),
+                modifiers: Modifiers {
+                    shift: false,
+                    ctrl: true
+                }
+            }]
+        );
+        // Space types " ", which a focused button takes as a click.
+        assert_eq!(
+            key_input_parts(none, &WinitKey::Named(NamedKey::Space), Some(" ")),
+            vec![InputEvent::Text(" ".into())]
+        );
     }
 }
