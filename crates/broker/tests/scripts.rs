@@ -1,6 +1,7 @@
-//! Every script, drawn by a real confined renderer from the broker's font
-//! pack: CJK, emoji, Arabic and Hebrew typed into the Login Window's Email
-//! field draw real glyphs, not boxes, and the renderer still opens no file.
+//! Text in the Email field of a real confined renderer: every script drawn
+//! from the broker's font pack (CJK, emoji, Arabic and Hebrew draw real
+//! glyphs, not boxes, and the renderer still opens no file), the input
+//! method's composition, and a double click selecting a word.
 //!
 //! With Noto Sans only, every character it lacks draws as the same box
 //! (`.notdef`), so two different strings of the same length look exactly
@@ -230,4 +231,34 @@ fn ime_composition_is_drawn_underlined_at_the_caret_then_committed() {
     // Cancelled (an empty composition): back to "ab", caret between.
     h.input(Role::Login, InputEvent::ImePreedit(String::new()));
     h.until("the composition gone", |app| field(app) == ab_left);
+}
+
+#[test]
+fn a_double_click_selects_the_word_under_the_pointer() {
+    use workshop_broker::core::Selection;
+    let mut h = Harness::start(support::options());
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let r = login_box(|w| w.email_input_id());
+    let (x, y) = ((r.x + 20) as f32, (r.y + r.height / 2) as f32);
+    h.app.click(Role::Login, x, y);
+    h.wait_frames(Role::Login, 2);
+    let empty = field(&h.app);
+    let _ = typed(&mut h, "hello world", &empty);
+    // What the desktop shell sends for a double click over "hello".
+    h.input(Role::Login, InputEvent::PointerMoved { x, y });
+    for e in [
+        InputEvent::PointerPressed,
+        InputEvent::PointerReleased,
+        InputEvent::PointerPressed,
+        InputEvent::DoubleClicked,
+        InputEvent::PointerReleased,
+    ] {
+        h.input(Role::Login, e);
+    }
+    h.input(Role::Login, ctrl('c'));
+    h.until("the word on the clipboard", |app| {
+        app.backend().clipboard(Selection::Clipboard) == Some("hello")
+    });
 }

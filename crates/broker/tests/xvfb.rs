@@ -772,6 +772,32 @@ fn xclip_get() -> Option<String> {
 
 #[test]
 #[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
+fn a_real_double_click_selects_a_word() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let field = login_box(|w| w.email_input_id());
+    let email = inner(field);
+    let at = ((field.x + 20) as f32, (field.y + field.height / 2) as f32);
+    app.click(&login, at);
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    xdo(&["type", "--delay", "20", "hello world"]);
+    let typed = app.wait_for(&login, "hello world typed", |s| {
+        s.count(email, is_dark) > empty.count(email, is_dark) + 60
+    });
+    // Two presses 60 ms apart at the same place: the shell's double click.
+    xdo(&["click", "--repeat", "2", "--delay", "60", "1"]);
+    app.wait_for(&login, "the word selected", |s| {
+        typed.differing(s, email) > 40
+    });
+    xdo(&["key", "ctrl+c"]);
+    app.poll("the word on the X clipboard", || {
+        xclip_get().filter(|t| t == "hello")
+    });
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
 fn paste_from_and_copy_to_the_real_x_clipboard() {
     let app = App::start(2000);
     let login = app.open_login();

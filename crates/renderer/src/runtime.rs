@@ -314,6 +314,7 @@ impl Runtime {
             InputEvent::Paste(text) => workshop_ui::Event::Paste(text),
             InputEvent::ImePreedit(text) => workshop_ui::Event::ImePreedit(text),
             InputEvent::ImeCommit(text) => workshop_ui::Event::ImeCommit(text),
+            InputEvent::DoubleClicked => workshop_ui::Event::DoubleClick { x: px, y: py },
         };
         self.content.input(&event);
         if let Some(text) = self.content.ui_mut().take_copy() {

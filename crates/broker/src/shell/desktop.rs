@@ -195,6 +195,8 @@ struct DesktopWindow {
     height: u32,
     scale: f32,
     pointer: (f32, f32),
+    /// Presses of the primary button, for double clicks.
+    clicks: super::clicks::ClickCounter,
     crash_page: Option<CrashPage>,
 }
 
@@ -333,7 +335,20 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 state,
                 button: MouseButton::Left,
                 ..
-            } => w.left_button(state).map(to_core),
+            } => {
+                let double = w.crash_page.is_none()
+                    && state == ElementState::Pressed
+                    && w.clicks.press(w.pointer, Instant::now()) == 2;
+                let press = w.left_button(state).map(to_core);
+                if double {
+                    if let Some(press) = press {
+                        self.feed(event_loop, press);
+                    }
+                    Some(input(InputEvent::DoubleClicked))
+                } else {
+                    press
+                }
+            }
             // X11's middle-click paste of PRIMARY.
             WinitWindowEvent::MouseInput {
                 state: ElementState::Pressed,
@@ -610,6 +625,7 @@ impl WindowBackend for Backend<'_> {
             height,
             scale,
             pointer: (0.0, 0.0),
+            clicks: super::clicks::ClickCounter::default(),
             crash_page: None,
         };
         w.present_all();

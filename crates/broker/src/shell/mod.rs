@@ -6,6 +6,7 @@
 //! [`headless`] keeps surfaces in memory (tests, `--headless`), `desktop`
 //! (winit + softbuffer) shows real windows.
 
+pub mod clicks;
 pub mod crash_page;
 pub mod desktop;
 pub mod headless;
