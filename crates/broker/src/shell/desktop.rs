@@ -35,8 +35,8 @@ use backend::Choice;
 use winit::platform::x11::EventLoopBuilderExtX11;
 
 use super::crash_page::CrashPage;
-use super::{default_position, Driver, Flow, WindowBackend};
-use crate::core::{Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
+use super::{default_position, ClipboardAnswer, Driver, Flow, WindowBackend};
+use crate::core::{ClipboardText, Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::{EventReceiver, Wake};
 use crate::settings::{Display, Placement};
 
@@ -68,11 +68,19 @@ pub enum DesktopError {
     EventLoop(String),
 }
 
-/// Wakes the loop from other threads.
-#[derive(Debug, Clone, Copy)]
+/// What other threads post to the loop.
+#[derive(Debug, Clone)]
 pub enum UserEvent {
     /// Events are waiting in the queue.
     Wake,
+    /// The clipboard thread's answer to a read for window `role`
+    /// ([`super::clipboard`]); `None` when the selection held no text.
+    ClipboardRead {
+        /// The window whose paste gesture asked.
+        role: Role,
+        /// The text (its `Debug` shows only its length).
+        text: Option<ClipboardText>,
+    },
 }
 
 /// Runs the app on the desktop until it quits. `build` wires the driver
@@ -117,6 +125,13 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         }
     })?;
     let proxy = event_loop.create_proxy();
+    let clipboard = match super::clipboard::ClipboardThread::start(proxy.clone()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "no clipboard thread; copy and paste are off");
+            None
+        }
+    };
     let wake = Arc::new(move || {
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
@@ -130,7 +145,10 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         driver,
         events,
         context: None,
-        windows: Windows::default(),
+        windows: Windows {
+            clipboard,
+            ..Windows::default()
+        },
         started: false,
         quit: false,
     };
@@ -204,21 +222,9 @@ struct DesktopWindow {
 struct Windows {
     by_id: BTreeMap<WindowId, DesktopWindow>,
     modifiers: ModifiersState,
-    /// The broker's clipboard connection, opened on first use and kept:
-    /// on X11 it owns the selections the user copied into.
-    clipboard: Option<arboard::Clipboard>,
-}
-
-impl Windows {
-    fn clipboard(&mut self) -> Option<&mut arboard::Clipboard> {
-        if self.clipboard.is_none() {
-            match arboard::Clipboard::new() {
-                Ok(c) => self.clipboard = Some(c),
-                Err(e) => tracing::warn!(error = %e, "no clipboard"),
-            }
-        }
-        self.clipboard.as_mut()
-    }
+    /// The clipboard thread, which owns the broker's clipboard connection
+    /// (on X11 it owns the selections the user copied into).
+    clipboard: Option<super::clipboard::ClipboardThread>,
 }
 
 impl Windows {
@@ -295,7 +301,17 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
         self.feed(event_loop, Event::Start);
     }
 
-    fn user_event(&mut self, event_loop: &ActiveEventLoop, _event: UserEvent) {
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::Wake => {}
+            UserEvent::ClipboardRead { role, text } => self.feed(
+                event_loop,
+                Event::Window {
+                    role,
+                    event: WindowEvent::ClipboardRead(text),
+                },
+            ),
+        }
         self.drain(event_loop);
     }
 
@@ -691,38 +707,18 @@ impl WindowBackend for Backend<'_> {
         }
     }
 
-    fn read_clipboard(&mut self, selection: Selection) -> Option<String> {
-        use arboard::GetExtLinux;
-        let clipboard = self.windows.clipboard()?;
-        match clipboard.get().clipboard(linux_kind(selection)).text() {
-            Ok(text) => Some(text),
-            Err(arboard::Error::ContentNotAvailable) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "clipboard read failed");
-                None
-            }
+    fn read_clipboard(&mut self, role: Role, selection: Selection) -> ClipboardAnswer {
+        // The answer comes back as `UserEvent::ClipboardRead`.
+        match &self.windows.clipboard {
+            Some(c) if c.read(role, selection) => ClipboardAnswer::Later,
+            _ => ClipboardAnswer::Now(None),
         }
     }
 
     fn write_clipboard(&mut self, selection: Selection, text: &str) {
-        use arboard::SetExtLinux;
-        let Some(clipboard) = self.windows.clipboard() else {
-            return;
-        };
-        if let Err(e) = clipboard
-            .set()
-            .clipboard(linux_kind(selection))
-            .text(text.to_owned())
-        {
-            tracing::warn!(error = %e, "clipboard write failed");
+        if let Some(c) = &self.windows.clipboard {
+            c.write(selection, text);
         }
-    }
-}
-
-fn linux_kind(selection: Selection) -> arboard::LinuxClipboardKind {
-    match selection {
-        Selection::Clipboard => arboard::LinuxClipboardKind::Clipboard,
-        Selection::Primary => arboard::LinuxClipboardKind::Primary,
     }
 }
 
