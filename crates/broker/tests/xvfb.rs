@@ -796,6 +796,139 @@ fn a_real_double_click_selects_a_word() {
     });
 }
 
+/// Another application owning CLIPBOARD that answers a request only when
+/// told: it reports each `SelectionRequest` on `asked` and answers it with
+/// `text` once `answer` receives. (A slow or hung owner, as the broker
+/// meets in the wild.) Runs on its own X connection, in a thread.
+fn slow_clipboard_owner(
+    text: &'static str,
+) -> (
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<()>,
+    std::sync::mpsc::Receiver<()>,
+) {
+    use std::sync::mpsc::channel;
+    use x11_dl::xlib;
+    let (owned_tx, owned) = channel();
+    let (asked_tx, asked) = channel();
+    let (answer, answer_rx) = channel::<()>();
+    std::thread::spawn(move || {
+        let x = xlib::Xlib::open().expect("libX11");
+        // SAFETY: plain Xlib calls on a connection this thread opened and
+        // alone uses; every pointer passed is to a live local.
+        unsafe {
+            // A requestor that gave up and went (as a blocking reader
+            // does after its timeout) is no reason to end the test process,
+            // which Xlib's default error handler would do.
+            unsafe extern "C" fn ignore(_: *mut xlib::Display, _: *mut xlib::XErrorEvent) -> i32 {
+                0
+            }
+            (x.XSetErrorHandler)(Some(ignore));
+            let dpy = (x.XOpenDisplay)(std::ptr::null());
+            assert!(!dpy.is_null(), "no X display");
+            let win =
+                (x.XCreateSimpleWindow)(dpy, (x.XDefaultRootWindow)(dpy), 0, 0, 1, 1, 0, 0, 0);
+            let atom = |name: &std::ffi::CStr| (x.XInternAtom)(dpy, name.as_ptr(), xlib::False);
+            let clipboard = atom(c"CLIPBOARD");
+            let utf8 = atom(c"UTF8_STRING");
+            let targets = atom(c"TARGETS");
+            (x.XSetSelectionOwner)(dpy, clipboard, win, xlib::CurrentTime);
+            (x.XFlush)(dpy);
+            owned_tx.send(()).unwrap();
+            let mut first = true;
+            loop {
+                let mut ev: xlib::XEvent = std::mem::zeroed();
+                (x.XNextEvent)(dpy, &mut ev);
+                if ev.get_type() != xlib::SelectionRequest {
+                    continue;
+                }
+                let req = ev.selection_request;
+                if first {
+                    first = false;
+                    let _ = asked_tx.send(());
+                    if answer_rx.recv().is_err() {
+                        return;
+                    }
+                }
+                if req.target == targets {
+                    let list = [utf8, targets];
+                    (x.XChangeProperty)(
+                        dpy,
+                        req.requestor,
+                        req.property,
+                        xlib::XA_ATOM,
+                        32,
+                        xlib::PropModeReplace,
+                        list.as_ptr().cast(),
+                        list.len() as i32,
+                    );
+                } else {
+                    (x.XChangeProperty)(
+                        dpy,
+                        req.requestor,
+                        req.property,
+                        utf8,
+                        8,
+                        xlib::PropModeReplace,
+                        text.as_ptr(),
+                        text.len() as i32,
+                    );
+                }
+                let mut notify: xlib::XEvent = std::mem::zeroed();
+                notify.selection = xlib::XSelectionEvent {
+                    type_: xlib::SelectionNotify,
+                    serial: 0,
+                    send_event: xlib::True,
+                    display: dpy,
+                    requestor: req.requestor,
+                    selection: req.selection,
+                    target: req.target,
+                    property: req.property,
+                    time: req.time,
+                };
+                (x.XSendEvent)(dpy, req.requestor, xlib::False, 0, &mut notify);
+                (x.XFlush)(dpy);
+            }
+        }
+    });
+    (owned, answer, asked)
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
+fn a_slow_clipboard_owner_does_not_freeze_the_window() {
+    // Ctrl+V while the owner sits on the request; typing still works, and
+    // the paste lands when the owner finally answers. With the read on the
+    // event loop, "abc" would wait for arboard's 4 s timeout and the late
+    // answer would be lost.
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let (owned, answer, asked) = slow_clipboard_owner("late");
+    owned
+        .recv_timeout(WAIT)
+        .expect("the slow owner owns CLIPBOARD");
+    xdo(&["key", "ctrl+v"]);
+    asked
+        .recv_timeout(WAIT)
+        .expect("the broker asked the owner");
+    xdo(&["type", "--delay", "20", "abc"]);
+    let typed = app.wait_for(&login, "abc typed while the paste waits", |s| {
+        s.count(email, is_dark) > empty.count(email, is_dark) + 30
+    });
+    answer.send(()).unwrap();
+    app.wait_for(&login, "the late paste", |s| {
+        s.count(email, is_dark) > typed.count(email, is_dark) + 30
+    });
+    xdo(&["key", "ctrl+a", "ctrl+c"]);
+    app.poll("abc then the paste, on the X clipboard", || {
+        xclip_get().filter(|t| t == "abclate")
+    });
+}
+
 #[test]
 #[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
 fn paste_from_and_copy_to_the_real_x_clipboard() {
