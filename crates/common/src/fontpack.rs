@@ -242,7 +242,7 @@ pub fn parse(pack: &[u8]) -> Result<Vec<FaceRange>, PackError> {
         if len == 0 {
             return Err(PackError::EmptyFace { face });
         }
-        if offset % ALIGN != 0 {
+        if !offset.is_multiple_of(ALIGN) {
             return Err(PackError::Misaligned { face });
         }
         let range = FaceRange { offset, len, index };
@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(&pack[faces[0].offset..faces[0].end()], b"first face");
         assert_eq!(&pack[faces[1].offset..faces[1].end()], b"second");
         assert_eq!(faces[1].index, 3);
-        assert!(faces.iter().all(|f| f.offset % ALIGN == 0));
+        assert!(faces.iter().all(|f| f.offset.is_multiple_of(ALIGN)));
         assert_eq!(faces[0].offset, header_len(2));
     }
 
