@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod core;
+pub mod fonts;
 pub mod host;
 pub mod instance;
 pub mod present;

@@ -138,6 +138,94 @@ fn typing_into_the_real_email_field_changes_its_pixels() {
 
 #[test]
 #[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn cjk_typed_on_the_real_keyboard_draws_real_glyphs() {
+    // With Noto Sans only, "中文" and "文中" are the same two boxes; with
+    // the broker's font pack they are two different pictures.
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let typed = |text: &str| {
+        xdo(&["type", "--delay", "40", text]);
+        app.wait_for(&login, &format!("{text} in the Email field"), |s| {
+            s.count(email, is_dark) > empty.count(email, is_dark) + 40
+        })
+    };
+    let clear = || {
+        xdo(&["key", "ctrl+a", "BackSpace"]);
+        app.wait_for(&login, "the Email field empty again", |s| {
+            empty.differing(s, email) == 0
+        });
+    };
+    let a = typed("中文");
+    clear();
+    let b = typed("文中");
+    let changed = a.differing(&b, email);
+    assert!(
+        changed > 40,
+        "中文 and 文中 differ in only {changed} pixels: boxes"
+    );
+    clear();
+    // The other scripts, for the screenshot a person looks at.
+    let all = typed("中文 😀 مرحبا שלום");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb");
+    std::fs::create_dir_all(&out).unwrap();
+    all.save(&out.join("every-script.png"));
+    // Still the same, confined renderer: nothing was killed on the way.
+    assert!(app.find(LOGIN).is_some());
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn space_on_the_focused_button_opens_the_login_window() {
+    let app = App::start(2000);
+    let main = app.window(MAIN);
+    let check = main_box(None, |w| w.check_button_id(), 1.0);
+    app.wait_for(&main, "the check button", |s| {
+        s.at(border_probe(check)) == theme::BLUE.to_0rgb()
+    });
+    app.focus(&main);
+    // Tab gives the first control, the check button, the keyboard.
+    xdo(&["key", "Tab"]);
+    app.wait_for(&main, "the focus ring on the check button", |s| {
+        s.at((check.x - 3, check.y + check.height / 2)) != theme::BACKGROUND.to_0rgb()
+    });
+    assert!(app.find(LOGIN).is_none(), "no Login Window before Space");
+    xdo(&["key", "space"]);
+    app.window(LOGIN);
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
+fn alt_with_a_letter_types_nothing() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let inked = |s: &Shot| s.count(email, is_dark) > empty.count(email, is_dark) + 10;
+    xdo(&["type", "--delay", "40", "x"]);
+    let x = app.wait_for(&login, "x typed", inked);
+    xdo(&["key", "ctrl+a", "BackSpace"]);
+    app.wait_for(&login, "the field empty again", |s| {
+        empty.differing(s, email) == 0
+    });
+    // Alt+F, Alt+Shift+A, Super+B, then x: only the x arrives.
+    xdo(&["key", "alt+f", "alt+shift+a", "super+b"]);
+    xdo(&["type", "--delay", "40", "x"]);
+    let after = app.wait_for(&login, "x typed after the Alt keys", inked);
+    assert_eq!(
+        x.differing(&after, email),
+        0,
+        "the Alt and Super keys typed or did something"
+    );
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24"]
 fn the_whole_flow_with_real_windows() {
     let shots = std::env::var_os("WORKSHOP_SCREENSHOTS").map(PathBuf::from);
     let save = |shot: &Shot, name: &str| {
@@ -680,6 +768,165 @@ fn xclip_get() -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
+fn a_real_double_click_selects_a_word() {
+    let app = App::start(2000);
+    let login = app.open_login();
+    let field = login_box(|w| w.email_input_id());
+    let email = inner(field);
+    let at = ((field.x + 20) as f32, (field.y + field.height / 2) as f32);
+    app.click(&login, at);
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    xdo(&["type", "--delay", "20", "hello world"]);
+    let typed = app.wait_for(&login, "hello world typed", |s| {
+        s.count(email, is_dark) > empty.count(email, is_dark) + 60
+    });
+    // Two presses 60 ms apart at the same place: the shell's double click.
+    xdo(&["click", "--repeat", "2", "--delay", "60", "1"]);
+    app.wait_for(&login, "the word selected", |s| {
+        typed.differing(s, email) > 40
+    });
+    xdo(&["key", "ctrl+c"]);
+    app.poll("the word on the X clipboard", || {
+        xclip_get().filter(|t| t == "hello")
+    });
+}
+
+/// Another application owning CLIPBOARD that answers a request only when
+/// told: it reports each `SelectionRequest` on `asked` and answers it with
+/// `text` once `answer` receives. (A slow or hung owner, as the broker
+/// meets in the wild.) Runs on its own X connection, in a thread.
+fn slow_clipboard_owner(
+    text: &'static str,
+) -> (
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<()>,
+    std::sync::mpsc::Receiver<()>,
+) {
+    use std::sync::mpsc::channel;
+    use x11_dl::xlib;
+    let (owned_tx, owned) = channel();
+    let (asked_tx, asked) = channel();
+    let (answer, answer_rx) = channel::<()>();
+    std::thread::spawn(move || {
+        let x = xlib::Xlib::open().expect("libX11");
+        // SAFETY: plain Xlib calls on a connection this thread opened and
+        // alone uses; every pointer passed is to a live local.
+        unsafe {
+            // A requestor that gave up and went (as a blocking reader
+            // does after its timeout) is no reason to end the test process,
+            // which Xlib's default error handler would do.
+            unsafe extern "C" fn ignore(_: *mut xlib::Display, _: *mut xlib::XErrorEvent) -> i32 {
+                0
+            }
+            (x.XSetErrorHandler)(Some(ignore));
+            let dpy = (x.XOpenDisplay)(std::ptr::null());
+            assert!(!dpy.is_null(), "no X display");
+            let win =
+                (x.XCreateSimpleWindow)(dpy, (x.XDefaultRootWindow)(dpy), 0, 0, 1, 1, 0, 0, 0);
+            let atom = |name: &std::ffi::CStr| (x.XInternAtom)(dpy, name.as_ptr(), xlib::False);
+            let clipboard = atom(c"CLIPBOARD");
+            let utf8 = atom(c"UTF8_STRING");
+            let targets = atom(c"TARGETS");
+            (x.XSetSelectionOwner)(dpy, clipboard, win, xlib::CurrentTime);
+            (x.XFlush)(dpy);
+            owned_tx.send(()).unwrap();
+            let mut first = true;
+            loop {
+                let mut ev: xlib::XEvent = std::mem::zeroed();
+                (x.XNextEvent)(dpy, &mut ev);
+                if ev.get_type() != xlib::SelectionRequest {
+                    continue;
+                }
+                let req = ev.selection_request;
+                if first {
+                    first = false;
+                    let _ = asked_tx.send(());
+                    if answer_rx.recv().is_err() {
+                        return;
+                    }
+                }
+                if req.target == targets {
+                    let list = [utf8, targets];
+                    (x.XChangeProperty)(
+                        dpy,
+                        req.requestor,
+                        req.property,
+                        xlib::XA_ATOM,
+                        32,
+                        xlib::PropModeReplace,
+                        list.as_ptr().cast(),
+                        list.len() as i32,
+                    );
+                } else {
+                    (x.XChangeProperty)(
+                        dpy,
+                        req.requestor,
+                        req.property,
+                        utf8,
+                        8,
+                        xlib::PropModeReplace,
+                        text.as_ptr(),
+                        text.len() as i32,
+                    );
+                }
+                let mut notify: xlib::XEvent = std::mem::zeroed();
+                notify.selection = xlib::XSelectionEvent {
+                    type_: xlib::SelectionNotify,
+                    serial: 0,
+                    send_event: xlib::True,
+                    display: dpy,
+                    requestor: req.requestor,
+                    selection: req.selection,
+                    target: req.target,
+                    property: req.property,
+                    time: req.time,
+                };
+                (x.XSendEvent)(dpy, req.requestor, xlib::False, 0, &mut notify);
+                (x.XFlush)(dpy);
+            }
+        }
+    });
+    (owned, answer, asked)
+}
+
+#[test]
+#[ignore = "needs an X server: DISPLAY=:N with Xvfb at depth 24, and xclip"]
+fn a_slow_clipboard_owner_does_not_freeze_the_window() {
+    // Ctrl+V while the owner sits on the request; typing still works, and
+    // the paste lands when the owner finally answers. With the read on the
+    // event loop, "abc" would wait for arboard's 4 s timeout and the late
+    // answer would be lost.
+    let app = App::start(2000);
+    let login = app.open_login();
+    let email = inner(login_box(|w| w.email_input_id()));
+    app.click(&login, support::login_centre(|w| w.email_input_id()));
+    app.focus(&login);
+    let empty = app.screenshot(&login);
+    let (owned, answer, asked) = slow_clipboard_owner("late");
+    owned
+        .recv_timeout(WAIT)
+        .expect("the slow owner owns CLIPBOARD");
+    xdo(&["key", "ctrl+v"]);
+    asked
+        .recv_timeout(WAIT)
+        .expect("the broker asked the owner");
+    xdo(&["type", "--delay", "20", "abc"]);
+    let typed = app.wait_for(&login, "abc typed while the paste waits", |s| {
+        s.count(email, is_dark) > empty.count(email, is_dark) + 30
+    });
+    answer.send(()).unwrap();
+    app.wait_for(&login, "the late paste", |s| {
+        s.count(email, is_dark) > typed.count(email, is_dark) + 30
+    });
+    xdo(&["key", "ctrl+a", "ctrl+c"]);
+    app.poll("abc then the paste, on the X clipboard", || {
+        xclip_get().filter(|t| t == "abclate")
+    });
 }
 
 #[test]

@@ -56,6 +56,12 @@ pub enum InputEvent {
     /// The input method committed this text: inserted at the caret. At
     /// most [`MAX_IME_BYTES`].
     ImeCommit(String),
+    /// The primary button went down a second time, close enough in time
+    /// and place to the first to be a double click (the platform's rule,
+    /// applied by the broker's shell), at the last pointer position. Sent
+    /// right after that second [`InputEvent::PointerPressed`]; a text input
+    /// selects the word there.
+    DoubleClicked,
 }
 
 /// Prints the variant and, for keys and the pointer, its fields; never
@@ -73,6 +79,7 @@ impl std::fmt::Debug for InputEvent {
             InputEvent::Paste(t) => write!(f, "Paste({} bytes)", t.len()),
             InputEvent::ImePreedit(t) => write!(f, "ImePreedit({} bytes)", t.len()),
             InputEvent::ImeCommit(t) => write!(f, "ImeCommit({} bytes)", t.len()),
+            InputEvent::DoubleClicked => f.write_str("DoubleClicked"),
         }
     }
 }

@@ -11,6 +11,7 @@
 pub mod capability;
 pub mod client;
 pub mod codec;
+pub mod fontpack;
 pub mod geometry;
 pub mod input;
 pub mod protocol;

@@ -22,7 +22,7 @@ use crate::user::{LoginError, User};
 
 /// Bumped on any incompatible change to these enums. A renderer whose
 /// `Hello` carries another version is refused.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Identifies one invoke of one renderer. Ids start at 1 and strictly
 /// increase for the life of the renderer process.

@@ -1,7 +1,8 @@
 //! The renderer's command line, as the broker writes it.
 //!
-//! `--type=renderer --role=main|login --ipc-fd=3 --sandbox=MODE
-//! --invoke-timeout-ms=N --log-filter=F --parent-ns=... --broker-pid=N`.
+//! `--type=renderer --role=main|login --ipc-fd=3 [--fonts-fd=4]
+//! --sandbox=MODE --invoke-timeout-ms=N --log-filter=F --parent-ns=...
+//! --broker-pid=N`.
 //! Anything else is refused, so the product renderer cannot be talked into
 //! a test behaviour: test and bench renderers are other executables that
 //! take their own options off the line before they call this parser (see
@@ -20,6 +21,8 @@ pub struct RendererArgs {
     pub role: Role,
     /// The inherited control socket.
     pub ipc_fd: i32,
+    /// The inherited font pack, when the broker found fallback fonts.
+    pub fonts_fd: Option<i32>,
     /// How to confine ourselves.
     pub sandbox: SandboxMode,
     /// Invoke timeout.
@@ -59,6 +62,7 @@ impl RendererArgs {
         }
         let mut role = None;
         let mut ipc_fd = None;
+        let mut fonts_fd = None;
         let mut sandbox = SandboxMode::Enforce;
         let mut invoke_timeout = workshop_common::client::DEFAULT_INVOKE_TIMEOUT;
         let mut log_filter = "info".to_owned();
@@ -70,6 +74,13 @@ impl RendererArgs {
                 "--role" => role = Some(Role::parse(value).ok_or(ArgsError::Invalid("--role"))?),
                 "--ipc-fd" => {
                     ipc_fd = Some(value.parse().map_err(|_| ArgsError::Invalid("--ipc-fd"))?)
+                }
+                "--fonts-fd" => {
+                    fonts_fd = Some(
+                        value
+                            .parse()
+                            .map_err(|_| ArgsError::Invalid("--fonts-fd"))?,
+                    )
                 }
                 "--sandbox" => {
                     sandbox = SandboxMode::parse(value).ok_or(ArgsError::Invalid("--sandbox"))?
@@ -93,6 +104,7 @@ impl RendererArgs {
         Ok(RendererArgs {
             role: role.ok_or(ArgsError::Missing("--role"))?,
             ipc_fd: ipc_fd.ok_or(ArgsError::Missing("--ipc-fd"))?,
+            fonts_fd,
             sandbox,
             invoke_timeout,
             log_filter,
@@ -116,6 +128,7 @@ mod tests {
             "--type=renderer",
             "--role=login",
             "--ipc-fd=3",
+            "--fonts-fd=4",
             "--sandbox=strict",
             "--invoke-timeout-ms=250",
             "--log-filter=debug",
@@ -124,6 +137,7 @@ mod tests {
         let Ok(a) = a else { panic!("{a:?}") };
         assert_eq!(a.role, Role::Login);
         assert_eq!(a.ipc_fd, 3);
+        assert_eq!(a.fonts_fd, Some(4));
         assert_eq!(a.sandbox, SandboxMode::Strict);
         assert_eq!(a.invoke_timeout, Duration::from_millis(250));
         assert_eq!(a.broker_pid, 42);

@@ -5,9 +5,13 @@
 //!    `ps`, `top` and the kernel's messages show: the exec went through
 //!    `/proc/self/fd/N`, so it would otherwise be the fd number).
 //! 1. Adopt the control socket at the inherited fd.
+//!    * 1a. Map the font pack at its inherited fd, when the broker passed
+//!      one (read-only, before lockdown; see [`crate::fonts`]). A pack that
+//!      does not check is logged and skipped: Noto Sans only.
 //! 2. Check our namespaces against the broker's (before lockdown: `/proc`
 //!    is unreadable afterwards).
-//! 3. Build the window content (fonts are parsed from memory).
+//! 3. Build the window content (fonts are parsed from memory: the embedded
+//!    Noto Sans and the mapped pack).
 //! 4. Host a one-shot ipc-channel server for surfaces and name it to the
 //!    broker with `Bootstrap`; accept the broker's connection and its first
 //!    surface. (The renderer hosts the server so that the broker only ever
@@ -107,11 +111,17 @@ pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapErr
             source,
         })?;
 
+    // 1a. The font pack.
+    let fallbacks = match args.fonts_fd {
+        Some(fd) => map_fonts(fd),
+        None => Vec::new(),
+    };
+
     // 2. Namespaces, judged before /proc becomes unreadable.
     let namespace_layers = namespace_layers(&args);
 
     // 3. Content.
-    let mut runtime = Runtime::new(&args, control, hooks);
+    let mut runtime = Runtime::new(&args, control, fallbacks, hooks);
 
     // 4. Surface server, Bootstrap, first surface.
     let (server, name) =
@@ -167,6 +177,29 @@ pub fn run(args: RendererArgs, hooks: Box<dyn Hooks>) -> Result<(), BootstrapErr
     runtime.send(&hello)?;
     runtime.run()?;
     Ok(())
+}
+
+/// Step 1a: the faces of the pack at `fd`, or none (logged) when it is
+/// unusable: missing fonts cost glyphs, not the window.
+fn map_fonts(fd: i32) -> Vec<workshop_ui::FallbackFace> {
+    if fd != crate::fonts::RENDERER_FONTS_FD {
+        tracing::warn!(fd, "font pack not at its fd; Noto Sans only");
+        return Vec::new();
+    }
+    // SAFETY: the broker placed the pack at this fd (4, not stdio and not
+    // the control socket) and nothing else in this process owns it;
+    // `FontPack::map` checks it is a sealed memfd before mapping it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    match crate::fonts::FontPack::map(fd) {
+        Ok(pack) => {
+            tracing::debug!(faces = pack.face_count(), "font pack mapped");
+            pack.fallbacks()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "font pack unusable; Noto Sans only");
+            Vec::new()
+        }
+    }
 }
 
 fn namespace_layers(args: &RendererArgs) -> Vec<LayerStatus> {

@@ -2,7 +2,8 @@
 //!
 //! `workshop --type=renderer --role=main|login` lands here from `main()`
 //! before anything of the broker runs. In order (see [`bootstrap`]):
-//! take the control socket at fd 3, host a one-shot ipc-channel server for
+//! take the control socket at fd 3, map the broker's font pack at fd 4
+//! ([`fonts`]), host a one-shot ipc-channel server for
 //! surfaces and name it to the broker, receive the first surface, lock down
 //! (sandbox crate), run the probes, say `Hello`; then [`runtime`] paints
 //! and answers until told to shut down. Window content lives in the
@@ -12,6 +13,7 @@
 pub mod args;
 pub mod bootstrap;
 pub mod content;
+pub mod fonts;
 pub mod hooks;
 pub mod runtime;
 pub mod surface;

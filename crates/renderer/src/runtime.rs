@@ -19,7 +19,7 @@ use workshop_common::validate::MAX_CLIPBOARD_BYTES;
 use workshop_common::Role;
 use workshop_transport::control::{ControlSocket, Received, RecvError, SendError};
 use workshop_transport::surface::SurfaceHandle;
-use workshop_ui::TextSystem;
+use workshop_ui::{FallbackFace, TextSystem};
 
 use crate::args::RendererArgs;
 use crate::content::Content;
@@ -94,15 +94,21 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// The runtime for `args.role`, before the surface channel exists.
-    pub fn new(args: &RendererArgs, control: ControlSocket, hooks: Box<dyn Hooks>) -> Runtime {
+    /// The runtime for `args.role`, before the surface channel exists,
+    /// drawing with Noto Sans and `fallbacks` (the broker's font pack).
+    pub fn new(
+        args: &RendererArgs,
+        control: ControlSocket,
+        fallbacks: Vec<FallbackFace>,
+        hooks: Box<dyn Hooks>,
+    ) -> Runtime {
         let mut runtime = Runtime {
             role: args.role,
             control,
             surfaces: None,
             handles: VecDeque::new(),
             content: Content::new(args.role, args.invoke_timeout),
-            text: TextSystem::new(),
+            text: TextSystem::with_fallbacks(fallbacks),
             surface: None,
             frame_in_flight: false,
             cursor: CursorIcon::Default,
@@ -308,6 +314,7 @@ impl Runtime {
             InputEvent::Paste(text) => workshop_ui::Event::Paste(text),
             InputEvent::ImePreedit(text) => workshop_ui::Event::ImePreedit(text),
             InputEvent::ImeCommit(text) => workshop_ui::Event::ImeCommit(text),
+            InputEvent::DoubleClicked => workshop_ui::Event::DoubleClick { x: px, y: py },
         };
         self.content.input(&event);
         if let Some(text) = self.content.ui_mut().take_copy() {

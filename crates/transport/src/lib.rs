@@ -17,3 +17,8 @@ pub mod surface;
 
 /// The file descriptor number a renderer finds its control socket at.
 pub const RENDERER_CONTROL_FD: i32 = 3;
+
+/// The file descriptor number a renderer finds the broker's font pack at
+/// (a sealed read-only memfd; see `workshop_common::fontpack`), when the
+/// broker passes `--fonts-fd`.
+pub const RENDERER_FONTS_FD: i32 = 4;

@@ -69,6 +69,11 @@ impl Drop for EditBuffer {
 
 impl EditBuffer {
     /// An empty buffer that holds at most `max_len` bytes.
+    /// Whether this is a password buffer.
+    pub(crate) fn is_masked(&self) -> bool {
+        self.masked
+    }
+
     pub(crate) fn new(max_len: usize, masked: bool) -> EditBuffer {
         let max_len = max_len.min(MAX_INPUT_LEN);
         EditBuffer {

@@ -54,7 +54,9 @@ pub use event::{CursorIcon, Event, Key, Modifiers, UiAction};
 pub use geom::{PxRect, Rect};
 pub use id::WidgetId;
 pub use layout::{Align, Column, Insets, Justify, Node};
-pub use text::{FontWeight, TextLayout, TextStyle, TextSystem, LINE_HEIGHT};
+pub use text::{
+    FallbackFace, FontBytes, FontWeight, TextLayout, TextStyle, TextSystem, LINE_HEIGHT,
+};
 pub use theme::Color;
 pub use ui::Ui;
 pub use widget::{

@@ -1,11 +1,14 @@
 //! Text: shaping with cosmic-text, rasterizing with swash, blending into the
-//! canvas, all from fonts compiled into the binary.
+//! canvas, all from fonts already in memory.
 //!
 //! The renderer process runs with no filesystem access, so the font database
-//! is built only from Noto Sans bytes embedded by the `notosans` crate
-//! (`fontdb::Source::Binary`); [`TextSystem::new`] never scans system font
+//! is built only from bytes in memory (`fontdb::Source::Binary`): Noto Sans
+//! embedded by the `notosans` crate, plus the fallback faces (CJK, emoji,
+//! Arabic, Hebrew) the broker hands every renderer in its read-only font
+//! pack ([`TextSystem::with_fallbacks`]). Nothing here scans system font
 //! directories (that is what `FontSystem::new()` would do, and why it is not
-//! used here).
+//! used). cosmic-text picks a fallback face per run of text the primary face
+//! cannot draw, shapes it (rustybuzz) and orders it by the bidi algorithm.
 //!
 //! Shaping is the expensive step, so it produces a [`TextLayout`]: the
 //! glyphs of one string already positioned in physical pixels. Widgets keep
@@ -181,16 +184,92 @@ impl Default for TextSystem {
     }
 }
 
+/// The fallback order: cosmic-text's Unix lists, except that colour emoji
+/// come before the general sans-serif fallbacks. (DejaVu Sans, packed for
+/// Arabic and Hebrew, also has monochrome emoji; with the stock order it
+/// would draw 😀 as a black outline.)
+struct KitFallback;
+
+/// Families tried for a character no script list claims (emoji are script
+/// "Common"), best first.
+const COMMON_FALLBACK: &[&str] = &[
+    "Noto Sans",
+    "Noto Color Emoji",
+    "Twemoji",
+    "DejaVu Sans",
+    "FreeSans",
+    "Noto Sans Symbols",
+    "Noto Sans Symbols2",
+];
+
+impl cosmic_text::Fallback for KitFallback {
+    fn common_fallback(&self) -> &'static [&'static str] {
+        COMMON_FALLBACK
+    }
+
+    fn forbidden_fallback(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn script_fallback(
+        &self,
+        script: unicode_script::Script,
+        locale: &str,
+    ) -> &'static [&'static str] {
+        cosmic_text::PlatformFallback.script_fallback(script, locale)
+    }
+}
+
+/// The bytes of one font file that some other owner keeps in memory (the
+/// renderer's mapping of the broker's font pack).
+pub type FontBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// A fallback face: a font file's bytes and which face of it to use (0
+/// unless the file is a collection).
+#[derive(Clone)]
+pub struct FallbackFace {
+    /// The font file.
+    pub data: FontBytes,
+    /// The face index inside it.
+    pub index: u32,
+}
+
+impl std::fmt::Debug for FallbackFace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FallbackFace")
+            .field("bytes", &(*self.data).as_ref().len())
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
 impl TextSystem {
     /// Loads Noto Sans Regular and Bold from memory. Opens no files.
     pub fn new() -> TextSystem {
+        TextSystem::with_fallbacks(Vec::new())
+    }
+
+    /// Noto Sans plus `fallbacks`, parsed where they lie (no copy). A file
+    /// that does not parse, or a face index the file does not have, is
+    /// skipped. Opens no files.
+    pub fn with_fallbacks(fallbacks: Vec<FallbackFace>) -> TextSystem {
         let mut db = fontdb::Database::new();
         let regular: &'static [u8] = notosans::REGULAR_TTF;
         let bold: &'static [u8] = notosans::BOLD_TTF;
         db.load_font_source(fontdb::Source::Binary(Arc::new(regular)));
         db.load_font_source(fontdb::Source::Binary(Arc::new(bold)));
+        for face in fallbacks {
+            // A collection loads every face it holds: keep the chosen one.
+            let ids = db.load_font_source(fontdb::Source::Binary(face.data));
+            for id in ids {
+                if db.face(id).is_some_and(|info| info.index != face.index) {
+                    db.remove_face(id);
+                }
+            }
+        }
         db.set_sans_serif_family("Noto Sans");
-        let fonts = FontSystem::new_with_locale_and_db("en-US".into(), db);
+        let fonts =
+            FontSystem::new_with_locale_and_db_and_fallback("en-US".into(), db, KitFallback);
         TextSystem {
             fonts,
             swash: cosmic_text::SwashCache::new(),
@@ -198,7 +277,7 @@ impl TextSystem {
         }
     }
 
-    /// Number of font faces loaded (2: Regular and Bold).
+    /// Number of font faces loaded (2, Regular and Bold, plus fallbacks).
     pub fn face_count(&self) -> usize {
         self.fonts.db().len()
     }
@@ -385,6 +464,70 @@ fn blend(dst: &mut [u8], src: Color, alpha: u8) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    /// The fallback files CI installs (`.ci/run`): what the broker packs.
+    const FALLBACK_FILES: &[&str] = &[
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ];
+
+    fn with_system_fallbacks() -> TextSystem {
+        let faces = FALLBACK_FILES
+            .iter()
+            .map(|p| FallbackFace {
+                data: Arc::new(std::fs::read(p).expect("fallback font (see .ci/run)")),
+                index: 0,
+            })
+            .collect();
+        TextSystem::with_fallbacks(faces)
+    }
+
+    fn render(t: &mut TextSystem, s: &str) -> Vec<u8> {
+        let mut c = Canvas::new(160, 40, 1.0).unwrap();
+        c.fill_px_rect(c.bounds(), Color::rgb(0xffffff));
+        t.draw_text(
+            &mut c,
+            s,
+            TextStyle::new(20.0, FontWeight::Regular),
+            Color::rgb(0),
+            2.0,
+            4.0,
+        );
+        c.to_rgba_image()
+    }
+
+    #[test]
+    fn fallbacks_draw_every_script_not_boxes() {
+        let mut plain = TextSystem::new();
+        let mut full = with_system_fallbacks();
+        // The collection's second face (the mono one) is not loaded.
+        assert_eq!(full.face_count(), 2 + FALLBACK_FILES.len());
+        for s in ["中文", "かな", "한글", "😀", "مرحبا", "שלום"] {
+            let a = render(&mut plain, s);
+            let b = render(&mut full, s);
+            assert_ne!(a, b, "{s} draws the same as with Noto Sans only (tofu)");
+            assert!(b.chunks(4).any(|p| p[0] < 128), "{s} draws nothing");
+        }
+        // Colour emoji: some pixel is neither white nor grey.
+        let e = render(&mut full, "😀");
+        assert!(
+            e.chunks(4).any(|p| p[0].abs_diff(p[2]) > 60),
+            "emoji is not in colour"
+        );
+    }
+
+    #[test]
+    fn right_to_left_is_laid_out_right_to_left() {
+        let mut t = with_system_fallbacks();
+        for s in ["שלום", "مرحبا"] {
+            let l = t.shape(s, TextStyle::new(16.0, FontWeight::Regular), 1.0);
+            let first = s.char_indices().nth(1).map(|(i, _)| i).unwrap();
+            // The first letter sits at the right: the caret after it is
+            // left of the caret before it.
+            assert!(l.caret_x(first) < l.caret_x(0), "{s} is not RTL");
+        }
+    }
 
     #[test]
     fn fonts_are_embedded() {

@@ -53,9 +53,9 @@ pub struct Ui {
     /// Text the user copied or cut, for the owner to hand to the broker
     /// ([`Ui::take_copy`]).
     copied: Option<String>,
-    /// The input method's composition at the caret of the focused input.
-    // Known gap (issue 11): kept and committed correctly, not yet painted
-    // underlined at the caret.
+    /// The input method's composition at the caret of the focused input;
+    /// the input draws it underlined at its caret (`Kind::Input::preedit`),
+    /// a password input not at all.
     preedit: String,
 }
 
@@ -130,6 +130,7 @@ impl Ui {
             placeholder_layout: None,
             scroll: 0.0,
             caret_rect: None,
+            preedit: String::new(),
         })
     }
 
@@ -638,11 +639,12 @@ impl Ui {
             Event::ImePreedit(s) => {
                 self.preedit.clear();
                 self.preedit.push_str(s);
-                self.mark_dirty(self.focused);
+                self.show_preedit();
             }
             Event::Text(s) | Event::Paste(s) | Event::ImeCommit(s) => {
                 if matches!(ev, Event::ImeCommit(_)) {
                     self.preedit.clear();
+                    self.show_preedit();
                 }
                 if let Some(id) = self.focused {
                     if s == " " && self.is_enabled(id) && self.kind(id) == Some(WidgetKind::Button)
@@ -676,6 +678,34 @@ impl Ui {
             }
         }
         actions
+    }
+
+    /// Gives the focused input the current composition to draw at its
+    /// caret (a password input never shows one: what is composed there is
+    /// a secret too).
+    fn show_preedit(&mut self) {
+        let Some(id) = self.focused else {
+            return;
+        };
+        let composed = &self.preedit;
+        let Some(e) = self.widgets.get_mut(id.0 as usize) else {
+            return;
+        };
+        if let Kind::Input {
+            edit,
+            layout,
+            preedit,
+            ..
+        } = &mut e.kind
+        {
+            let shown = if edit.is_masked() { "" } else { composed };
+            if preedit != shown {
+                preedit.clear();
+                preedit.push_str(shown);
+                *layout = None;
+                e.dirty = true;
+            }
+        }
     }
 
     /// The focused widget's state if it is an enabled input.

@@ -284,6 +284,9 @@ pub(crate) enum Kind {
         /// Where the caret was last painted, logical px (the IME cursor
         /// area); `None` before the first paint.
         caret_rect: Option<Rect>,
+        /// The input method's composition, drawn underlined at the caret
+        /// (not part of the value until committed); empty when none.
+        preedit: String,
     },
 }
 
@@ -373,10 +376,12 @@ impl Entry {
                 edit,
                 layout,
                 placeholder_layout,
+                preedit,
                 ..
             } => {
                 if layout.is_none() {
-                    *layout = Some(text.shape(&edit.display(), style.text, scale));
+                    let shown = with_preedit(edit, preedit);
+                    *layout = Some(text.shape(&shown, style.text, scale));
                 }
                 if placeholder_layout.is_none() {
                     *placeholder_layout = Some(text.shape(placeholder, style.text, scale));
@@ -502,20 +507,20 @@ impl Entry {
                 placeholder_layout,
                 scroll,
                 caret_rect,
+                preedit,
             } => {
                 let s = InputPaint {
                     style,
                     edit,
                     layout: layout.as_ref(),
                     placeholder: placeholder_layout.as_ref(),
+                    preedit,
                     enabled,
                     look,
                 };
                 *scroll = s.paint(canvas, text, b, *scroll, text_clip);
                 let caret_x = match layout.as_ref() {
-                    Some(l) if !edit.value().is_empty() => {
-                        l.caret_x(edit.display_index_of(edit.caret()))
-                    }
+                    Some(l) if !s.is_empty() => l.caret_x(s.shown_index(edit.caret(), true)),
                     _ => 0.0,
                 };
                 let line_h = style.text.line_height();
@@ -598,16 +603,53 @@ fn paint_button(
     }
 }
 
+/// What an input shapes: its displayed value with the composition, if
+/// any, spliced in at the caret.
+fn with_preedit<'a>(edit: &'a EditBuffer, preedit: &str) -> std::borrow::Cow<'a, str> {
+    let shown = edit.display();
+    if preedit.is_empty() {
+        return shown;
+    }
+    let mut at = edit.display_index_of(edit.caret()).min(shown.len());
+    while !shown.is_char_boundary(at) {
+        at -= 1;
+    }
+    let (before, after) = shown.split_at(at);
+    std::borrow::Cow::Owned(format!("{before}{preedit}{after}"))
+}
+
+/// Thickness of the composition underline, logical px.
+const PREEDIT_UNDERLINE: f32 = 1.0;
+
 struct InputPaint<'a> {
     style: &'a InputStyle,
     edit: &'a EditBuffer,
     layout: Option<&'a TextLayout>,
     placeholder: Option<&'a TextLayout>,
+    preedit: &'a str,
     enabled: bool,
     look: Look,
 }
 
 impl InputPaint<'_> {
+    /// Nothing to draw but the placeholder.
+    fn is_empty(&self) -> bool {
+        self.edit.value().is_empty() && self.preedit.is_empty()
+    }
+
+    /// Where value byte `index` sits in the shaped text (which has the
+    /// composition spliced in at the caret); at the caret itself, before
+    /// the composition, or after it with `after_preedit`.
+    fn shown_index(&self, index: usize, after_preedit: bool) -> usize {
+        let d = self.edit.display_index_of(index);
+        let caret = self.edit.display_index_of(self.edit.caret());
+        if d > caret || (d == caret && after_preedit) {
+            d + self.preedit.len()
+        } else {
+            d
+        }
+    }
+
     /// Paints the input and returns the (possibly adjusted) scroll offset.
     fn paint(
         &self,
@@ -650,7 +692,7 @@ impl InputPaint<'_> {
         );
         let clip = clip.intersect(&inside).unwrap_or_default();
 
-        if self.edit.value().is_empty() {
+        if self.is_empty() {
             if let Some(p) = self.placeholder {
                 text.draw_layout(
                     canvas,
@@ -670,7 +712,7 @@ impl InputPaint<'_> {
         };
         // While focused, scroll to keep the caret in view; unfocused, show
         // the start of the text (as browsers do).
-        let caret_x = l.caret_x(self.edit.display_index_of(self.edit.caret()));
+        let caret_x = l.caret_x(self.shown_index(self.edit.caret(), true));
         let mut scroll = if focused { scroll } else { 0.0 };
         if focused {
             if caret_x - scroll > inner_w_logical {
@@ -685,8 +727,8 @@ impl InputPaint<'_> {
 
         if focused {
             if let Some(sel) = self.edit.selection() {
-                let x0 = l.caret_x(self.edit.display_index_of(sel.start)) * scale;
-                let x1 = l.caret_x(self.edit.display_index_of(sel.end)) * scale;
+                let x0 = l.caret_x(self.shown_index(sel.start, false)) * scale;
+                let x1 = l.caret_x(self.shown_index(sel.end, true)) * scale;
                 let hl = PxBox {
                     x0: (origin_x + x0).round().max(clip.x as f32),
                     y0: text_y as f32,
@@ -702,6 +744,22 @@ impl InputPaint<'_> {
             theme::DISABLED
         };
         text.draw_layout(canvas, l, (round(origin_x), text_y), ink, clip);
+        if !self.preedit.is_empty() {
+            // The composition, underlined (as every input method's host
+            // draws it), from the caret to the end of what is composed.
+            let start = self.shown_index(self.edit.caret(), false);
+            let end = start + self.preedit.len();
+            let (a, z) = (l.caret_x(start) * scale, l.caret_x(end) * scale);
+            let thick = (PREEDIT_UNDERLINE * scale).round().max(1.0);
+            let y0 = (text_y as f32 + line_h * 0.86).round();
+            let underline = PxBox {
+                x0: (origin_x + a.min(z)).round().max(clip.x as f32),
+                y0,
+                x1: (origin_x + a.max(z)).round().min(clip.right() as f32),
+                y1: y0 + thick,
+            };
+            draw::fill_box(canvas, underline, ink);
+        }
         if focused && self.look.window_focused && self.edit.selection().is_none() {
             self.caret(canvas, origin_x + caret_x * scale, text_y, line_h, clip);
         }

@@ -345,7 +345,8 @@ fn clipboard_gesture(input: &InputEvent) -> Option<Gesture> {
         | InputEvent::Focus(_)
         | InputEvent::Paste(_)
         | InputEvent::ImePreedit(_)
-        | InputEvent::ImeCommit(_) => None,
+        | InputEvent::ImeCommit(_)
+        | InputEvent::DoubleClicked => None,
     }
 }
 

@@ -65,6 +65,9 @@ pub struct HostConfig {
     pub every_spawn_args: BTreeMap<Role, Vec<String>>,
     /// Where renderer stderr lines go besides the log.
     pub stderr_sink: Option<StderrSink>,
+    /// The fallback fonts every renderer inherits (`None`: Noto Sans
+    /// only). One sealed object shared by all renderers.
+    pub fonts: Option<Arc<crate::fonts::FontPack>>,
 }
 
 impl std::fmt::Debug for HostConfig {
@@ -73,6 +76,7 @@ impl std::fmt::Debug for HostConfig {
             .field("exe", &self.exe)
             .field("own_exe", &self.own_exe)
             .field("sandbox", &self.sandbox)
+            .field("fonts", &self.fonts)
             .finish_non_exhaustive()
     }
 }

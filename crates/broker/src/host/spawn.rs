@@ -12,7 +12,12 @@
 //! 4. in the child, before exec: put the renderer's socket at fd 3, then
 //!    enter the sandbox's spawn step, which marks every descriptor above 3
 //!    close-on-exec (in every mode), sets the parent-death signal and makes
-//!    the namespaces;
+//!    the namespaces; then, when the broker has a font pack
+//!    ([`crate::fonts`]), `dup2` it to fd 4 ([`RENDERER_FONTS_FD`], passed
+//!    as `--fonts-fd=4`): the one descriptor besides stdio and the control
+//!    socket a renderer inherits. It is a sealed read-only memfd, the same
+//!    object for every renderer; the renderer maps it before lockdown and
+//!    closes the descriptor;
 //! 5. after the fork: open a pidfd, start the stderr relay and the receive
 //!    thread (which waits for the relay before reporting the exit).
 //!
@@ -34,14 +39,15 @@ use std::sync::Arc;
 
 use workshop_common::Role;
 use workshop_transport::control::{self, ControlSocket};
-use workshop_transport::RENDERER_CONTROL_FD;
+use workshop_transport::{RENDERER_CONTROL_FD, RENDERER_FONTS_FD};
 
 use super::{confine, reader, relay, HostConfig, HostError};
 use crate::private;
 use crate::queue::EventSender;
 
-/// The lowest descriptor [`OwnExe`] may have: above every descriptor the
-/// child sets up before exec (stdio and [`RENDERER_CONTROL_FD`]).
+/// The lowest descriptor [`OwnExe`] and the font pack may have: above
+/// every descriptor the child sets up before exec (stdio,
+/// [`RENDERER_CONTROL_FD`] and [`RENDERER_FONTS_FD`]).
 pub const OWN_EXE_MIN_FD: i32 = 10;
 
 /// The broker's own executable, held open (`O_PATH|O_CLOEXEC`) from
@@ -135,6 +141,10 @@ pub fn start(
         .arg(format!("--log-filter={}", config.log_filter))
         .arg(format!("--parent-ns={}", confine::parent_namespaces_arg()))
         .arg(format!("--broker-pid={}", std::process::id()));
+    let fonts_fd = config.fonts.as_ref().map(|pack| pack.fd().as_raw_fd());
+    if fonts_fd.is_some() {
+        cmd.arg(format!("--fonts-fd={RENDERER_FONTS_FD}"));
+    }
     if first {
         if let Some(extra) = config.first_spawn_args.get(&role) {
             cmd.args(extra);
@@ -154,7 +164,9 @@ pub fn start(
     // SAFETY: the closure runs in the forked child before exec and only
     // makes async-signal-safe system calls (dup2, fcntl, and the sandbox's
     // `enter`, which is written to the same rule); it
-    // allocates nothing and takes no locks.
+    // allocates nothing and takes no locks. The font pack's descriptor is
+    // at or above `OWN_EXE_MIN_FD`, so neither dup2 clobbers the other's
+    // source, and it stays open (config holds it) until after the spawn.
     unsafe {
         cmd.pre_exec(move || {
             if renderer_fd == RENDERER_CONTROL_FD {
@@ -167,7 +179,15 @@ pub fn start(
             // Everything above the control socket closes at exec: the
             // sandbox's `enter` marks it, in every mode (std's own error
             // pipe is already close-on-exec and must stay open).
-            confinement.enter()
+            confinement.enter()?;
+            // Then the font pack at fd 4, made after the marking so it
+            // survives exec (dup2's new descriptor is not close-on-exec).
+            if let Some(fd) = fonts_fd {
+                if libc::dup2(fd, RENDERER_FONTS_FD) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
         });
     }
     let child = cmd.spawn().map_err(|source| HostError::Spawn {

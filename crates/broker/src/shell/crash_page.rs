@@ -113,7 +113,8 @@ impl CrashPage {
             | InputEvent::PointerLeft
             | InputEvent::Paste(_)
             | InputEvent::ImePreedit(_)
-            | InputEvent::ImeCommit(_) => return false,
+            | InputEvent::ImeCommit(_)
+            | InputEvent::DoubleClicked => return false,
         };
         self.handle(&event)
     }

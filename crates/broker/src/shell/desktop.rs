@@ -35,8 +35,8 @@ use backend::Choice;
 use winit::platform::x11::EventLoopBuilderExtX11;
 
 use super::crash_page::CrashPage;
-use super::{default_position, Driver, Flow, WindowBackend};
-use crate::core::{Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
+use super::{default_position, ClipboardAnswer, Driver, Flow, WindowBackend};
+use crate::core::{ClipboardText, Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::{EventReceiver, Wake};
 use crate::settings::{Display, Placement};
 
@@ -68,11 +68,19 @@ pub enum DesktopError {
     EventLoop(String),
 }
 
-/// Wakes the loop from other threads.
-#[derive(Debug, Clone, Copy)]
+/// What other threads post to the loop.
+#[derive(Debug, Clone)]
 pub enum UserEvent {
     /// Events are waiting in the queue.
     Wake,
+    /// The clipboard thread's answer to a read for window `role`
+    /// ([`super::clipboard`]); `None` when the selection held no text.
+    ClipboardRead {
+        /// The window whose paste gesture asked.
+        role: Role,
+        /// The text (its `Debug` shows only its length).
+        text: Option<ClipboardText>,
+    },
 }
 
 /// Runs the app on the desktop until it quits. `build` wires the driver
@@ -117,6 +125,13 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         }
     })?;
     let proxy = event_loop.create_proxy();
+    let clipboard = match super::clipboard::ClipboardThread::start(proxy.clone()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "no clipboard thread; copy and paste are off");
+            None
+        }
+    };
     let wake = Arc::new(move || {
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
@@ -131,7 +146,10 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         driver,
         events,
         context: None,
-        windows: Windows::default(),
+        windows: Windows {
+            clipboard,
+            ..Windows::default()
+        },
         started: false,
         quit: false,
     };
@@ -217,6 +235,8 @@ struct DesktopWindow {
     height: u32,
     scale: f32,
     pointer: (f32, f32),
+    /// Presses of the primary button, for double clicks.
+    clicks: super::clicks::ClickCounter,
     crash_page: Option<CrashPage>,
 }
 
@@ -224,21 +244,9 @@ struct DesktopWindow {
 struct Windows {
     by_id: BTreeMap<WindowId, DesktopWindow>,
     modifiers: ModifiersState,
-    /// The broker's clipboard connection, opened on first use and kept:
-    /// on X11 it owns the selections the user copied into.
-    clipboard: Option<arboard::Clipboard>,
-}
-
-impl Windows {
-    fn clipboard(&mut self) -> Option<&mut arboard::Clipboard> {
-        if self.clipboard.is_none() {
-            match arboard::Clipboard::new() {
-                Ok(c) => self.clipboard = Some(c),
-                Err(e) => tracing::warn!(error = %e, "no clipboard"),
-            }
-        }
-        self.clipboard.as_mut()
-    }
+    /// The clipboard thread, which owns the broker's clipboard connection
+    /// (on X11 it owns the selections the user copied into).
+    clipboard: Option<super::clipboard::ClipboardThread>,
 }
 
 impl Windows {
@@ -315,7 +323,17 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
         self.feed(event_loop, Event::Start);
     }
 
-    fn user_event(&mut self, event_loop: &ActiveEventLoop, _event: UserEvent) {
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::Wake => {}
+            UserEvent::ClipboardRead { role, text } => self.feed(
+                event_loop,
+                Event::Window {
+                    role,
+                    event: WindowEvent::ClipboardRead(text),
+                },
+            ),
+        }
         self.drain(event_loop);
     }
 
@@ -355,7 +373,20 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                 state,
                 button: MouseButton::Left,
                 ..
-            } => w.left_button(state).map(to_core),
+            } => {
+                let double = w.crash_page.is_none()
+                    && state == ElementState::Pressed
+                    && w.clicks.press(w.pointer, Instant::now()) == 2;
+                let press = w.left_button(state).map(to_core);
+                if double {
+                    if let Some(press) = press {
+                        self.feed(event_loop, press);
+                    }
+                    Some(input(InputEvent::DoubleClicked))
+                } else {
+                    press
+                }
+            }
             // X11's middle-click paste of PRIMARY.
             WinitWindowEvent::MouseInput {
                 state: ElementState::Pressed,
@@ -632,6 +663,7 @@ impl WindowBackend for Backend<'_> {
             height,
             scale,
             pointer: (0.0, 0.0),
+            clicks: super::clicks::ClickCounter::default(),
             crash_page: None,
         };
         w.present_all();
@@ -697,38 +729,18 @@ impl WindowBackend for Backend<'_> {
         }
     }
 
-    fn read_clipboard(&mut self, selection: Selection) -> Option<String> {
-        use arboard::GetExtLinux;
-        let clipboard = self.windows.clipboard()?;
-        match clipboard.get().clipboard(linux_kind(selection)).text() {
-            Ok(text) => Some(text),
-            Err(arboard::Error::ContentNotAvailable) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "clipboard read failed");
-                None
-            }
+    fn read_clipboard(&mut self, role: Role, selection: Selection) -> ClipboardAnswer {
+        // The answer comes back as `UserEvent::ClipboardRead`.
+        match &self.windows.clipboard {
+            Some(c) if c.read(role, selection) => ClipboardAnswer::Later,
+            _ => ClipboardAnswer::Now(None),
         }
     }
 
     fn write_clipboard(&mut self, selection: Selection, text: &str) {
-        use arboard::SetExtLinux;
-        let Some(clipboard) = self.windows.clipboard() else {
-            return;
-        };
-        if let Err(e) = clipboard
-            .set()
-            .clipboard(linux_kind(selection))
-            .text(text.to_owned())
-        {
-            tracing::warn!(error = %e, "clipboard write failed");
+        if let Some(c) = &self.windows.clipboard {
+            c.write(selection, text);
         }
-    }
-}
-
-fn linux_kind(selection: Selection) -> arboard::LinuxClipboardKind {
-    match selection {
-        Selection::Clipboard => arboard::LinuxClipboardKind::Clipboard,
-        Selection::Primary => arboard::LinuxClipboardKind::Primary,
     }
 }
 
@@ -753,11 +765,30 @@ fn with_app_id(attrs: WindowAttributes) -> WindowAttributes {
 /// A key press as the renderer's input: the key (if the kit knows it) and
 /// the text it types (unless Ctrl is held or it is a control character).
 fn key_input(mods: ModifiersState, event: &winit::event::KeyEvent) -> Vec<InputEvent> {
+    key_input_parts(mods, &event.logical_key, event.text.as_deref())
+}
+
+/// [`key_input`] on its parts (testable: winit's `KeyEvent` cannot be built
+/// outside winit).
+///
+/// A key pressed with Alt or Super (the logo key) held belongs to the
+/// desktop (window manager shortcuts, menu mnemonics), never to the page:
+/// nothing is forwarded, so Alt+F neither types "f" nor acts as Ctrl+F.
+/// AltGr is not Alt here (X11 and xkb report it as level 3 shift), so
+/// characters typed with it still arrive.
+fn key_input_parts(
+    mods: ModifiersState,
+    logical: &WinitKey,
+    text: Option<&str>,
+) -> Vec<InputEvent> {
+    if mods.alt_key() || mods.super_key() {
+        return Vec::new();
+    }
     let modifiers = Modifiers {
         shift: mods.shift_key(),
         ctrl: mods.control_key(),
     };
-    let key = match &event.logical_key {
+    let key = match logical {
         WinitKey::Named(NamedKey::Tab) => Some(Key::Tab),
         WinitKey::Named(NamedKey::Enter) => Some(Key::Enter),
         WinitKey::Named(NamedKey::Backspace) => Some(Key::Backspace),
@@ -776,12 +807,8 @@ fn key_input(mods: ModifiersState, event: &winit::event::KeyEvent) -> Vec<InputE
         out.push(InputEvent::Key { key, modifiers });
     }
     if !modifiers.ctrl {
-        if let Some(text) = event
-            .text
-            .as_ref()
-            .filter(|t| t.chars().all(|c| !c.is_control()))
-        {
-            out.push(InputEvent::Text(text.to_string()));
+        if let Some(text) = text.filter(|t| t.chars().all(|c| !c.is_control())) {
+            out.push(InputEvent::Text(text.to_owned()));
         }
     }
     out
@@ -800,5 +827,68 @@ fn winit_cursor(c: CursorIcon) -> winit::window::CursorIcon {
         CursorIcon::Default => winit::window::CursorIcon::Default,
         CursorIcon::Pointer => winit::window::CursorIcon::Pointer,
         CursorIcon::Text => winit::window::CursorIcon::Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(c: &str) -> WinitKey {
+        WinitKey::Character(c.into())
+    }
+
+    #[test]
+    fn alt_and_super_keys_stay_with_the_desktop() {
+        for mods in [
+            ModifiersState::ALT,
+            ModifiersState::SUPER,
+            ModifiersState::ALT | ModifiersState::CONTROL,
+            ModifiersState::ALT | ModifiersState::SHIFT,
+        ] {
+            assert_eq!(
+                key_input_parts(mods, &ch("f"), Some("f")),
+                vec![],
+                "{mods:?}"
+            );
+            assert_eq!(
+                key_input_parts(mods, &WinitKey::Named(NamedKey::ArrowLeft), None),
+                vec![],
+                "{mods:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_shifted_and_ctrl_keys_reach_the_page() {
+        let none = ModifiersState::empty();
+        assert_eq!(
+            key_input_parts(none, &ch("f"), Some("f")),
+            vec![InputEvent::Text("f".into())]
+        );
+        assert_eq!(
+            key_input_parts(ModifiersState::SHIFT, &ch("F"), Some("F")),
+            vec![InputEvent::Text("F".into())]
+        );
+        // AltGr+q on a German layout: '@', no Alt in the state.
+        assert_eq!(
+            key_input_parts(none, &ch("@"), Some("@")),
+            vec![InputEvent::Text("@".into())]
+        );
+        assert_eq!(
+            key_input_parts(ModifiersState::CONTROL, &ch("a"), Some("a")),
+            vec![InputEvent::Key {
+                key: Key::Char('a'),
+                modifiers: Modifiers {
+                    shift: false,
+                    ctrl: true
+                }
+            }]
+        );
+        // Space types " ", which a focused button takes as a click.
+        assert_eq!(
+            key_input_parts(none, &WinitKey::Named(NamedKey::Space), Some(" ")),
+            vec![InputEvent::Text(" ".into())]
+        );
     }
 }

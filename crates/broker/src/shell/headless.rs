@@ -14,7 +14,7 @@ use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
 
-use super::{Driver, Flow, WindowBackend};
+use super::{ClipboardAnswer, Driver, Flow, WindowBackend};
 use crate::core::{Event, Selection, WindowEvent, WINDOW_LOGICAL_SIZE};
 use crate::queue::EventReceiver;
 use crate::settings::{Display, Placement};
@@ -199,8 +199,8 @@ impl WindowBackend for HeadlessBackend {
         }
     }
 
-    fn read_clipboard(&mut self, selection: Selection) -> Option<String> {
-        self.clipboard.get(&selection.into()).cloned()
+    fn read_clipboard(&mut self, _role: Role, selection: Selection) -> ClipboardAnswer {
+        ClipboardAnswer::Now(self.clipboard.get(&selection.into()).cloned())
     }
 
     fn write_clipboard(&mut self, selection: Selection, text: &str) {

@@ -6,6 +6,8 @@
 //! [`headless`] keeps surfaces in memory (tests, `--headless`), `desktop`
 //! (winit + softbuffer) shows real windows.
 
+pub mod clicks;
+pub mod clipboard;
 pub mod crash_page;
 pub mod desktop;
 pub mod headless;
@@ -111,10 +113,21 @@ pub trait WindowBackend {
     fn show_crashed(&mut self, role: Role);
     /// Turns window `role`'s input method on at `area`, or off.
     fn set_ime(&mut self, role: Role, area: Option<PxRect>);
-    /// The text of `selection`, if it holds any.
-    fn read_clipboard(&mut self, selection: Selection) -> Option<String>;
+    /// Reads `selection` for window `role`'s paste: at once, or (the
+    /// desktop, whose clipboard I/O runs on its own thread) later, as a
+    /// [`WindowEvent::ClipboardRead`] for `role`.
+    fn read_clipboard(&mut self, role: Role, selection: Selection) -> ClipboardAnswer;
     /// Owns `selection` with `text`.
     fn write_clipboard(&mut self, selection: Selection, text: &str);
+}
+
+/// What [`WindowBackend::read_clipboard`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClipboardAnswer {
+    /// The selection's text now (`None`: it holds none).
+    Now(Option<String>),
+    /// The read is under way; its answer will come as an event.
+    Later,
 }
 
 fn renderer_event(role: Role, generation: u32, event: RendererEvent) -> Event {
@@ -357,11 +370,13 @@ impl Driver {
                 } => self.authenticate(role, generation, id, email, password, pending),
                 Effect::SetIme { role, area } => backend.set_ime(role, area),
                 Effect::ReadClipboard { role, selection } => {
-                    let text = backend.read_clipboard(selection).map(ClipboardText);
-                    pending.push_back(Event::Window {
-                        role,
-                        event: WindowEvent::ClipboardRead(text),
-                    });
+                    match backend.read_clipboard(role, selection) {
+                        ClipboardAnswer::Now(text) => pending.push_back(Event::Window {
+                            role,
+                            event: WindowEvent::ClipboardRead(text.map(ClipboardText)),
+                        }),
+                        ClipboardAnswer::Later => {}
+                    }
                 }
                 Effect::WriteClipboard { selection, text } => {
                     backend.write_clipboard(selection, &text.0)
