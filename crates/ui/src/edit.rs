@@ -80,6 +80,12 @@ impl EditBuffer {
         }
     }
 
+    /// Whether it is a password buffer (its value is never handed out for
+    /// display, copy or accessibility).
+    pub(crate) fn is_masked(&self) -> bool {
+        self.masked
+    }
+
     pub(crate) fn value(&self) -> &str {
         &self.value
     }
