@@ -468,6 +468,16 @@ fn access_attack(rt: &mut Runtime, case: &str) -> Result<(), RuntimeError> {
             };
         }
         "access-flood" => rt.send(&RendererToBroker::AccessUpdate(u.clone()))?,
+        // The Main renderer describes the Login Window's form, with the ids
+        // the Login renderer uses: valid, and only ever its own window's.
+        "access-login-form" => {
+            u.nodes = vec![
+                node(1, AccessRole::Pane, "", &[2, 3, 4]),
+                node(2, AccessRole::TextInput, "Email", &[]),
+                node(3, AccessRole::PasswordInput, "Password", &[]),
+                node(4, AccessRole::Button, "Submit", &[]),
+            ];
+        }
         _ => return Ok(()),
     }
     rt.send(&RendererToBroker::AccessUpdate(u))

@@ -417,3 +417,47 @@ fn a_bad_tree_costs_its_window_tree_and_nothing_of_the_other() {
     assert_eq!(main_tree(&h), before);
     h.assert_responsive(Role::Main);
 }
+
+#[test]
+fn the_main_renderer_describing_the_login_form_reaches_only_its_own_window() {
+    let mut h =
+        Harness::start(support::options().misbehave(Role::Main, "access-login-form-on-key"));
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let login_tree = |h: &Harness| h.app.backend().window(Role::Login).unwrap().access.clone();
+    h.until("the Login Window's tree", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    let before = login_tree(&h);
+    let main_generation = h.generation(Role::Main).unwrap();
+    h.input(
+        Role::Main,
+        workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        },
+    );
+    h.until("the form in the Main Window's tree", |app| {
+        app.backend()
+            .window(Role::Main)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    // Under the broker's "Main Window" node, and nowhere else.
+    assert_eq!(
+        h.app.backend().window(Role::Main).unwrap().title,
+        "Main Window"
+    );
+    assert_eq!(login_tree(&h), before);
+    assert_eq!(
+        h.app.backend().window(Role::Login).unwrap().title,
+        "Login Window"
+    );
+    assert_eq!(h.generation(Role::Main), Some(main_generation));
+    h.assert_responsive(Role::Login);
+}
