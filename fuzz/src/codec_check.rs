@@ -9,6 +9,7 @@
 //!   re-encoding decodes to an equal value that encodes to the same bytes;
 //! - `Debug` prints the kind name only (no payload can reach a log line).
 
+use workshop_common::access::{self, AccessRole, AccessUpdate};
 use workshop_common::capability::{renderer_may_send, Pattern};
 use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
 use workshop_common::protocol::{RendererMessageKind, Request};
@@ -108,6 +109,7 @@ fn valid_by_spec(msg: &RendererToBroker) -> bool {
         RendererToBroker::ClipboardWrite { text } => {
             text.len() <= MAX_CLIPBOARD_BYTES && !text.contains('\0')
         }
+        RendererToBroker::AccessUpdate(update) => access_ok(update),
         RendererToBroker::FrameReady { .. }
         | RendererToBroker::SetImeArea { .. }
         | RendererToBroker::SetCursor { .. }
@@ -116,6 +118,26 @@ fn valid_by_spec(msg: &RendererToBroker) -> bool {
         | RendererToBroker::Logout
         | RendererToBroker::CloseWindow => true,
     }
+}
+
+/// An accessibility update's stateless limits: sizes, unique non-zero ids,
+/// text without control characters, a value only on a text input (never on
+/// a password input), a pane only without a label.
+fn access_ok(u: &AccessUpdate) -> bool {
+    let text = |s: &str, max: usize| s.len() <= max && s.chars().all(|c| !c.is_control());
+    u.nodes.len() <= access::MAX_NODES
+        && u.nodes.iter().enumerate().all(|(i, n)| {
+            n.id.0 != 0
+                && u.nodes[..i].iter().all(|m| m.id != n.id)
+                && n.children.len() <= access::MAX_CHILDREN
+                && text(&n.label, access::MAX_LABEL_BYTES)
+                && match (&n.value, n.role) {
+                    (None, _) => true,
+                    (Some(v), AccessRole::TextInput) => text(v, access::MAX_VALUE_BYTES),
+                    (Some(_), _) => false,
+                }
+                && (n.role != AccessRole::Pane || n.label.is_empty())
+        })
 }
 
 fn report_ok(r: &SandboxReport) -> bool {

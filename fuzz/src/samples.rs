@@ -1,6 +1,7 @@
 //! Sample renderer messages: at least one of every variant, valid and
 //! invalid, used for the seed corpora and the replay tests.
 
+use workshop_common::access::{AccessId, AccessNode, AccessRole, AccessUpdate};
 use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
 use workshop_common::sandbox_report::{
@@ -231,5 +232,106 @@ pub fn messages() -> Vec<(&'static str, RendererToBroker)> {
             submit(1, "a@b", &"p".repeat(1025)),
         ),
         ("submit-unicode", submit(4, "brücé@wäyne.com", "пароль🔑")),
+        ("access-login", access(access_login())),
+        ("access-password-value", {
+            let mut u = access_login();
+            u.nodes[2].value = Some("hunter2".into());
+            access(u)
+        }),
+        ("access-cycle", {
+            let mut u = access_login();
+            u.nodes[3].children = vec![AccessId(1)];
+            access(u)
+        }),
+        ("access-dangling", {
+            let mut u = access_login();
+            u.nodes[3].children = vec![AccessId(77)];
+            access(u)
+        }),
+        ("access-duplicate-id", {
+            let mut u = access_login();
+            u.nodes.push(u.nodes[1].clone());
+            access(u)
+        }),
+        ("access-window-id", {
+            let mut u = access_login();
+            u.nodes[3].id = AccessId(0);
+            access(u)
+        }),
+        ("access-named-pane", {
+            let mut u = access_login();
+            u.nodes[0].label = "Password prompt from your bank".into();
+            access(u)
+        }),
+        (
+            "access-oversized",
+            access(AccessUpdate {
+                nodes: (1..=workshop_common::access::MAX_NODES as u32 + 1)
+                    .map(|i| access_node(i, AccessRole::Label, "x", &[]))
+                    .collect(),
+                root: Some(AccessId(1)),
+                focus: None,
+            }),
+        ),
+        (
+            "access-deep",
+            access(access_chain(workshop_common::access::MAX_DEPTH + 1)),
+        ),
     ]
+}
+
+/// An `AccessUpdate` message.
+pub fn access(update: AccessUpdate) -> RendererToBroker {
+    RendererToBroker::AccessUpdate(update)
+}
+
+/// One accessibility node with empty bounds.
+pub fn access_node(id: u32, role: AccessRole, label: &str, children: &[u32]) -> AccessNode {
+    AccessNode {
+        id: AccessId(id),
+        role,
+        label: label.into(),
+        value: None,
+        disabled: false,
+        children: children.iter().map(|&c| AccessId(c)).collect(),
+        bounds: PxRect::full(10, 10),
+    }
+}
+
+/// The Login Window's tree as its renderer sends it first.
+pub fn access_login() -> AccessUpdate {
+    let mut email = access_node(2, AccessRole::TextInput, "Email", &[]);
+    email.value = Some(String::new());
+    let mut submit = access_node(4, AccessRole::Button, "Submit", &[]);
+    submit.disabled = true;
+    AccessUpdate {
+        nodes: vec![
+            access_node(1, AccessRole::Pane, "", &[2, 3, 4]),
+            email,
+            access_node(3, AccessRole::PasswordInput, "Password", &[]),
+            submit,
+        ],
+        root: Some(AccessId(1)),
+        focus: Some(AccessId(2)),
+    }
+}
+
+/// A pane with a chain of `depth - 1` labels under it.
+pub fn access_chain(depth: usize) -> AccessUpdate {
+    let depth = depth as u32;
+    AccessUpdate {
+        nodes: (1..=depth)
+            .map(|i| {
+                let role = if i == 1 {
+                    AccessRole::Pane
+                } else {
+                    AccessRole::Label
+                };
+                let children: &[u32] = if i == depth { &[] } else { &[i + 1] };
+                access_node(i, role, "", children)
+            })
+            .collect(),
+        root: Some(AccessId(1)),
+        focus: None,
+    }
 }

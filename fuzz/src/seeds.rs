@@ -62,8 +62,46 @@ pub fn router() -> Vec<(String, Vec<u8>)> {
     let cursor = RendererToBroker::SetCursor {
         cursor: CursorIcon::Pointer,
     };
+    let login_tree = samples::access(samples::access_login());
     let seeds = vec![
         ("start-only", s(0)),
+        (
+            "access-tree-per-frame",
+            s(0).msg(Login, &login_tree)
+                .msg(Login, &frame(1, PxRect::full(400, 400)))
+                .msg(Login, &login_tree)
+                .msg(Main, &login_tree),
+        ),
+        (
+            "access-flood",
+            s(0).msg(Login, &login_tree).msg(Login, &login_tree),
+        ),
+        (
+            "access-cycle",
+            s(0).msg(Login, &{
+                let mut u = samples::access_login();
+                u.nodes[3].children = vec![workshop_common::access::AccessId(1)];
+                samples::access(u)
+            }),
+        ),
+        (
+            "access-dangling-update",
+            s(0).msg(Main, &login_tree)
+                .msg(Main, &frame(1, PxRect::full(400, 400)))
+                .msg(
+                    Main,
+                    &samples::access(workshop_common::access::AccessUpdate {
+                        nodes: vec![samples::access_node(
+                            1,
+                            workshop_common::access::AccessRole::Pane,
+                            "",
+                            &[2, 9],
+                        )],
+                        root: None,
+                        focus: None,
+                    }),
+                ),
+        ),
         (
             "clipboard-write-after-copy",
             s(0).window(Login, 3, &[4]).msg(

@@ -157,6 +157,7 @@ fn plausible() -> impl Strategy<Value = RendererToBroker> {
         1 => prop::sample::select(vec!["copied".to_owned(), "a\0b".to_owned(), "c".repeat(16 * 1024 + 1)])
             .prop_map(|text| RendererToBroker::ClipboardWrite { text }),
         4 => (0u64..6, email, password).prop_map(|(id, e, p)| submit(id, &e, &p)),
+        2 => access_update(),
         1 => (role(), prop::sample::select(vec!["/tmp/wf/m/../x/socket", "/tmp/.X11-unix/X0", ""]), any::<bool>())
             .prop_map(|(r, bad, good)| RendererToBroker::Bootstrap {
                 server: if good { server_path(r) } else { bad.to_owned() },
@@ -168,6 +169,64 @@ fn plausible() -> impl Strategy<Value = RendererToBroker> {
                 sandbox,
             }),
     ]
+}
+
+/// Accessibility updates: whole trees, changes, and broken ones (a cycle,
+/// a dangling child, a password value) over a small id space.
+fn access_update() -> impl Strategy<Value = RendererToBroker> {
+    use workshop_common::access::{AccessId, AccessNode, AccessRole, AccessUpdate};
+    let node = (
+        1u32..6,
+        0usize..4,
+        prop::collection::vec(1u32..7, 0..4),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(id, role, children, disabled, valued)| {
+            let role = [
+                AccessRole::Label,
+                AccessRole::Button,
+                AccessRole::TextInput,
+                AccessRole::PasswordInput,
+            ][role];
+            AccessNode {
+                id: AccessId(id),
+                role,
+                label: "x".into(),
+                value: valued.then(|| "v".to_owned()),
+                disabled,
+                children: children.into_iter().map(AccessId).collect(),
+                bounds: PxRect::full(10, 10),
+            }
+        });
+    (
+        prop::collection::vec(node, 0..5),
+        any::<bool>(),
+        prop::option::of(1u32..7),
+    )
+        .prop_map(|(mut nodes, with_root, focus)| {
+            if with_root {
+                let children = nodes.iter().map(|n| n.id).filter(|id| id.0 != 1).collect();
+                nodes.retain(|n| n.id.0 != 1);
+                nodes.insert(
+                    0,
+                    AccessNode {
+                        id: AccessId(1),
+                        role: AccessRole::Pane,
+                        label: String::new(),
+                        value: None,
+                        disabled: false,
+                        children,
+                        bounds: PxRect::full(400, 400),
+                    },
+                );
+            }
+            RendererToBroker::AccessUpdate(AccessUpdate {
+                nodes,
+                root: with_root.then_some(AccessId(1)),
+                focus: focus.map(AccessId),
+            })
+        })
 }
 
 /// Any message at all, fields unconstrained.

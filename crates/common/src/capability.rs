@@ -29,6 +29,9 @@ pub enum Pattern {
     /// window (a copy or cut), within [`CLIPBOARD_GESTURE_MS`]; any other
     /// is a bad message.
     AfterGesture,
+    /// At most one per frame the broker accepted from the renderer (one
+    /// before the first); one more is a bad message.
+    PerFrame,
 }
 
 /// How long after a Ctrl+C / Ctrl+X the broker saw in a window it accepts
@@ -45,6 +48,11 @@ impl Pattern {
             Pattern::AfterGesture => {
                 format!("after a gesture (1 per copy/cut, ≤ {CLIPBOARD_GESTURE_MS} ms)")
             }
+            Pattern::PerFrame => format!(
+                "≤ 1 per frame (≤ {} nodes, depth ≤ {})",
+                crate::access::MAX_NODES,
+                crate::access::MAX_DEPTH
+            ),
         }
     }
 }
@@ -73,7 +81,7 @@ pub struct Push {
     pub reason: &'static str,
 }
 
-use Pattern::{AfterGesture, Handshake, Invoke, Reply, Send};
+use Pattern::{AfterGesture, Handshake, Invoke, PerFrame, Reply, Send};
 use RendererMessageKind as R;
 use Role::{Login, Main};
 
@@ -94,6 +102,8 @@ pub const RENDERER_MAY_SEND: &[Capability] = &[
     Capability { role: Login, kind: R::SetImeArea, pattern: Send, reason: "the focused input's caret, for the input method (the Main Window has no text input)" },
     Capability { role: Main, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X: the selected text, for the broker-owned clipboard" },
     Capability { role: Login, kind: R::ClipboardWrite, pattern: AfterGesture, reason: "Ctrl+C / Ctrl+X in the Email field (never the password field)" },
+    Capability { role: Main, kind: R::AccessUpdate, pattern: PerFrame, reason: "describes its window (heading, buttons, texts) to assistive technology, under the broker's window node" },
+    Capability { role: Login, kind: R::AccessUpdate, pattern: PerFrame, reason: "describes the form to assistive technology; the password node carries no value" },
     // The Main Window's app messages.
     Capability { role: Main, kind: R::OpenLoginWindow, pattern: Send, reason: "\"Let's check it out!\" opens the Login Window" },
     Capability { role: Main, kind: R::Logout, pattern: Send, reason: "\"Logout\" forgets the signed-in user" },
@@ -118,6 +128,8 @@ pub const BROKER_MAY_SEND: &[Push] = &[
     Push { role: Login, kind: B::FrameAck, reason: "the frame was presented; the surface is the renderer's again" },
     Push { role: Main, kind: B::Input, reason: "pointer, keys, text, focus and pasted text for this window only" },
     Push { role: Login, kind: B::Input, reason: "pointer, keys, text, focus and pasted text for this window only" },
+    Push { role: Main, kind: B::Access, reason: "assistive technology pressed or focused a node of this window's own tree (paced as input)" },
+    Push { role: Login, kind: B::Access, reason: "assistive technology pressed, focused or set the Email of this window's own tree (never the password; paced as input)" },
     Push { role: Main, kind: B::Ping, reason: "liveness" },
     Push { role: Login, kind: B::Ping, reason: "liveness" },
     Push { role: Main, kind: B::Shutdown, reason: "the window is closing" },
@@ -214,6 +226,7 @@ mod tests {
                     (_, R::FrameReady | R::SetCursor) => Some(Send),
                     (_, R::Pong) => Some(Reply),
                     (_, R::ClipboardWrite) => Some(AfterGesture),
+                    (_, R::AccessUpdate) => Some(PerFrame),
                     (Login, R::SetImeArea) => Some(Send),
                     (Main, R::SetImeArea) => None,
                     (Main, R::OpenLoginWindow | R::Logout | R::CloseWindow) => Some(Send),
@@ -238,7 +251,13 @@ mod tests {
                 let expected = match (role, kind) {
                     (
                         _,
-                        B::Welcome | B::Surface | B::FrameAck | B::Input | B::Ping | B::Shutdown,
+                        B::Welcome
+                        | B::Surface
+                        | B::FrameAck
+                        | B::Input
+                        | B::Access
+                        | B::Ping
+                        | B::Shutdown,
                     ) => true,
                     (Main, B::InitialState | B::Authenticated | B::LoggedOut) => true,
                     (Login, B::InitialState | B::Authenticated | B::LoggedOut) => false,

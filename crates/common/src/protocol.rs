@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{AccessAction, AccessUpdate};
 use crate::geometry::PxRect;
 use crate::input::{CursorIcon, InputEvent};
 use crate::role::Role;
@@ -93,6 +94,12 @@ pub enum RendererToBroker {
         /// The selected text.
         text: String,
     },
+    /// The window's accessibility tree (the first one whole, then what
+    /// changed), sent just before the `FrameReady` of the paint that
+    /// changed it. At most one per frame the broker accepted (one before
+    /// the first); bounded and checked whole by [`crate::access`]. Never
+    /// carries the password.
+    AccessUpdate(AccessUpdate),
     /// A request that expects exactly one [`BrokerToRenderer::Reply`].
     Invoke {
         /// Fresh, strictly increasing id.
@@ -137,6 +144,9 @@ pub enum BrokerToRenderer {
     FrameAck,
     /// User input for this window.
     Input(InputEvent),
+    /// Assistive technology asked for this on a node of this window's
+    /// last validated tree (paced with the input).
+    Access(AccessAction),
     /// Liveness check; answer with [`RendererToBroker::Pong`].
     Ping {
         /// Echo this back.
@@ -197,13 +207,15 @@ pub enum RendererMessageKind {
     SetImeArea,
     /// [`RendererToBroker::ClipboardWrite`].
     ClipboardWrite,
+    /// [`RendererToBroker::AccessUpdate`].
+    AccessUpdate,
     /// [`RendererToBroker::Invoke`] with [`Request::SubmitLogin`].
     SubmitLogin,
 }
 
 impl RendererMessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [RendererMessageKind; 11] = [
+    pub const ALL: [RendererMessageKind; 12] = [
         RendererMessageKind::Bootstrap,
         RendererMessageKind::Hello,
         RendererMessageKind::FrameReady,
@@ -214,6 +226,7 @@ impl RendererMessageKind {
         RendererMessageKind::CloseWindow,
         RendererMessageKind::SetImeArea,
         RendererMessageKind::ClipboardWrite,
+        RendererMessageKind::AccessUpdate,
         RendererMessageKind::SubmitLogin,
     ];
 
@@ -230,6 +243,7 @@ impl RendererMessageKind {
             RendererMessageKind::CloseWindow => "CloseWindow",
             RendererMessageKind::SetImeArea => "SetImeArea",
             RendererMessageKind::ClipboardWrite => "ClipboardWrite",
+            RendererMessageKind::AccessUpdate => "AccessUpdate",
             RendererMessageKind::SubmitLogin => "SubmitLogin",
         }
     }
@@ -246,6 +260,8 @@ pub enum BrokerMessageKind {
     FrameAck,
     /// [`BrokerToRenderer::Input`].
     Input,
+    /// [`BrokerToRenderer::Access`].
+    Access,
     /// [`BrokerToRenderer::Ping`].
     Ping,
     /// [`BrokerToRenderer::Shutdown`].
@@ -262,11 +278,12 @@ pub enum BrokerMessageKind {
 
 impl BrokerMessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [BrokerMessageKind; 10] = [
+    pub const ALL: [BrokerMessageKind; 11] = [
         BrokerMessageKind::Welcome,
         BrokerMessageKind::Surface,
         BrokerMessageKind::FrameAck,
         BrokerMessageKind::Input,
+        BrokerMessageKind::Access,
         BrokerMessageKind::Ping,
         BrokerMessageKind::Shutdown,
         BrokerMessageKind::InitialState,
@@ -282,6 +299,7 @@ impl BrokerMessageKind {
             BrokerMessageKind::Surface => "Surface",
             BrokerMessageKind::FrameAck => "FrameAck",
             BrokerMessageKind::Input => "Input",
+            BrokerMessageKind::Access => "Access",
             BrokerMessageKind::Ping => "Ping",
             BrokerMessageKind::Shutdown => "Shutdown",
             BrokerMessageKind::InitialState => "InitialState",
@@ -306,6 +324,7 @@ impl RendererToBroker {
             RendererToBroker::CloseWindow => RendererMessageKind::CloseWindow,
             RendererToBroker::SetImeArea { .. } => RendererMessageKind::SetImeArea,
             RendererToBroker::ClipboardWrite { .. } => RendererMessageKind::ClipboardWrite,
+            RendererToBroker::AccessUpdate(_) => RendererMessageKind::AccessUpdate,
             RendererToBroker::Invoke { request, .. } => match request {
                 Request::SubmitLogin { .. } => RendererMessageKind::SubmitLogin,
             },
@@ -321,6 +340,7 @@ impl BrokerToRenderer {
             BrokerToRenderer::Surface { .. } => BrokerMessageKind::Surface,
             BrokerToRenderer::FrameAck => BrokerMessageKind::FrameAck,
             BrokerToRenderer::Input(_) => BrokerMessageKind::Input,
+            BrokerToRenderer::Access(_) => BrokerMessageKind::Access,
             BrokerToRenderer::Ping { .. } => BrokerMessageKind::Ping,
             BrokerToRenderer::Shutdown => BrokerMessageKind::Shutdown,
             BrokerToRenderer::InitialState { .. } => BrokerMessageKind::InitialState,

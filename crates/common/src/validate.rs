@@ -8,6 +8,7 @@
 
 use thiserror::Error;
 
+use crate::access::{self, AccessInvalid};
 use crate::protocol::{RendererToBroker, Request};
 use crate::sandbox_report::{SandboxReport, MAX_REPORT_ENTRIES};
 use crate::user::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
@@ -51,6 +52,9 @@ pub enum Invalid {
         /// Its length.
         len: usize,
     },
+    /// An accessibility update fails its stateless checks.
+    #[error("accessibility update: {0}")]
+    Access(#[from] AccessInvalid),
 }
 
 /// Validates one decoded renderer message.
@@ -77,6 +81,9 @@ pub fn renderer_message(msg: &RendererToBroker) -> Result<(), Invalid> {
             }
             Ok(())
         }
+        // Sizes, ids, roles, no password value; the router checks the tree
+        // it makes with the window's last one (`AccessTree::apply`).
+        RendererToBroker::AccessUpdate(update) => Ok(access::check_update(update)?),
         RendererToBroker::OpenLoginWindow
         | RendererToBroker::Logout
         | RendererToBroker::CloseWindow => Ok(()),

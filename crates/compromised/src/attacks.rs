@@ -9,6 +9,9 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::net::{sendmsg, SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+use workshop_common::access::{
+    AccessId, AccessNode, AccessRole, AccessUpdate, MAX_DEPTH, MAX_NODES,
+};
 use workshop_common::codec;
 use workshop_common::geometry::PxRect;
 use workshop_common::input::CursorIcon;
@@ -403,11 +406,98 @@ fn run(rt: &mut Runtime, name: &str) -> Result<(), RuntimeError> {
             unsafe { libc::uname(u.as_mut_ptr()) };
             tracing::error!("survived a forbidden system call");
         }
+        case if case.starts_with("access-") => access_attack(rt, case)?,
         "exit-clean" => std::process::exit(0),
         "exit-code" => std::process::exit(3),
         _ => {}
     }
     Ok(())
+}
+
+/// A node of a hostile accessibility tree.
+fn node(id: u32, role: AccessRole, label: &str, children: &[u32]) -> AccessNode {
+    AccessNode {
+        id: AccessId(id),
+        role,
+        label: label.into(),
+        value: None,
+        disabled: false,
+        children: children.iter().map(|&c| AccessId(c)).collect(),
+        bounds: PxRect::full(100, 20),
+    }
+}
+
+/// A well-formed tree: a pane, an Email input and a Submit button.
+fn form_tree() -> AccessUpdate {
+    AccessUpdate {
+        nodes: vec![
+            node(1, AccessRole::Pane, "", &[2, 3]),
+            node(2, AccessRole::TextInput, "Email", &[]),
+            node(3, AccessRole::Button, "Submit", &[]),
+        ],
+        root: Some(AccessId(1)),
+        focus: Some(AccessId(2)),
+    }
+}
+
+/// `access-CASE`: one hostile accessibility update (or, for the flood, two
+/// good ones with no frame between them).
+fn access_attack(rt: &mut Runtime, case: &str) -> Result<(), RuntimeError> {
+    let mut u = form_tree();
+    match case {
+        "access-oversized" => {
+            u.nodes = (1..=MAX_NODES as u32 + 1)
+                .map(|i| node(i, AccessRole::Label, "x", &[]))
+                .collect();
+        }
+        "access-cycle" => u.nodes[2].children = vec![AccessId(1)],
+        "access-dangling" => u.nodes[2].children = vec![AccessId(404)],
+        "access-duplicate" => u.nodes.push(node(3, AccessRole::Label, "again", &[])),
+        "access-two-parents" => u.nodes[2].children = vec![AccessId(2)],
+        "access-deep" => {
+            let depth = MAX_DEPTH as u32 + 1;
+            u.nodes = (1..=depth)
+                .map(|i| {
+                    let role = if i == 1 {
+                        AccessRole::Pane
+                    } else {
+                        AccessRole::Label
+                    };
+                    let next = [i + 1];
+                    node(i, role, "", if i == depth { &[] } else { &next })
+                })
+                .collect();
+            u.focus = None;
+        }
+        "access-password-value" => {
+            u.nodes[1].role = AccessRole::PasswordInput;
+            u.nodes[1].value = Some("hunter2".into());
+        }
+        "access-named-window" => u.nodes[0].label = "Password prompt from your bank".into(),
+        "access-incremental-dangling" => {
+            // Deferred until the honest renderer has described the form
+            // (and framed it): a change naming a child neither it nor the
+            // window's tree has.
+            u = AccessUpdate {
+                nodes: vec![node(1, AccessRole::Pane, "", &[2, 3, 404])],
+                root: None,
+                focus: None,
+            };
+        }
+        "access-flood" => rt.send(&RendererToBroker::AccessUpdate(u.clone()))?,
+        // The Main renderer describes the Login Window's form, with the ids
+        // the Login renderer uses: valid, and only ever its own window's.
+        "access-login-form" => {
+            u.nodes = vec![
+                node(1, AccessRole::Pane, "", &[2, 3, 4]),
+                node(2, AccessRole::TextInput, "Email", &[]),
+                node(3, AccessRole::PasswordInput, "Password", &[]),
+                node(4, AccessRole::Button, "Submit", &[]),
+            ];
+        }
+        _ => return Ok(()),
+    }
+    rt.send(&RendererToBroker::AccessUpdate(u))
 }
 
 /// Answers pings and claims every surface the broker announces with a

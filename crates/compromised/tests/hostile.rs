@@ -321,3 +321,143 @@ fn input_method_area_from_the_main_window_is_forbidden() {
         .unwrap_or_default()
         .contains("may not send"));
 }
+
+// Accessibility trees (issue 12): each malformed update is a bad message
+// that costs only the Login renderer that sent it.
+
+#[test]
+fn access_tree_over_the_node_limit() {
+    costs_only_the_offender("access-oversized", "more than 64 nodes");
+}
+
+#[test]
+fn access_tree_with_a_cycle() {
+    costs_only_the_offender("access-cycle", "cycle");
+}
+
+#[test]
+fn access_tree_with_a_dangling_child() {
+    costs_only_the_offender("access-dangling", "does not exist");
+}
+
+#[test]
+fn access_tree_with_a_duplicate_id() {
+    costs_only_the_offender("access-duplicate", "appears twice");
+}
+
+#[test]
+fn access_tree_with_two_parents() {
+    costs_only_the_offender("access-two-parents", "more than one parent");
+}
+
+#[test]
+fn access_tree_too_deep() {
+    costs_only_the_offender("access-deep", "deeper than");
+}
+
+#[test]
+fn access_tree_with_a_password_value() {
+    costs_only_the_offender("access-password-value", "password node 2 carries a value");
+}
+
+#[test]
+fn access_tree_naming_the_window() {
+    // The window's name is the broker's: a labelled root is refused.
+    costs_only_the_offender("access-named-window", "role it cannot have");
+}
+
+#[test]
+fn access_update_naming_a_node_it_never_described() {
+    let (mut h, generation) = login_misbehaving("access-incremental-dangling-on-key", |o| o);
+    h.wait_ready(Role::Login);
+    h.until("the form's tree", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    h.input(
+        Role::Login,
+        workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        },
+    );
+    let gone = h.wait_gone_full(Role::Login, generation);
+    assert_eq!(gone.reason, GoneReason::BadMessage);
+    let why = gone.bad_message.unwrap_or_default();
+    assert!(why.contains("does not exist"), "{why}");
+    h.assert_responsive(Role::Main);
+}
+
+#[test]
+fn access_updates_faster_than_frames() {
+    costs_only_the_offender("access-flood", "one per frame");
+}
+
+#[test]
+fn a_bad_tree_costs_its_window_tree_and_nothing_of_the_other() {
+    let (mut h, generation) = login_misbehaving("access-cycle", |o| o);
+    let main_tree = |h: &Harness| h.app.backend().window(Role::Main).unwrap().access.clone();
+    h.until("the Main Window's tree", |app| {
+        !app.backend().window(Role::Main).unwrap().access.is_empty()
+    });
+    let before = main_tree(&h);
+    assert_eq!(h.wait_gone(Role::Login, generation), GoneReason::BadMessage);
+    // The replacement describes the form again; the Main Window's tree is
+    // what its own renderer said, untouched by the other window.
+    h.wait_ready(Role::Login);
+    h.until("the replacement's tree", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    assert_eq!(main_tree(&h), before);
+    h.assert_responsive(Role::Main);
+}
+
+#[test]
+fn the_main_renderer_describing_the_login_form_reaches_only_its_own_window() {
+    let mut h =
+        Harness::start(support::options().misbehave(Role::Main, "access-login-form-on-key"));
+    h.wait_main_initialized();
+    h.click_check();
+    h.wait_ready(Role::Login);
+    let login_tree = |h: &Harness| h.app.backend().window(Role::Login).unwrap().access.clone();
+    h.until("the Login Window's tree", |app| {
+        app.backend()
+            .window(Role::Login)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    let before = login_tree(&h);
+    let main_generation = h.generation(Role::Main).unwrap();
+    h.input(
+        Role::Main,
+        workshop_common::input::InputEvent::Key {
+            key: workshop_common::input::Key::Char('k'),
+            modifiers: workshop_common::input::Modifiers {
+                ctrl: true,
+                shift: false,
+            },
+        },
+    );
+    h.until("the form in the Main Window's tree", |app| {
+        app.backend()
+            .window(Role::Main)
+            .is_some_and(|w| w.access.nodes().any(|n| n.label == "Password"))
+    });
+    // Under the broker's "Main Window" node, and nowhere else.
+    assert_eq!(
+        h.app.backend().window(Role::Main).unwrap().title,
+        "Main Window"
+    );
+    assert_eq!(login_tree(&h), before);
+    assert_eq!(
+        h.app.backend().window(Role::Login).unwrap().title,
+        "Login Window"
+    );
+    assert_eq!(h.generation(Role::Main), Some(main_generation));
+    h.assert_responsive(Role::Login);
+}

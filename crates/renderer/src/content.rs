@@ -51,6 +51,15 @@ impl Content {
         }
     }
 
+    /// The labels assistive technology should hear as status lines (they
+    /// change to report what happened).
+    pub fn status_ids(&self) -> Vec<workshop_ui::WidgetId> {
+        match self {
+            Content::Main(w, _) => vec![w.initializing_id(), w.welcome_id()],
+            Content::Login(w, _) => vec![w.error_label_id()],
+        }
+    }
+
     /// One input event (logical coordinates).
     pub fn input(&mut self, event: &Event) {
         match self {

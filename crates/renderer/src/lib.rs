@@ -8,8 +8,9 @@
 //! (sandbox crate), run the probes, say `Hello`; then [`runtime`] paints
 //! and answers until told to shut down. Window content lives in the
 //! `renderer-main` and `renderer-login` crates; this crate only adapts it
-//! ([`content`]).
+//! ([`content`]) and describes it to assistive technology ([`access`]).
 
+pub mod access;
 pub mod args;
 pub mod bootstrap;
 pub mod content;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use ipc_channel::ipc::IpcReceiver;
 use thiserror::Error;
+use workshop_common::access::{AccessAction, AccessTree};
 use workshop_common::codec::{self, CodecError, MAX_MESSAGE_BYTES};
 use workshop_common::geometry::PxRect;
 use workshop_common::input::{CursorIcon, InputEvent, Key};
@@ -21,6 +22,7 @@ use workshop_transport::control::{ControlSocket, Received, RecvError, SendError}
 use workshop_transport::surface::SurfaceHandle;
 use workshop_ui::{FallbackFace, TextSystem};
 
+use crate::access;
 use crate::args::RendererArgs;
 use crate::content::Content;
 use crate::hooks::{Hooks, Milestone, NoHooks};
@@ -69,6 +71,8 @@ pub struct Runtime {
     copied: Option<String>,
     /// The input method area last sent (`SetImeArea`).
     ime_area: Option<PxRect>,
+    /// The accessibility tree as the broker has it (what was sent).
+    access: AccessTree,
 }
 
 /// What a hook that paints on its own needs of the runtime at once.
@@ -118,6 +122,7 @@ impl Runtime {
             hooks,
             copied: None,
             ime_area: None,
+            access: AccessTree::default(),
         };
         runtime.hooks.reached(Milestone::ContentBuilt);
         runtime
@@ -235,6 +240,7 @@ impl Runtime {
                 self.with_hooks(|hooks, rt| hooks.on_input(rt, &event))?;
                 self.input(event)
             }
+            BrokerToRenderer::Access(action) => self.access_action(&action),
             BrokerToRenderer::Ping { nonce } => {
                 if self.hooks.answer_ping() {
                     self.send(&RendererToBroker::Pong { nonce })?;
@@ -355,8 +361,11 @@ impl Runtime {
         else {
             return Ok(());
         };
+        let (generation, scale) = (surface.generation, surface.scale);
+        // The tree changes this paint made go first: one update per frame.
+        self.send_access_update(scale)?;
         let msg = RendererToBroker::FrameReady {
-            surface: surface.generation,
+            surface: generation,
             damage: PxRect {
                 x: damage.x,
                 y: damage.y,
@@ -366,6 +375,36 @@ impl Runtime {
         };
         self.frame_in_flight = true;
         self.send(&msg)
+    }
+
+    /// Sends what changed in the window's accessibility tree since the last
+    /// update, if anything did.
+    fn send_access_update(&mut self, scale: f32) -> Result<(), RuntimeError> {
+        let status = self.content.status_ids();
+        let ui = self.content.ui_mut();
+        let full = access::tree(&ui.accessibility(), &status, ui.size(), scale);
+        let Some(update) = self.access.diff(&full) else {
+            return Ok(());
+        };
+        match self.access.apply(&update) {
+            Ok(tree) => self.access = tree,
+            Err(e) => {
+                // The broker would refuse it: the window's tree is our bug.
+                tracing::error!(error = %e, "accessibility tree invalid; not sent");
+                return Ok(());
+            }
+        }
+        self.send(&RendererToBroker::AccessUpdate(update))
+    }
+
+    /// An action from assistive technology: input for the content.
+    fn access_action(&mut self, action: &AccessAction) {
+        match access::request(self.content.ui_mut(), action) {
+            Some(request) => self.content.input(&workshop_ui::Event::Access(request)),
+            None => {
+                tracing::debug!(action = ?action, "accessibility action for no widget; ignored")
+            }
+        }
     }
 
     /// Tells the broker where the focused input is, when that changed (only

@@ -69,11 +69,6 @@ impl Drop for EditBuffer {
 
 impl EditBuffer {
     /// An empty buffer that holds at most `max_len` bytes.
-    /// Whether this is a password buffer.
-    pub(crate) fn is_masked(&self) -> bool {
-        self.masked
-    }
-
     pub(crate) fn new(max_len: usize, masked: bool) -> EditBuffer {
         let max_len = max_len.min(MAX_INPUT_LEN);
         EditBuffer {
@@ -83,6 +78,12 @@ impl EditBuffer {
             max_len,
             masked,
         }
+    }
+
+    /// Whether it is a password buffer (its value is never handed out for
+    /// display, copy or accessibility).
+    pub(crate) fn is_masked(&self) -> bool {
+        self.masked
     }
 
     pub(crate) fn value(&self) -> &str {

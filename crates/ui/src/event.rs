@@ -5,6 +5,7 @@
 //! renderer, and the renderer feeds them to [`crate::Ui::handle`], which
 //! answers with [`UiAction`]s and a [`CursorIcon`] to show.
 
+use crate::access::AccessRequest;
 use crate::id::WidgetId;
 
 /// Keyboard modifiers held during a key press.
@@ -131,6 +132,8 @@ pub enum Event {
     FocusGained,
     /// The window lost keyboard focus (the caret is hidden until it returns).
     FocusLost,
+    /// Assistive technology asked for something (see [`crate::access`]).
+    Access(AccessRequest),
 }
 
 /// What the owner of a [`crate::Ui`] should react to.

@@ -36,6 +36,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 mod canvas;
 mod draw;
 mod edit;
@@ -48,6 +49,7 @@ pub mod theme;
 mod ui;
 mod widget;
 
+pub use access::{AccessItem, AccessKind, AccessRequest, AccessSnapshot};
 pub use canvas::{Canvas, PixelStore, MAX_SCALE};
 pub use edit::{MASK_CHAR, MAX_INPUT_LEN};
 pub use event::{CursorIcon, Event, Key, Modifiers, UiAction};

@@ -155,13 +155,13 @@ impl Ui {
         self.full_repaint = true;
     }
 
-    fn entry(&self, id: WidgetId) -> Result<&Entry, UiError> {
+    pub(crate) fn entry(&self, id: WidgetId) -> Result<&Entry, UiError> {
         self.widgets
             .get(id.0 as usize)
             .ok_or(UiError::UnknownWidget(id))
     }
 
-    fn entry_mut(&mut self, id: WidgetId) -> Result<&mut Entry, UiError> {
+    pub(crate) fn entry_mut(&mut self, id: WidgetId) -> Result<&mut Entry, UiError> {
         self.widgets
             .get_mut(id.0 as usize)
             .ok_or(UiError::UnknownWidget(id))
@@ -545,7 +545,7 @@ impl Ui {
         }
     }
 
-    fn set_focus(&mut self, id: Option<WidgetId>, visible: bool) {
+    pub(crate) fn set_focus(&mut self, id: Option<WidgetId>, visible: bool) {
         if self.focused != id {
             self.mark_dirty(self.focused);
             self.mark_dirty(id);
@@ -663,6 +663,7 @@ impl Ui {
                     }
                 }
             }
+            Event::Access(request) => self.access_request(request, &mut actions),
             Event::FocusGained | Event::FocusLost => {
                 let focused = matches!(ev, Event::FocusGained);
                 if self.window_focused != focused {

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use workshop_common::access::{AccessAction, AccessTree};
 use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::{CursorIcon, InputEvent};
 use workshop_common::protocol::RequestId;
@@ -175,6 +176,9 @@ pub enum WindowEvent {
     /// The shell's answer to [`Effect::ReadClipboard`]: the selection's
     /// text, if it had any.
     ClipboardRead(Option<ClipboardText>),
+    /// Assistive technology asked for an action on a node of this window
+    /// (forwarded only if the window's tree allows it).
+    Access(AccessAction),
 }
 
 /// Which of the desktop's selections.
@@ -347,6 +351,15 @@ pub enum Effect {
         role: Role,
         /// Which selection.
         selection: Selection,
+    },
+    /// Show `tree` to assistive technology as window `role`'s content
+    /// (empty: only the broker's window node), under the broker's window
+    /// node named by the window's title.
+    AccessTree {
+        /// Which window.
+        role: Role,
+        /// Its last validated tree.
+        tree: AccessTree,
     },
     /// Own `selection` with `text` (the user copied or cut it).
     WriteClipboard {

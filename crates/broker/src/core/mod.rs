@@ -161,6 +161,8 @@ pub struct RendererState {
     /// each until the one `ClipboardWrite` it allows arrives or it expires
     /// (at most [`MAX_COPY_GESTURES`]; the oldest goes first).
     pub copy_gestures: VecDeque<Instant>,
+    /// Its last validated accessibility tree (empty until it sends one).
+    pub access: workshop_common::access::AccessTree,
 }
 
 /// The state the core keeps per window.
@@ -412,6 +414,8 @@ fn push_allowed(effect: &Effect) -> bool {
         | Effect::SetIme { .. }
         | Effect::ReadClipboard { .. }
         | Effect::WriteClipboard { .. }
+        // Goes to the window's accessibility adapter, never to a renderer.
+        | Effect::AccessTree { .. }
         | Effect::Quit => true,
     }
 }
@@ -431,6 +435,7 @@ impl RendererState {
             bad_message: None,
             input: pacing::InputPacer::default(),
             copy_gestures: VecDeque::new(),
+            access: workshop_common::access::AccessTree::default(),
         }
     }
 }

@@ -22,6 +22,10 @@
 //!   queue lasts (text merges, motion coalesces); an event beyond it is
 //!   dropped and logged, never forwarded unpaced.
 //!
+//! * an action from assistive technology ([`Paced::Access`]) is held in
+//!   the same queue, in order with the input around it, and never merged:
+//!   a screen reader's click is input like a mouse's.
+//!
 //! So legitimate input at any speed produces at most two frames per batch:
 //! 250 frames a second against `frame_rate`'s 1,000, and at most a handful
 //! of renderer messages per batch against `message_rate`'s 4,000.
@@ -31,6 +35,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use workshop_common::access::AccessAction;
 use workshop_common::input::{InputEvent, MAX_TEXT_BYTES};
 
 /// Most events held for one renderer.
@@ -41,10 +46,20 @@ pub const MAX_HELD: usize = 1024;
 /// spare).
 pub const MAX_BATCH: usize = 128;
 
+/// One held event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paced {
+    /// Keyboard, pointer, focus, paste or input method.
+    Input(InputEvent),
+    /// An action from assistive technology, already checked against the
+    /// window's tree.
+    Access(AccessAction),
+}
+
 /// One renderer's held input.
 #[derive(Debug, Default)]
 pub struct InputPacer {
-    held: VecDeque<InputEvent>,
+    held: VecDeque<Paced>,
     last_batch: Option<Instant>,
     dropped: u64,
 }
@@ -64,28 +79,35 @@ impl InputPacer {
     pub fn push(&mut self, event: InputEvent) -> Pushed {
         match (self.held.back_mut(), event) {
             (
-                Some(InputEvent::PointerMoved { x, y }),
+                Some(Paced::Input(InputEvent::PointerMoved { x, y })),
                 InputEvent::PointerMoved { x: nx, y: ny },
             ) => {
                 *x = nx;
                 *y = ny;
                 Pushed::Held
             }
-            (Some(InputEvent::Text(held)), InputEvent::Text(text))
+            (Some(Paced::Input(InputEvent::Text(held))), InputEvent::Text(text))
                 if held.len() + text.len() <= MAX_TEXT_BYTES =>
             {
                 held.push_str(&text);
                 Pushed::Held
             }
-            (_, event) => {
-                if self.held.len() >= MAX_HELD {
-                    self.dropped += 1;
-                    return Pushed::Dropped;
-                }
-                self.held.push_back(event);
-                Pushed::Held
-            }
+            (_, event) => self.hold(Paced::Input(event)),
         }
+    }
+
+    /// Holds an action from assistive technology (never merged).
+    pub fn push_access(&mut self, action: AccessAction) -> Pushed {
+        self.hold(Paced::Access(action))
+    }
+
+    fn hold(&mut self, paced: Paced) -> Pushed {
+        if self.held.len() >= MAX_HELD {
+            self.dropped += 1;
+            return Pushed::Dropped;
+        }
+        self.held.push_back(paced);
+        Pushed::Held
     }
 
     /// How many events are held.
@@ -108,7 +130,7 @@ impl InputPacer {
 
     /// The batch due at `now`: empty if nothing is held or the last batch
     /// went out less than `interval` ago.
-    pub fn take_due(&mut self, now: Instant, interval: Duration) -> Vec<InputEvent> {
+    pub fn take_due(&mut self, now: Instant, interval: Duration) -> Vec<Paced> {
         if self.held.is_empty() {
             return Vec::new();
         }
@@ -128,6 +150,38 @@ mod tests {
 
     const I: Duration = Duration::from_millis(8);
 
+    fn input(events: Vec<InputEvent>) -> Vec<Paced> {
+        events.into_iter().map(Paced::Input).collect()
+    }
+
+    #[test]
+    fn access_actions_keep_their_place_and_are_paced() {
+        use workshop_common::access::AccessId;
+        let t = Instant::now();
+        let mut p = InputPacer::default();
+        p.push(key());
+        assert_eq!(p.take_due(t, I).len(), 1, "the first goes at once");
+        p.push(InputEvent::Text("a".into()));
+        p.push_access(AccessAction::Click(AccessId(3)));
+        p.push(InputEvent::Text("b".into()));
+        assert!(p.take_due(t, I).is_empty(), "held until the interval");
+        assert_eq!(
+            p.take_due(t + I, I),
+            vec![
+                Paced::Input(InputEvent::Text("a".into())),
+                Paced::Access(AccessAction::Click(AccessId(3))),
+                Paced::Input(InputEvent::Text("b".into())),
+            ]
+        );
+        for _ in 0..MAX_HELD {
+            p.push_access(AccessAction::Focus(AccessId(1)));
+        }
+        assert_eq!(
+            p.push_access(AccessAction::Focus(AccessId(1))),
+            Pushed::Dropped
+        );
+    }
+
     fn key() -> InputEvent {
         InputEvent::Key {
             key: Key::Backspace,
@@ -140,11 +194,14 @@ mod tests {
         let t = Instant::now();
         let mut p = InputPacer::default();
         p.push(InputEvent::Text("a".into()));
-        assert_eq!(p.take_due(t, I), vec![InputEvent::Text("a".into())]);
+        assert_eq!(p.take_due(t, I), input(vec![InputEvent::Text("a".into())]));
         p.push(InputEvent::Text("b".into()));
         assert!(p.take_due(t + Duration::from_millis(7), I).is_empty());
         assert_eq!(p.deadline(I), Some(t + I));
-        assert_eq!(p.take_due(t + I, I), vec![InputEvent::Text("b".into())]);
+        assert_eq!(
+            p.take_due(t + I, I),
+            input(vec![InputEvent::Text("b".into())])
+        );
         assert_eq!(p.deadline(I), None);
     }
 
@@ -167,13 +224,13 @@ mod tests {
         p.push(InputEvent::Text("d".into()));
         assert_eq!(
             p.take_due(t + I, I),
-            vec![
+            input(vec![
                 InputEvent::PointerMoved { x: 99.0, y: 0.0 },
                 InputEvent::PointerPressed,
                 InputEvent::Text("abc".into()),
                 key(),
                 InputEvent::Text("d".into()),
-            ]
+            ])
         );
     }
 
@@ -187,7 +244,7 @@ mod tests {
         let total: usize = batch
             .iter()
             .map(|e| match e {
-                InputEvent::Text(t) => {
+                Paced::Input(InputEvent::Text(t)) => {
                     assert!(t.len() <= MAX_TEXT_BYTES);
                     t.len()
                 }

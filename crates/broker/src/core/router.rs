@@ -10,13 +10,14 @@
 //!    validation, the sender pid, and the protocol stage;
 //! 3. the message's own stage: the `handshake` (`Bootstrap`, `Hello`, the
 //!    broker's inspection, `Welcome`), the `protocol` state (surfaces and
-//!    frames, invokes, pings), or the `app` messages (what the user asked
-//!    for).
+//!    frames, invokes, pings), the `access` tree (checked whole against the
+//!    window's last one), or the `app` messages (what the user asked for).
 //!
 //! The first failure makes it a bad message: one audit event, the renderer
 //! is killed, nothing else changes (Chromium's `ReceivedBadMessage`). Each
 //! message is audited once, here, with the verdict its stage returned.
 
+mod access;
 mod app;
 mod gate;
 mod handshake;
@@ -151,6 +152,12 @@ pub enum BadMessage {
         /// The generation claimed.
         surface: u32,
     },
+    /// An `AccessUpdate` that makes an invalid tree of the window's last one.
+    #[error("accessibility tree: {0}")]
+    AccessTree(workshop_common::access::AccessInvalid),
+    /// A second `AccessUpdate` with no frame accepted in between.
+    #[error("accessibility update rate exceeded (one per frame)")]
+    AccessRateLimited,
     /// A `ClipboardWrite` no copy or cut gesture in its window asked for.
     #[error("clipboard write without a copy gesture")]
     UnsolicitedClipboardWrite,
@@ -342,6 +349,7 @@ impl Broker {
             RendererToBroker::CloseWindow => Ok(self.close_requested(now, role)),
             RendererToBroker::ClipboardWrite { text } => self.clipboard_write(now, role, text),
             RendererToBroker::SetImeArea { area } => Ok(self.set_ime_area(role, area)),
+            RendererToBroker::AccessUpdate(update) => self.access_update(role, &update),
             RendererToBroker::Invoke { id, request } => {
                 self.invoke(role, id, request, admitted.capability)
             }

@@ -10,7 +10,7 @@ use workshop_common::{BrokerToRenderer, Role};
 use workshop_common::input::{InputEvent, Key, MAX_IME_BYTES, MAX_PASTE_BYTES};
 
 use super::events::Selection;
-use super::pacing::Pushed;
+use super::pacing::{Paced, Pushed};
 use super::supervisor::{CrashHistory, GoneReason};
 use super::{Broker, Effect, RendererState, Stage, WindowEvent, WindowState, WINDOW_LOGICAL_SIZE};
 
@@ -64,6 +64,7 @@ impl Broker {
             w.renderer = RendererState::new(generation, now, &config);
             self.effects.push(Effect::Spawn { role, generation });
         }
+        self.forget_access_tree(role);
     }
 
     /// Closes window `role`: tells its renderer to shut down, kills it after
@@ -179,6 +180,25 @@ impl Broker {
                     self.forward_input(now, role);
                 }
             }
+            WindowEvent::Access(action) => {
+                if w.renderer.stage != Stage::Ready || w.closing {
+                    return;
+                }
+                // Only for a node of this window's own validated tree whose
+                // role takes the action: never a value for the password.
+                if !w.renderer.access.allows(&action) {
+                    tracing::warn!(
+                        role = role.as_str(),
+                        action = ?action,
+                        "assistive technology asked for an action the window's tree does not offer; ignored"
+                    );
+                    return;
+                }
+                if w.renderer.input.push_access(action) == Pushed::Dropped {
+                    tracing::warn!(role = role.as_str(), "input queue full; action dropped");
+                }
+                self.forward_input(now, role);
+            }
             WindowEvent::CloseRequested => match role {
                 Role::Main => self.quit(now),
                 Role::Login => self.close_window(now, role),
@@ -290,11 +310,15 @@ impl Broker {
             return;
         }
         let generation = w.renderer.generation;
-        for input in w.renderer.input.take_due(now, interval) {
+        for paced in w.renderer.input.take_due(now, interval) {
+            let msg = match paced {
+                Paced::Input(input) => BrokerToRenderer::Input(input),
+                Paced::Access(action) => BrokerToRenderer::Access(action),
+            };
             self.effects.push(Effect::Send {
                 role,
                 generation,
-                msg: BrokerToRenderer::Input(input),
+                msg,
             });
         }
     }
@@ -313,6 +337,7 @@ impl Broker {
         w.renderer.stage = Stage::Dying(reason);
         w.renderer.kill_at = None;
         self.effects.push(Effect::Kill { role, generation });
+        self.forget_access_tree(role);
     }
 }
 

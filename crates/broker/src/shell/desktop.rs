@@ -11,7 +11,11 @@
 //! Wayland `app_id` and its X11 `WM_CLASS` class, so a desktop matches it
 //! to `dev.workshop.Workshop.desktop` (icon, name, `StartupWMClass`).
 //! Which display server is used is decided first, in [`backend`].
+//!
+//! Each window is created invisible, gets its accessibility adapter
+//! ([`access`]), and only then is shown, as `accesskit_winit` requires.
 
+mod access;
 mod backend;
 
 use std::collections::BTreeMap;
@@ -24,7 +28,9 @@ use thiserror::Error;
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalPosition, LogicalSize, PhysicalPosition};
 use winit::event::{ElementState, MouseButton, StartCause, WindowEvent as WinitWindowEvent};
-use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, OwnedDisplayHandle};
+use winit::event_loop::{
+    ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy, OwnedDisplayHandle,
+};
 use winit::keyboard::{Key as WinitKey, ModifiersState, NamedKey};
 use winit::window::{Window, WindowAttributes, WindowButtons, WindowId};
 use workshop_common::geometry::{Position, PxRect};
@@ -69,7 +75,7 @@ pub enum DesktopError {
 }
 
 /// What other threads post to the loop.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum UserEvent {
     /// Events are waiting in the queue.
     Wake,
@@ -81,6 +87,15 @@ pub enum UserEvent {
         /// The text (its `Debug` shows only its length).
         text: Option<ClipboardText>,
     },
+    /// A window's accessibility adapter asked for something (an action
+    /// from assistive technology, from the adapter's thread).
+    Access(accesskit_winit::Event),
+}
+
+impl From<accesskit_winit::Event> for UserEvent {
+    fn from(event: accesskit_winit::Event) -> UserEvent {
+        UserEvent::Access(event)
+    }
 }
 
 /// Runs the app on the desktop until it quits. `build` wires the driver
@@ -132,6 +147,7 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
             None
         }
     };
+    let access_proxy = proxy.clone();
     let wake = Arc::new(move || {
         // Fails only when the loop has exited, when nobody needs waking.
         let _ = proxy.send_event(UserEvent::Wake);
@@ -152,6 +168,7 @@ pub fn run(build: impl FnOnce(Wake) -> (Driver, EventReceiver)) -> Result<(), De
         },
         started: false,
         quit: false,
+        proxy: access_proxy,
     };
     let ended = event_loop.run_app(&mut shell);
     if let Err(e) = &ended {
@@ -227,6 +244,8 @@ fn without_source_location(message: &str) -> String {
 /// window it draws into.
 struct DesktopWindow {
     surface: softbuffer::Surface<OwnedDisplayHandle, Rc<Window>>,
+    /// The window's AT-SPI side (dropped before the window).
+    access: access::WindowAccess,
     window: Rc<Window>,
     role: Role,
     /// What the window shows, 0RGB, `width × height`.
@@ -262,6 +281,8 @@ struct DesktopShell {
     windows: Windows,
     started: bool,
     quit: bool,
+    /// For each window's accessibility adapter.
+    proxy: EventLoopProxy<UserEvent>,
 }
 
 /// The window backend for one call into the driver: borrows the event loop
@@ -270,6 +291,7 @@ struct Backend<'a> {
     event_loop: &'a ActiveEventLoop,
     context: &'a softbuffer::Context<OwnedDisplayHandle>,
     windows: &'a mut Windows,
+    proxy: &'a EventLoopProxy<UserEvent>,
 }
 
 impl DesktopShell {
@@ -284,12 +306,43 @@ impl DesktopShell {
             event_loop,
             context,
             windows: &mut self.windows,
+            proxy: &self.proxy,
         };
         if self.driver.handle(event, &mut backend) == Flow::Quit {
             self.quit = true;
             // Windows go before the loop ends: surfaces first (field order).
             self.windows.by_id.clear();
             event_loop.exit();
+        }
+    }
+
+    /// What a window's adapter asked for: an action becomes input for the
+    /// core (which checks it against the window's tree); the tree itself is
+    /// answered on the adapter's thread (`access::Latest`).
+    fn access_event(&mut self, event_loop: &ActiveEventLoop, event: accesskit_winit::Event) {
+        let Some(w) = self.windows.by_id.get(&event.window_id) else {
+            return;
+        };
+        let role = w.access.role();
+        match event.window_event {
+            accesskit_winit::WindowEvent::ActionRequested(request) => {
+                match access::action(&request) {
+                    Some(action) => self.feed(
+                        event_loop,
+                        Event::Window {
+                            role,
+                            event: WindowEvent::Access(action),
+                        },
+                    ),
+                    None => tracing::debug!(
+                        role = role.as_str(),
+                        action = ?request.action,
+                        "accessibility action the protocol does not carry; ignored"
+                    ),
+                }
+            }
+            accesskit_winit::WindowEvent::InitialTreeRequested
+            | accesskit_winit::WindowEvent::AccessibilityDeactivated => {}
         }
     }
 
@@ -333,6 +386,7 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
                     event: WindowEvent::ClipboardRead(text),
                 },
             ),
+            UserEvent::Access(event) => self.access_event(event_loop, event),
         }
         self.drain(event_loop);
     }
@@ -346,6 +400,7 @@ impl ApplicationHandler<UserEvent> for DesktopShell {
         let Some(w) = self.windows.by_id.get_mut(&id) else {
             return;
         };
+        w.access.process_event(&w.window, &event);
         let role = w.role;
         let to_core = |event| Event::Window { role, event };
         let input = |e| to_core(WindowEvent::Input(e));
@@ -459,6 +514,7 @@ impl DesktopWindow {
     /// The window's new inner size, as the core is told it.
     fn resized(&mut self, width: u32, height: u32) -> WindowEvent {
         self.resize(width, height);
+        self.access.set_size((self.width, self.height));
         WindowEvent::Resized {
             width: self.width,
             height: self.height,
@@ -635,8 +691,10 @@ impl WindowBackend for Backend<'_> {
                 attrs.with_position(LogicalPosition::new(x, y))
             }
         };
+        // Invisible until its accessibility adapter exists.
         let attrs = with_app_id(
             attrs
+                .with_visible(false)
                 .with_resizable(false)
                 .with_enabled_buttons(WindowButtons::CLOSE | WindowButtons::MINIMIZE),
         );
@@ -651,7 +709,16 @@ impl WindowBackend for Backend<'_> {
         let scale = window.scale_factor() as f32;
         let (width, height) = (size.width.max(1), size.height.max(1));
         let id = window.id();
+        let access = access::WindowAccess::new(
+            self.event_loop,
+            &window,
+            self.proxy.clone(),
+            role,
+            (width, height),
+        );
+        window.set_visible(true);
         let mut w = DesktopWindow {
+            access,
             surface,
             window,
             role,
@@ -685,6 +752,13 @@ impl WindowBackend for Backend<'_> {
     fn set_title(&mut self, role: Role, title: &str) {
         if let Some(w) = self.windows.by_role(role) {
             w.window.set_title(title);
+            w.access.set_title(title);
+        }
+    }
+
+    fn set_access_tree(&mut self, role: Role, tree: &workshop_common::access::AccessTree) {
+        if let Some(w) = self.windows.by_role(role) {
+            w.access.set_tree(tree);
         }
     }
 

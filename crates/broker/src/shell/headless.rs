@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
+use workshop_common::access::{AccessAction, AccessTree};
 use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::{CursorIcon, InputEvent, Key, Modifiers};
 use workshop_common::Role;
@@ -42,6 +43,11 @@ pub struct HeadlessWindow {
     pub position: Position,
     /// The input method's area as the broker set it (`None`: off).
     pub ime_area: Option<PxRect>,
+    /// The accessibility tree the broker last showed for it (what an
+    /// adapter would expose under the window node named `title`).
+    pub access: AccessTree,
+    /// How many trees the broker showed for it.
+    pub access_updates: u64,
 }
 
 /// Windows in memory.
@@ -146,6 +152,8 @@ impl WindowBackend for HeadlessBackend {
                 crashed: false,
                 position,
                 ime_area: None,
+                access: AccessTree::default(),
+                access_updates: 0,
             },
         );
         Ok((width, height, self.scale))
@@ -196,6 +204,13 @@ impl WindowBackend for HeadlessBackend {
     fn set_ime(&mut self, role: Role, area: Option<PxRect>) {
         if let Some(w) = self.windows.get_mut(&role) {
             w.ime_area = area;
+        }
+    }
+
+    fn set_access_tree(&mut self, role: Role, tree: &AccessTree) {
+        if let Some(w) = self.windows.get_mut(&role) {
+            w.access = tree.clone();
+            w.access_updates += 1;
         }
     }
 
@@ -337,6 +352,15 @@ impl HeadlessApp {
         self.feed(Event::Window {
             role,
             event: WindowEvent::Input(event),
+        });
+    }
+
+    /// What assistive technology would ask of window `role` (the desktop
+    /// shell's adapter produces the same event).
+    pub fn access_action(&mut self, role: Role, action: AccessAction) {
+        self.feed(Event::Window {
+            role,
+            event: WindowEvent::Access(action),
         });
     }
 

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
+use workshop_common::access::AccessTree;
 use workshop_common::geometry::{Position, PxRect};
 use workshop_common::input::CursorIcon;
 use workshop_common::Role;
@@ -119,6 +120,9 @@ pub trait WindowBackend {
     fn read_clipboard(&mut self, role: Role, selection: Selection) -> ClipboardAnswer;
     /// Owns `selection` with `text`.
     fn write_clipboard(&mut self, selection: Selection, text: &str);
+    /// Shows `tree` (validated, possibly empty) to assistive technology as
+    /// window `role`'s content, under a window node of the broker's own.
+    fn set_access_tree(&mut self, role: Role, tree: &AccessTree);
 }
 
 /// What [`WindowBackend::read_clipboard`] did.
@@ -381,6 +385,7 @@ impl Driver {
                 Effect::WriteClipboard { selection, text } => {
                     backend.write_clipboard(selection, &text.0)
                 }
+                Effect::AccessTree { role, tree } => backend.set_access_tree(role, &tree),
                 Effect::Quit => {
                     self.settings.flush();
                     self.hosts.shutdown_all(self.core.config().shutdown_grace);

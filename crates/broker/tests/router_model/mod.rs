@@ -746,6 +746,23 @@ impl Driver {
                         );
                     }
                 }
+                Effect::AccessTree { role, tree } => {
+                    // A tree only ever follows that window's own accepted
+                    // update (an empty one: its renderer was replaced), and
+                    // never carries a password.
+                    assert!(
+                        tree.is_empty() || accepted(*role, RendererMessageKind::AccessUpdate),
+                        "accessibility tree without an accepted AccessUpdate: {}",
+                        ctx()
+                    );
+                    assert!(
+                        tree.nodes().all(|n| n.role
+                            != workshop_common::access::AccessRole::PasswordInput
+                            || n.value.is_none()),
+                        "password value in a tree: {}",
+                        ctx()
+                    );
+                }
                 Effect::ReadClipboard { .. } => {
                     assert!(
                         !matches!(what, What::Message { .. }),

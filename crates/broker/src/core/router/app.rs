@@ -119,7 +119,11 @@ impl Broker {
             Pattern::Invoke { max_in_flight } => max_in_flight,
             // The table pairs every request kind with `Invoke`; anything else
             // allows none in flight, which refuses it.
-            Pattern::Handshake | Pattern::Send | Pattern::Reply | Pattern::AfterGesture => 0,
+            Pattern::Handshake
+            | Pattern::Send
+            | Pattern::Reply
+            | Pattern::AfterGesture
+            | Pattern::PerFrame => 0,
         };
         let Some(w) = self.windows.get_mut(&role) else {
             return Ok(Verdict::Stale);

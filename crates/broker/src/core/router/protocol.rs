@@ -170,6 +170,9 @@ pub struct ProtocolState {
     next_ping_at: Instant,
     unresponsive: bool,
     surfaces: Surfaces,
+    /// Whether an `AccessUpdate` may come now: one before the first frame,
+    /// then one per accepted frame (not cumulative).
+    access_credit: bool,
 }
 
 impl ProtocolState {
@@ -185,6 +188,7 @@ impl ProtocolState {
             next_ping_at: now + config.ping_interval,
             unresponsive: false,
             surfaces: Surfaces::default(),
+            access_credit: true,
         }
     }
 
@@ -211,6 +215,12 @@ impl ProtocolState {
     /// The gate's message budget.
     pub(super) fn take_message(&mut self, now: Instant) -> bool {
         self.messages.take(now)
+    }
+
+    /// Spends the one `AccessUpdate` the last frame allows; false if it
+    /// was spent already.
+    pub(super) fn take_access_credit(&mut self) -> bool {
+        std::mem::replace(&mut self.access_credit, false)
     }
 
     /// The handshake completed at `now`: the first ping is due an interval
@@ -319,12 +329,18 @@ impl Broker {
         }
         if surface < sent.generation {
             // Painted into a surface replaced since; the new Surface
-            // message cancelled that frame.
+            // message cancelled that frame. It still ends the paint that
+            // sent an `AccessUpdate` (resizes are legitimate), within the
+            // frame rate so stale frames cannot buy updates faster.
+            if proto.frames.take(now) {
+                proto.access_credit = true;
+            }
             return Ok(Verdict::Stale);
         }
         if !proto.frames.take(now) {
             return Err(BadMessage::FrameRateLimited);
         }
+        proto.access_credit = true;
         // The one clamp: from here on the rectangle fits the surface it
         // names. (The pixel copy re-checks it against both buffers, as the
         // last line of defence; see `crate::present`.)
