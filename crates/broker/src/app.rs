@@ -65,7 +65,7 @@ impl AppConfig {
                 first_spawn_args: BTreeMap::new(),
                 every_spawn_args: BTreeMap::new(),
                 stderr_sink: None,
-                fonts: crate::fonts::discover(),
+                fonts: Arc::new(crate::fonts::PendingPack::start()),
             },
             auth: Arc::new(SimulatedApi {
                 delay: Duration::from_millis(2000),

@@ -227,6 +227,77 @@ pub fn discover() -> Option<std::sync::Arc<FontPack>> {
     }
 }
 
+/// The pack, found on a thread of its own: the scan (tens of milliseconds:
+/// every installed face is parsed, the chosen files copied) overlaps the
+/// event loop's and the first window's creation instead of delaying them,
+/// and the first spawn waits for what is left of it ([`PendingPack::get`]).
+pub struct PendingPack {
+    /// The outcome, once known.
+    done: std::sync::OnceLock<Option<std::sync::Arc<FontPack>>>,
+    /// The scan, until its outcome is taken.
+    scan: std::sync::Mutex<Option<std::thread::JoinHandle<Option<std::sync::Arc<FontPack>>>>>,
+}
+
+impl PendingPack {
+    /// Starts [`discover`] on a thread named `fonts`; if no thread can be
+    /// started, scans here and now.
+    pub fn start() -> PendingPack {
+        let scan = std::thread::Builder::new()
+            .name("fonts".into())
+            .spawn(discover);
+        match scan {
+            Ok(handle) => PendingPack {
+                done: std::sync::OnceLock::new(),
+                scan: std::sync::Mutex::new(Some(handle)),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "no thread for the font scan; scanning now");
+                PendingPack::ready(discover())
+            }
+        }
+    }
+
+    /// An outcome known already (`None`: Noto Sans only).
+    pub fn ready(pack: Option<std::sync::Arc<FontPack>>) -> PendingPack {
+        let done = std::sync::OnceLock::new();
+        let _ = done.set(pack);
+        PendingPack {
+            done,
+            scan: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The pack, waiting for the scan the first time if it is still
+    /// running. A scan that panicked means no pack (logged once).
+    pub fn get(&self) -> Option<&std::sync::Arc<FontPack>> {
+        self.done
+            .get_or_init(|| {
+                let handle = match self.scan.lock() {
+                    Ok(mut slot) => slot.take(),
+                    Err(poisoned) => poisoned.into_inner().take(),
+                };
+                match handle.map(std::thread::JoinHandle::join) {
+                    Some(Ok(pack)) => pack,
+                    Some(Err(_)) => {
+                        tracing::error!("the font scan panicked; renderers get Noto Sans only");
+                        None
+                    }
+                    None => None,
+                }
+            })
+            .as_ref()
+    }
+}
+
+impl std::fmt::Debug for PendingPack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.done.get() {
+            Some(pack) => f.debug_tuple("PendingPack").field(pack).finish(),
+            None => f.write_str("PendingPack(scanning)"),
+        }
+    }
+}
+
 /// A face that covers a script, as ranked.
 struct Candidate {
     id: fontdb::ID,

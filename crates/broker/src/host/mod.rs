@@ -65,9 +65,10 @@ pub struct HostConfig {
     pub every_spawn_args: BTreeMap<Role, Vec<String>>,
     /// Where renderer stderr lines go besides the log.
     pub stderr_sink: Option<StderrSink>,
-    /// The fallback fonts every renderer inherits (`None`: Noto Sans
-    /// only). One sealed object shared by all renderers.
-    pub fonts: Option<Arc<crate::fonts::FontPack>>,
+    /// The fallback fonts every renderer inherits (none: Noto Sans only).
+    /// One sealed object shared by all renderers, found on its own thread
+    /// while the first window is made; the first spawn waits for it.
+    pub fonts: Arc<crate::fonts::PendingPack>,
 }
 
 impl std::fmt::Debug for HostConfig {

@@ -141,7 +141,7 @@ pub fn start(
         .arg(format!("--log-filter={}", config.log_filter))
         .arg(format!("--parent-ns={}", confine::parent_namespaces_arg()))
         .arg(format!("--broker-pid={}", std::process::id()));
-    let fonts_fd = config.fonts.as_ref().map(|pack| pack.fd().as_raw_fd());
+    let fonts_fd = config.fonts.get().map(|pack| pack.fd().as_raw_fd());
     if fonts_fd.is_some() {
         cmd.arg(format!("--fonts-fd={RENDERER_FONTS_FD}"));
     }
