@@ -27,6 +27,14 @@ pub fn run(json: bool, mode: SandboxMode) -> ExitCode {
         &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
         "BROKER",
     );
+    // Said by the report itself: the renderer's own warning is relayed
+    // from its stderr and can still be in the pipe when the report exits
+    // (seen under load in CI).
+    if mode == SandboxMode::Disabled {
+        tracing::warn!(
+            "--no-sandbox: the renderer is not confined; this report shows it unconfined"
+        );
+    }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
