@@ -566,6 +566,9 @@ impl Driver {
                 self.in_flight.remove(&(*role, *generation, *id));
             }
         }
+        // A live renderer's result gets exactly one reply; an orphaned one
+        // none (its renderer is gone), though it is applied.
+        let auth_live = auth_legit;
         let auth_legit = auth_legit || auth_orphaned;
         if matches!(what, What::Auth { .. }) && !auth_legit {
             assert!(
@@ -812,8 +815,10 @@ impl Driver {
                 | Effect::ShowCrashed { .. } => {}
             }
         }
-        if auth_legit {
+        if auth_live {
             assert_eq!(replies, 1, "one reply per result: {}", ctx());
+        } else if auth_orphaned {
+            assert_eq!(replies, 0, "a reply to a renderer that is gone: {}", ctx());
         }
 
         // 3. Kills.
