@@ -98,6 +98,8 @@ Scenarios (each prints markdown tables to stdout, progress to stderr):
            (needs Xvfb and chromium; skips when Chromium is not installed)
   budgets  every budget of docs/BENCHMARKS.md measured against its
            threshold, each part in a fresh process
+  fonts    the broker's font scan over the system's fonts (in process):
+           parsing every face, filling and sealing the pack
 
 Options:
   --placement=one-core|two-cores|both|unpinned   (default both)
@@ -224,6 +226,7 @@ fn main() -> ExitCode {
         "xvfb-invoke" => scenarios::desktop::run(&opts),
         "all" => scenarios::all(&args[2..]),
         "peer" => scenarios::peer::run(&opts),
+        "fonts" => scenarios::fonts::run(&opts),
         "budgets" => scenarios::budgets::run(&args[2..], &opts),
         "budget-part=desktop" => scenarios::budgets::desktop_part(&opts),
         "budget-part=spawn" => scenarios::budgets::spawn_part(&opts, &capture),

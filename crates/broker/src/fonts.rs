@@ -27,7 +27,7 @@
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{MemfdFlags, SealFlags};
 use thiserror::Error;
@@ -127,6 +127,9 @@ pub enum FontsError {
     /// Sizing it failed.
     #[error("sizing the pack: {0}")]
     Size(std::io::Error),
+    /// Opening a chosen face's file again, to copy it, failed.
+    #[error("opening a font file: {0}")]
+    Read(std::io::Error),
     /// Writing a face or the header failed.
     #[error("writing the pack: {0}")]
     Write(std::io::Error),
@@ -201,9 +204,8 @@ pub struct Discovery {
 /// Never fails: without a pack renderers draw with Noto Sans only.
 pub fn discover() -> Option<std::sync::Arc<FontPack>> {
     let dirs: Vec<PathBuf> = FONT_DIRS.iter().map(PathBuf::from).collect();
-    let started = std::time::Instant::now();
-    match discover_in(&dirs) {
-        Ok(found) => {
+    match discover_timed(&dirs) {
+        Ok((found, timings)) => {
             if !found.missing.is_empty() {
                 tracing::info!(
                     scripts = %found.missing.join(", "),
@@ -214,7 +216,8 @@ pub fn discover() -> Option<std::sync::Arc<FontPack>> {
                 tracing::debug!(
                     bytes = pack.len(),
                     faces = ?pack.faces(),
-                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    parse_us = timings.parse.as_micros() as u64,
+                    pack_us = timings.pack.as_micros() as u64,
                     "font pack built"
                 );
             }
@@ -298,124 +301,261 @@ impl std::fmt::Debug for PendingPack {
     }
 }
 
-/// A face that covers a script, as ranked.
+/// How deep [`FONT_DIRS`] are walked (Debian's are 3 levels; the bound
+/// also stops a symlink loop).
+const MAX_DIR_DEPTH: usize = 8;
+
+/// At most this many font files are looked at; the rest are ignored (a
+/// typical desktop has hundreds, a full TeX install a few thousand).
+const MAX_FONT_FILES: usize = 10_000;
+
+/// At most this many faces of one collection are looked at (Noto Sans
+/// CJK's `.ttc` holds 10).
+const MAX_FACES_PER_FILE: u32 = 64;
+
+/// What a file must be called to be looked at.
+const FONT_EXTENSIONS: &[&str] = &["ttf", "otf", "ttc", "otc"];
+
+/// One installed face, parsed once: which scripts of [`SCRIPTS`] it covers
+/// (bit `i` for `SCRIPTS[i]`) and what ranks it.
+#[derive(Debug)]
 struct Candidate {
-    id: fontdb::ID,
+    /// Index of its file in the scan's list.
+    file: usize,
+    /// Its index in the file (a collection holds several).
     index: u32,
-    family: String,
-    rank: (usize, bool, bool, u16, usize),
+    /// Its family names, the English one first.
+    families: Vec<String>,
+    /// Bit `i`: covers `SCRIPTS[i]`.
+    covers: u32,
+    italic: bool,
+    condensed: bool,
+    weight: u16,
+    /// Its file's size.
+    bytes: u64,
+}
+
+impl Candidate {
+    /// Lower is better: a preferred family first, then upright over
+    /// italic, normal width over condensed, weight nearest 400, smallest
+    /// file.
+    fn rank(&self, script: &Script) -> (usize, bool, bool, u16, u64) {
+        let preferred = script
+            .prefer
+            .iter()
+            .position(|p| self.families.iter().any(|f| f == p))
+            .unwrap_or(script.prefer.len());
+        (
+            preferred,
+            self.italic,
+            self.condensed,
+            self.weight.abs_diff(400),
+            self.bytes,
+        )
+    }
+
+    fn family(&self) -> String {
+        self.families.first().cloned().unwrap_or_default()
+    }
+}
+
+/// How long the two halves of a scan took (in the debug log and in
+/// `workshop-bench fonts`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScanTimings {
+    /// Walking the directories and parsing every face once.
+    pub parse: std::time::Duration,
+    /// Creating, filling and sealing the memfd.
+    pub pack: std::time::Duration,
 }
 
 /// Scans `dirs` and builds the pack from the faces [`SCRIPTS`] pick.
 pub fn discover_in(dirs: &[PathBuf]) -> Result<Discovery, FontsError> {
-    let mut db = fontdb::Database::new();
+    discover_timed(dirs).map(|(found, _)| found)
+}
+
+/// [`discover_in`], with how long its halves took.
+pub fn discover_timed(dirs: &[PathBuf]) -> Result<(Discovery, ScanTimings), FontsError> {
+    let started = std::time::Instant::now();
+    // 1. The font files, in a stable order.
+    let mut paths = Vec::new();
     for dir in dirs {
-        db.load_fonts_dir(dir);
+        walk(dir, 0, &mut paths);
     }
-    // (face, scripts it serves), in the order picked.
-    let mut chosen: Vec<(Candidate, Vec<&'static str>)> = Vec::new();
+    paths.sort();
+    paths.truncate(MAX_FONT_FILES);
+    // 2. Every face parsed once.
+    let mut candidates = Vec::new();
+    for (file, path) in paths.iter().enumerate() {
+        parse_file(file, path, &mut candidates);
+    }
+    // 3. One face per script; a face already picked is reused.
+    let mut chosen: Vec<(&Candidate, Vec<&'static str>)> = Vec::new();
     let mut missing = Vec::new();
-    for script in SCRIPTS {
-        if let Some((_, scripts)) = chosen
-            .iter_mut()
-            .find(|(c, _)| covers(&db, c.id, script.probes))
-        {
+    for (bit, script) in SCRIPTS.iter().enumerate() {
+        let mask = 1u32 << bit;
+        if let Some((_, scripts)) = chosen.iter_mut().find(|(c, _)| c.covers & mask != 0) {
             scripts.push(script.name);
             continue;
         }
-        match best_face(&db, script) {
+        let best = candidates
+            .iter()
+            .filter(|c| c.covers & mask != 0)
+            .min_by_key(|c| c.rank(script));
+        match best {
             Some(c) => chosen.push((c, vec![script.name])),
             None => missing.push(script.name),
         }
     }
-    // The files, read through fontdb's mapping, budgeted by the format's
-    // bounds (a face that would not fit is dropped and its scripts missing).
-    let mut files: Vec<(Vec<u8>, u32, PackedFace)> = Vec::new();
+    // 4. Budgeted by the format's bounds: a face that would not fit is
+    //    dropped and its scripts are missing.
+    let mut files: Vec<(&Path, u32, PackedFace)> = Vec::new();
     let mut total = fontpack::header_len(fontpack::MAX_FACES);
     for (c, scripts) in chosen {
-        let Some(bytes) = db.with_face_data(c.id, |data, _| data.to_vec()) else {
-            missing.extend(scripts);
-            continue;
-        };
+        let len = usize::try_from(c.bytes).unwrap_or(usize::MAX);
         let fits = files.len() < fontpack::MAX_FACES
-            && total.saturating_add(bytes.len() + fontpack::ALIGN) <= fontpack::MAX_PACK_BYTES;
-        if !fits {
-            tracing::warn!(family = %c.family, bytes = bytes.len(), "font too large for the pack; skipped");
+            && total.saturating_add(len).saturating_add(fontpack::ALIGN)
+                <= fontpack::MAX_PACK_BYTES;
+        let Some(path) = paths.get(c.file).filter(|_| fits) else {
+            tracing::warn!(family = %c.family(), bytes = len, "font too large for the pack; skipped");
             missing.extend(scripts);
             continue;
-        }
-        total += bytes.len() + fontpack::ALIGN;
-        let face = PackedFace {
-            family: c.family,
-            scripts,
-            bytes: bytes.len(),
         };
-        files.push((bytes, c.index, face));
+        total += len + fontpack::ALIGN;
+        let face = PackedFace {
+            family: c.family(),
+            scripts,
+            bytes: len,
+        };
+        files.push((path.as_path(), c.index, face));
     }
     missing.sort_by_key(|m| SCRIPTS.iter().position(|s| s.name == *m));
-    if files.is_empty() {
-        return Ok(Discovery {
-            pack: None,
-            missing,
+    let parsed = started.elapsed();
+    let pack = if files.is_empty() {
+        None
+    } else {
+        Some(write_pack(files)?)
+    };
+    let timings = ScanTimings {
+        parse: parsed,
+        pack: started.elapsed().saturating_sub(parsed),
+    };
+    Ok((Discovery { pack, missing }, timings))
+}
+
+/// Adds the font files under `dir` to `out` (depth and count bounded;
+/// unreadable entries skipped).
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > MAX_DIR_DEPTH || out.len() >= MAX_FONT_FILES {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // Follows symlinks (Debian links some fonts between packages).
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&path, depth + 1, out);
+        } else if meta.is_file() && is_font_name(&path) {
+            out.push(path);
+        }
+        if out.len() >= MAX_FONT_FILES {
+            return;
+        }
+    }
+}
+
+fn is_font_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| FONT_EXTENSIONS.iter().any(|f| e.eq_ignore_ascii_case(f)))
+}
+
+/// Parses every face of the file at `path` once and adds those covering
+/// any script to `out`. A file that cannot be opened, mapped or parsed is
+/// skipped.
+fn parse_file(file: usize, path: &Path, out: &mut Vec<Candidate>) {
+    let Ok(f) = std::fs::File::open(path) else {
+        return;
+    };
+    let Ok(meta) = f.metadata() else {
+        return;
+    };
+    let bytes = meta.len();
+    if bytes == 0 || bytes > fontpack::MAX_PACK_BYTES as u64 {
+        return;
+    }
+    // SAFETY: a private read-only mapping of a system font file, read
+    // only by the parser below and dropped before this returns. Another
+    // process changing the file meanwhile can change what is parsed (the
+    // parser checks every offset, so that gives wrong answers, not unsound
+    // reads) or truncate it (SIGBUS; package managers replace font files
+    // by rename, which leaves this inode whole). The pack is copied from
+    // the file by the kernel, not from this mapping.
+    let Ok(map) = (unsafe { memmap2::Mmap::map(&f) }) else {
+        return;
+    };
+    let data: &[u8] = &map;
+    let count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
+    for index in 0..count.min(MAX_FACES_PER_FILE) {
+        let Ok(face) = ttf_parser::Face::parse(data, index) else {
+            continue;
+        };
+        let covers = SCRIPTS
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.probes.iter().all(|&c| face.glyph_index(c).is_some()))
+            .fold(0u32, |mask, (bit, _)| mask | (1 << bit));
+        if covers == 0 {
+            continue;
+        }
+        out.push(Candidate {
+            file,
+            index,
+            families: family_names(&face),
+            covers,
+            italic: face.is_italic() || face.is_oblique(),
+            condensed: face.width() != ttf_parser::Width::Normal,
+            weight: face.weight().to_number(),
+            bytes,
         });
     }
-    let pack = write_pack(files)?;
-    Ok(Discovery {
-        pack: Some(pack),
-        missing,
-    })
 }
 
-fn covers(db: &fontdb::Database, id: fontdb::ID, probes: &[char]) -> bool {
-    db.with_face_data(id, |data, index| {
-        match ttf_parser::Face::parse(data, index) {
-            Ok(face) => probes.iter().all(|&c| face.glyph_index(c).is_some()),
-            Err(_) => false,
-        }
-    })
-    .unwrap_or(false)
-}
-
-/// The best face covering `script`: a preferred family first, then upright
-/// over italic, normal width over condensed, weight nearest 400, smallest
-/// file.
-fn best_face(db: &fontdb::Database, script: &Script) -> Option<Candidate> {
-    db.faces()
-        .filter(|info| covers(db, info.id, script.probes))
-        .map(|info| {
-            let family = info
-                .families
-                .first()
-                .map(|(name, _)| name.clone())
-                .unwrap_or_default();
-            let preferred = script
-                .prefer
-                .iter()
-                .position(|p| info.families.iter().any(|(name, _)| name == p))
-                .unwrap_or(script.prefer.len());
-            let size = db
-                .with_face_data(info.id, |data, _| data.len())
-                .unwrap_or(usize::MAX);
-            Candidate {
-                id: info.id,
-                index: info.index,
-                family,
-                rank: (
-                    preferred,
-                    info.style != fontdb::Style::Normal,
-                    info.stretch != fontdb::Stretch::Normal,
-                    info.weight.0.abs_diff(400),
-                    size,
-                ),
-            }
+/// A face's family names (typographic, then legacy), the US English one
+/// first, as fontconfig and fontdb name families.
+fn family_names(face: &ttf_parser::Face<'_>) -> Vec<String> {
+    use ttf_parser::name_id::{FAMILY, TYPOGRAPHIC_FAMILY};
+    let mut names: Vec<(bool, u16, String)> = face
+        .names()
+        .into_iter()
+        .filter(|n| n.name_id == TYPOGRAPHIC_FAMILY || n.name_id == FAMILY)
+        .filter_map(|n| {
+            let english = n.language() == ttf_parser::Language::English_UnitedStates;
+            n.to_string().map(|s| (!english, n.name_id, s))
         })
-        .min_by_key(|c| c.rank)
+        .collect();
+    // English before other languages; typographic (16) before legacy (1).
+    names.sort_by_key(|(not_english, id, _)| (*not_english, std::cmp::Reverse(*id)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, _, name) in names {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
-/// Lays out, writes and seals the pack.
-fn write_pack(files: Vec<(Vec<u8>, u32, PackedFace)>) -> Result<FontPack, FontsError> {
+/// Lays out, writes and seals the pack. Each face is copied from its file
+/// into the memfd by the kernel (`sendfile`): one copy, no user-space
+/// buffer and no page faults on a mapping of the source.
+fn write_pack(files: Vec<(&Path, u32, PackedFace)>) -> Result<FontPack, FontsError> {
     // 1. Layout.
-    let sizes: Vec<(usize, u32)> = files.iter().map(|(b, i, _)| (b.len(), *i)).collect();
+    let sizes: Vec<(usize, u32)> = files.iter().map(|(_, i, f)| (f.bytes, *i)).collect();
     let plan = fontpack::plan(&sizes).map_err(FontsError::Plan)?;
     // 2. The memfd, sealable, sized.
     let fd = rustix::fs::memfd_create(MEMFD_NAME, MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
@@ -425,9 +565,9 @@ fn write_pack(files: Vec<(Vec<u8>, u32, PackedFace)>) -> Result<FontPack, FontsE
     // 3. Header and faces.
     file.write_all_at(&plan.header, 0)
         .map_err(FontsError::Write)?;
-    for (range, (bytes, _, _)) in plan.faces.iter().zip(&files) {
-        file.write_all_at(bytes, range.offset as u64)
-            .map_err(FontsError::Write)?;
+    for (range, (path, _, face)) in plan.faces.iter().zip(&files) {
+        let src = std::fs::File::open(path).map_err(FontsError::Read)?;
+        copy_into(&src, &file, range.offset as u64, face.bytes).map_err(FontsError::Write)?;
     }
     (&file).flush().map_err(FontsError::Write)?;
     // 4. Seal: nothing can change it from here on.
@@ -441,6 +581,56 @@ fn write_pack(files: Vec<(Vec<u8>, u32, PackedFace)>) -> Result<FontPack, FontsE
         len: plan.total,
         faces: files.into_iter().map(|(_, _, f)| f).collect(),
     })
+}
+
+/// Copies the first `len` bytes of `src` to `dst` at `at`: `sendfile`
+/// (file to file, in the kernel), falling back to reads and writes where
+/// it is refused. A file that turns out shorter than `len` (changed since
+/// it was parsed) is an error: the pack's layout promised `len` bytes.
+fn copy_into(src: &std::fs::File, dst: &std::fs::File, at: u64, len: usize) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let short = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "font file shrank");
+    let mut out = dst;
+    out.seek(SeekFrom::Start(at))?;
+    let mut done = 0usize;
+    let mut offset = 0u64;
+    while done < len {
+        match rustix::fs::sendfile(dst, src, Some(&mut offset), len - done) {
+            Ok(0) => return Err(short()),
+            Ok(n) => done += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) if done == 0 => {
+                return copy_by_reads(src, dst, at, len)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The fallback of [`copy_into`]: through a buffer.
+fn copy_by_reads(
+    src: &std::fs::File,
+    dst: &std::fs::File,
+    at: u64,
+    len: usize,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut done = 0usize;
+    while done < len {
+        let want = buf.len().min(len - done);
+        let chunk = buf.get_mut(..want).unwrap_or_default();
+        let n = src.read_at(chunk, done as u64)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "font file shrank",
+            ));
+        }
+        dst.write_all_at(chunk.get(..n).unwrap_or_default(), at + done as u64)?;
+        done += n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -525,5 +715,74 @@ mod tests {
         let found = discover_in(&[empty.path().to_path_buf()]).unwrap();
         assert!(found.pack.is_none());
         assert_eq!(found.missing.len(), SCRIPTS.len());
+    }
+
+    #[test]
+    fn nested_fonts_are_found_and_loops_and_other_files_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::copy(DEJAVU, deep.join("DejaVuSans.TTF")).unwrap();
+        std::fs::write(dir.path().join("fonts.dir"), b"not a font").unwrap();
+        std::fs::write(dir.path().join("broken.ttf"), b"not a font either").unwrap();
+        // A directory symlink to its ancestor: the depth bound ends the walk.
+        std::os::unix::fs::symlink(dir.path(), deep.join("loop")).unwrap();
+        let mut paths = Vec::new();
+        walk(dir.path(), 0, &mut paths);
+        assert!(
+            paths.len() > 1,
+            "the loop is followed, boundedly: {paths:?}"
+        );
+        assert!(paths.len() <= MAX_DIR_DEPTH + 2, "{paths:?}");
+        assert!(paths.iter().all(|p| is_font_name(p)), "{paths:?}");
+        let found = discover_in(&[dir.path().to_path_buf()]).unwrap();
+        let pack = found.pack.unwrap();
+        assert_eq!(pack.faces().len(), 1, "one face, however often seen");
+        assert_eq!(pack.faces()[0].family, "DejaVu Sans");
+    }
+
+    #[test]
+    fn each_face_is_parsed_once_with_every_script_it_covers() {
+        let mut out = Vec::new();
+        parse_file(7, Path::new(DEJAVU), &mut out);
+        assert_eq!(out.len(), 1);
+        let c = &out[0];
+        assert_eq!(c.file, 7);
+        assert_eq!(c.families.first().map(String::as_str), Some("DejaVu Sans"));
+        let names: Vec<&str> = SCRIPTS
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| c.covers & (1 << bit) != 0)
+            .map(|(_, s)| s.name)
+            .collect();
+        assert_eq!(names, vec!["Emoji", "Arabic", "Hebrew"]);
+        assert!(!c.italic && !c.condensed);
+        assert_eq!(c.weight, 400);
+    }
+
+    #[test]
+    fn a_font_file_that_shrank_since_it_was_parsed_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("short.ttf");
+        std::fs::write(&path, vec![7u8; 1000]).unwrap();
+        let src = std::fs::File::open(&path).unwrap();
+        let dst = tempfile::tempfile().unwrap();
+        dst.set_len(4096).unwrap();
+        let err = copy_into(&src, &dst, 8, 2000).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        // What fits is copied where the layout put it, by either path.
+        copy_into(&src, &dst, 8, 1000).unwrap();
+        let other = tempfile::tempfile().unwrap();
+        other.set_len(4096).unwrap();
+        copy_by_reads(&src, &other, 8, 1000).unwrap();
+        for f in [&dst, &other] {
+            let mut got = vec![0u8; 1010];
+            f.read_exact_at(&mut got, 0).unwrap();
+            assert_eq!(&got[..8], &[0u8; 8]);
+            assert!(got[8..1008].iter().all(|&b| b == 7));
+            assert_eq!(&got[1008..], &[0u8; 2]);
+        }
+        let err = copy_by_reads(&src, &other, 0, 2000).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 }

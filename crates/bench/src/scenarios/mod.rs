@@ -7,6 +7,7 @@
 pub mod budgets;
 pub mod desktop;
 pub mod flood;
+pub mod fonts;
 pub mod frames;
 pub mod input;
 pub mod memory;
