@@ -114,6 +114,8 @@ Options:
   --shot=DIR     peer: a screenshot of each app's two windows (first
                  measured run), taken with ImageMagick's `import` after
                  the figures of that moment were read
+  --before=PATH  budgets: an older workshop build, measured in alternating
+                 rounds with this one; its cold start is the baseline
   --baseline-ms=F  budgets: the cold-start baseline of this machine
                  (default: the one recorded in docs/BENCHMARKS.md)
 ";
@@ -141,6 +143,9 @@ pub struct Options {
     pub shot: Option<std::path::PathBuf>,
     /// `--baseline-ms`: the cold-start baseline `budgets` compares with.
     pub baseline_ms: Option<f64>,
+    /// `--before`: an older `workshop` whose cold start `budgets` measures
+    /// in alternating rounds with this one, as the baseline.
+    pub before: Option<std::path::PathBuf>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -155,6 +160,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         chromium: None,
         baseline_ms: None,
         shot: None,
+        before: None,
     };
     for arg in args {
         let (name, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -177,6 +183,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             }
             "--user" => opts.user = Some(value.to_owned()),
             "--chromium" => opts.chromium = Some(value.into()),
+            "--before" => opts.before = Some(value.into()),
             "--shot" => opts.shot = Some(value.into()),
             "--baseline-ms" => {
                 opts.baseline_ms = Some(

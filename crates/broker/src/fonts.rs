@@ -328,9 +328,13 @@ struct Candidate {
     families: Vec<String>,
     /// Bit `i`: covers `SCRIPTS[i]`.
     covers: u32,
-    italic: bool,
-    condensed: bool,
+    /// Its PostScript name (may be empty).
+    post_script_name: String,
+    style: fontpack::FaceStyle,
+    /// OpenType width class, 1..=9 (5 normal).
+    stretch: u8,
     weight: u16,
+    monospaced: bool,
     /// Its file's size.
     bytes: u64,
 }
@@ -347,8 +351,8 @@ impl Candidate {
             .unwrap_or(script.prefer.len());
         (
             preferred,
-            self.italic,
-            self.condensed,
+            self.style != fontpack::FaceStyle::Normal,
+            self.stretch != 5,
             self.weight.abs_diff(400),
             self.bytes,
         )
@@ -356,6 +360,18 @@ impl Candidate {
 
     fn family(&self) -> String {
         self.families.first().cloned().unwrap_or_default()
+    }
+
+    /// How renderers list it (see `fontpack`'s entry layout).
+    fn meta(&self) -> fontpack::FaceMeta {
+        fontpack::FaceMeta::new(
+            &self.family(),
+            &self.post_script_name,
+            self.weight,
+            self.style,
+            self.stretch,
+            self.monospaced,
+        )
     }
 }
 
@@ -409,7 +425,7 @@ pub fn discover_timed(dirs: &[PathBuf]) -> Result<(Discovery, ScanTimings), Font
     }
     // 4. Budgeted by the format's bounds: a face that would not fit is
     //    dropped and its scripts are missing.
-    let mut files: Vec<(&Path, u32, PackedFace)> = Vec::new();
+    let mut files: Vec<(&Path, u32, fontpack::FaceMeta, PackedFace)> = Vec::new();
     let mut total = fontpack::header_len(fontpack::MAX_FACES);
     for (c, scripts) in chosen {
         let len = usize::try_from(c.bytes).unwrap_or(usize::MAX);
@@ -427,7 +443,7 @@ pub fn discover_timed(dirs: &[PathBuf]) -> Result<(Discovery, ScanTimings), Font
             scripts,
             bytes: len,
         };
-        files.push((path.as_path(), c.index, face));
+        files.push((path.as_path(), c.index, c.meta(), face));
     }
     missing.sort_by_key(|m| SCRIPTS.iter().position(|s| s.name == *m));
     let parsed = started.elapsed();
@@ -510,17 +526,33 @@ fn parse_file(file: usize, path: &Path, out: &mut Vec<Candidate>) {
             .enumerate()
             .filter(|(_, s)| s.probes.iter().all(|&c| face.glyph_index(c).is_some()))
             .fold(0u32, |mask, (bit, _)| mask | (1 << bit));
-        if covers == 0 {
+        let families = family_names(&face);
+        if covers == 0 || families.is_empty() {
             continue;
         }
+        let style = if face.is_italic() {
+            fontpack::FaceStyle::Italic
+        } else if face.is_oblique() {
+            fontpack::FaceStyle::Oblique
+        } else {
+            fontpack::FaceStyle::Normal
+        };
+        let post_script_name = face
+            .names()
+            .into_iter()
+            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|n| n.to_string())
+            .unwrap_or_default();
         out.push(Candidate {
             file,
             index,
-            families: family_names(&face),
+            families,
             covers,
-            italic: face.is_italic() || face.is_oblique(),
-            condensed: face.width() != ttf_parser::Width::Normal,
+            post_script_name,
+            style,
+            stretch: u8::try_from(face.width().to_number()).unwrap_or(5),
             weight: face.weight().to_number(),
+            monospaced: face.is_monospaced(),
             bytes,
         });
     }
@@ -553,9 +585,14 @@ fn family_names(face: &ttf_parser::Face<'_>) -> Vec<String> {
 /// Lays out, writes and seals the pack. Each face is copied from its file
 /// into the memfd by the kernel (`sendfile`): one copy, no user-space
 /// buffer and no page faults on a mapping of the source.
-fn write_pack(files: Vec<(&Path, u32, PackedFace)>) -> Result<FontPack, FontsError> {
+fn write_pack(
+    files: Vec<(&Path, u32, fontpack::FaceMeta, PackedFace)>,
+) -> Result<FontPack, FontsError> {
     // 1. Layout.
-    let sizes: Vec<(usize, u32)> = files.iter().map(|(_, i, f)| (f.bytes, *i)).collect();
+    let sizes: Vec<(usize, u32, fontpack::FaceMeta)> = files
+        .iter()
+        .map(|(_, i, m, f)| (f.bytes, *i, m.clone()))
+        .collect();
     let plan = fontpack::plan(&sizes).map_err(FontsError::Plan)?;
     // 2. The memfd, sealable, sized.
     let fd = rustix::fs::memfd_create(MEMFD_NAME, MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
@@ -565,7 +602,7 @@ fn write_pack(files: Vec<(&Path, u32, PackedFace)>) -> Result<FontPack, FontsErr
     // 3. Header and faces.
     file.write_all_at(&plan.header, 0)
         .map_err(FontsError::Write)?;
-    for (range, (path, _, face)) in plan.faces.iter().zip(&files) {
+    for (range, (path, _, _, face)) in plan.faces.iter().zip(&files) {
         let src = std::fs::File::open(path).map_err(FontsError::Read)?;
         copy_into(&src, &file, range.offset as u64, face.bytes).map_err(FontsError::Write)?;
     }
@@ -579,7 +616,7 @@ fn write_pack(files: Vec<(&Path, u32, PackedFace)>) -> Result<FontPack, FontsErr
     Ok(FontPack {
         fd,
         len: plan.total,
-        faces: files.into_iter().map(|(_, _, f)| f).collect(),
+        faces: files.into_iter().map(|(_, _, _, f)| f).collect(),
     })
 }
 
@@ -692,11 +729,25 @@ mod tests {
         let bytes = read_pack(&pack);
         let faces = fontpack::parse(&bytes).unwrap();
         assert_eq!(faces.len(), pack.faces().len());
-        for (range, face) in faces.iter().zip(pack.faces()) {
+        for (packed, face) in faces.iter().zip(pack.faces()) {
+            let range = packed.range;
             assert_eq!(range.len, face.bytes);
+            assert_eq!(packed.meta.family, face.family);
             let data = &bytes[range.offset..range.end()];
-            ttf_parser::Face::parse(data, range.index).unwrap();
+            // The metadata is what the face itself says.
+            let parsed = ttf_parser::Face::parse(data, range.index).unwrap();
+            assert_eq!(packed.meta.weight, parsed.weight().to_number());
+            assert_eq!(packed.meta.monospaced, parsed.is_monospaced());
         }
+        let emoji = faces
+            .iter()
+            .find(|f| f.meta.family == "Noto Color Emoji")
+            .unwrap();
+        assert!(
+            emoji.meta.post_script_name.contains("Emoji"),
+            "{:?}",
+            emoji.meta
+        );
     }
 
     #[test]
@@ -756,8 +807,12 @@ mod tests {
             .map(|(_, s)| s.name)
             .collect();
         assert_eq!(names, vec!["Emoji", "Arabic", "Hebrew"]);
-        assert!(!c.italic && !c.condensed);
-        assert_eq!(c.weight, 400);
+        assert_eq!(
+            (c.style, c.stretch, c.weight),
+            (fontpack::FaceStyle::Normal, 5, 400)
+        );
+        assert_eq!(c.post_script_name, "DejaVuSans");
+        assert!(!c.monospaced);
     }
 
     #[test]

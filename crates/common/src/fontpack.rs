@@ -10,14 +10,27 @@
 //! bounds-checks every entry and never panics, so a broker bug shows up as
 //! "no fallback fonts" rather than as a crash or an out-of-bounds read.
 //!
-//! Layout (all integers little-endian `u32`):
+//! Each entry also carries what the renderer's text system needs to list
+//! the face (family, PostScript name, weight, style, stretch, monospaced),
+//! found by the broker when it parsed the face: the renderer registers the
+//! faces without parsing them, so it touches a face's pages only when a
+//! character first falls back to it. That keeps start-up fast and the
+//! pack's resident pages (and so its PSS) near zero in a window whose
+//! text needs no fallback.
+//!
+//! Layout (integers little-endian):
 //!
 //! ```text
-//! 0   magic  "WSFONTS1"                      8 bytes
-//! 8   face count (1..=MAX_FACES)             4
+//! 0   magic  "WSFONTS2"                      8 bytes
+//! 8   face count (1..=MAX_FACES), u32        4
 //! 12  reserved, 0                            4
-//! 16  per face: offset, len, face index,     16 × count
-//!     reserved 0
+//! 16  per face, ENTRY_BYTES each:
+//!       offset u32, len u32, face index u32,
+//!       weight u16 (1..=1000), style u8 (0 normal, 1 italic, 2 oblique),
+//!       stretch u8 (1..=9), flags u32 (bit 0: monospaced; others 0),
+//!       reserved u32 (0),
+//!       family, PostScript name: NAME_BYTES each, a length byte
+//!       (1..NAME_BYTES) then that many bytes of UTF-8, zeros after
 //! ... face bytes, each at an ALIGN-aligned offset, in entry order,
 //!     non-overlapping, after the header, inside the pack
 //! ```
@@ -26,7 +39,7 @@ use thiserror::Error;
 
 /// The first eight bytes of every pack (the trailing digit is the format
 /// version).
-pub const MAGIC: [u8; 8] = *b"WSFONTS1";
+pub const MAGIC: [u8; 8] = *b"WSFONTS2";
 
 /// Most faces one pack may hold. The broker picks one face per script of
 /// its table (six scripts, several often served by one face), so eight
@@ -45,8 +58,120 @@ pub const ALIGN: usize = 8;
 /// Bytes before the first entry: magic, count, reserved.
 const FIXED_HEADER_BYTES: usize = 16;
 
-/// Bytes per face entry: offset, len, index, reserved.
-const ENTRY_BYTES: usize = 16;
+/// Bytes of one name field: a length byte and up to `NAME_BYTES - 1` bytes
+/// of UTF-8 (family names run to 30-odd bytes; longer ones are cut at a
+/// character boundary by [`FaceMeta::new`]).
+pub const NAME_BYTES: usize = 64;
+
+/// Bytes per face entry: offset, len, index, weight/style/stretch, flags,
+/// reserved, then the two names.
+const ENTRY_BYTES: usize = 24 + 2 * NAME_BYTES;
+
+/// Flag: the face is monospaced.
+const FLAG_MONOSPACED: u32 = 1;
+
+/// Weights a face may declare (OpenType `usWeightClass`).
+const WEIGHTS: std::ops::RangeInclusive<u16> = 1..=1000;
+
+/// Stretches a face may declare (OpenType `usWidthClass`).
+const STRETCHES: std::ops::RangeInclusive<u8> = 1..=9;
+
+/// A face's slant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaceStyle {
+    /// Upright.
+    Normal,
+    /// Italic.
+    Italic,
+    /// Oblique.
+    Oblique,
+}
+
+impl FaceStyle {
+    fn to_byte(self) -> u8 {
+        match self {
+            FaceStyle::Normal => 0,
+            FaceStyle::Italic => 1,
+            FaceStyle::Oblique => 2,
+        }
+    }
+
+    fn from_byte(b: u8) -> Option<FaceStyle> {
+        match b {
+            0 => Some(FaceStyle::Normal),
+            1 => Some(FaceStyle::Italic),
+            2 => Some(FaceStyle::Oblique),
+            _ => None,
+        }
+    }
+}
+
+/// What a renderer's text system lists a face by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaceMeta {
+    /// The English family name (fallback lists name families).
+    pub family: String,
+    /// The PostScript name (the text system spots emoji faces by it).
+    pub post_script_name: String,
+    /// 1..=1000.
+    pub weight: u16,
+    /// Its slant.
+    pub style: FaceStyle,
+    /// 1..=9 (5 is normal width).
+    pub stretch: u8,
+    /// Whether every glyph has the same advance.
+    pub monospaced: bool,
+}
+
+impl FaceMeta {
+    /// Metadata with out-of-range numbers clamped and names cut to fit
+    /// [`NAME_BYTES`] at a character boundary (an empty PostScript name
+    /// becomes the family's).
+    pub fn new(
+        family: &str,
+        post_script_name: &str,
+        weight: u16,
+        style: FaceStyle,
+        stretch: u8,
+        monospaced: bool,
+    ) -> FaceMeta {
+        let family = fit_name(family);
+        let post_script_name = match fit_name(post_script_name) {
+            ps if ps.is_empty() => family.clone(),
+            ps => ps,
+        };
+        FaceMeta {
+            family,
+            post_script_name,
+            weight: weight.clamp(*WEIGHTS.start(), *WEIGHTS.end()),
+            style,
+            stretch: stretch.clamp(*STRETCHES.start(), *STRETCHES.end()),
+            monospaced,
+        }
+    }
+}
+
+/// `name` cut to at most `NAME_BYTES - 1` bytes at a character boundary,
+/// without NULs.
+fn fit_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().filter(|&c| c != '\0') {
+        if out.len() + c.len_utf8() > NAME_BYTES - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One face of a checked pack: where its bytes are, and how to list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackedFace {
+    /// Where its file's bytes are.
+    pub range: FaceRange,
+    /// How to list it.
+    pub meta: FaceMeta,
+}
 
 /// Where one face's bytes sit in a pack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,9 +239,22 @@ pub enum PackError {
         /// Its entry number.
         face: usize,
     },
-    /// A reserved field is not zero.
+    /// A reserved field or flag is not zero.
     #[error("reserved field not zero")]
     Reserved,
+    /// Weight, style or stretch out of range.
+    #[error("face {face} has an out-of-range weight, style or stretch")]
+    BadAttributes {
+        /// Its entry number.
+        face: usize,
+    },
+    /// A name that is empty, too long, not UTF-8, or not zero-padded (or
+    /// one [`plan`] was given that [`FaceMeta::new`] would have cut).
+    #[error("face {face} has a malformed name")]
+    BadName {
+        /// Its entry number.
+        face: usize,
+    },
 }
 
 /// A laid-out pack: write `header` at offset 0, then each face's bytes at
@@ -144,14 +282,16 @@ fn to_u32(n: usize) -> Result<u32, PackError> {
     u32::try_from(n).map_err(|_| PackError::TooLarge { len: n })
 }
 
-/// Lays out a pack of faces given as `(length in bytes, face index)`.
-pub fn plan(faces: &[(usize, u32)]) -> Result<Plan, PackError> {
+/// Lays out a pack of faces given as `(length in bytes, face index,
+/// metadata)`.
+pub fn plan(faces: &[(usize, u32, FaceMeta)]) -> Result<Plan, PackError> {
     if faces.is_empty() || faces.len() > MAX_FACES {
         return Err(PackError::FaceCount { count: faces.len() });
     }
     let mut cursor = header_len(faces.len());
     let mut ranges = Vec::with_capacity(faces.len());
-    for (face, &(len, index)) in faces.iter().enumerate() {
+    for (face, (len, index, _)) in faces.iter().enumerate() {
+        let (len, index) = (*len, *index);
         if len == 0 {
             return Err(PackError::EmptyFace { face });
         }
@@ -168,11 +308,22 @@ pub fn plan(faces: &[(usize, u32)]) -> Result<Plan, PackError> {
     header.extend_from_slice(&MAGIC);
     header.extend_from_slice(&to_u32(faces.len())?.to_le_bytes());
     header.extend_from_slice(&0u32.to_le_bytes());
-    for r in &ranges {
+    for (face, (r, (_, _, meta))) in ranges.iter().zip(faces).enumerate() {
+        if !WEIGHTS.contains(&meta.weight) || !STRETCHES.contains(&meta.stretch) {
+            return Err(PackError::BadAttributes { face });
+        }
         header.extend_from_slice(&to_u32(r.offset)?.to_le_bytes());
         header.extend_from_slice(&to_u32(r.len)?.to_le_bytes());
         header.extend_from_slice(&r.index.to_le_bytes());
+        header.extend_from_slice(&meta.weight.to_le_bytes());
+        header.push(meta.style.to_byte());
+        header.push(meta.stretch);
+        let flags = if meta.monospaced { FLAG_MONOSPACED } else { 0 };
+        header.extend_from_slice(&flags.to_le_bytes());
         header.extend_from_slice(&0u32.to_le_bytes());
+        for name in [&meta.family, &meta.post_script_name] {
+            header.extend_from_slice(&name_field(name).ok_or(PackError::BadName { face })?);
+        }
     }
     Ok(Plan {
         header,
@@ -181,14 +332,41 @@ pub fn plan(faces: &[(usize, u32)]) -> Result<Plan, PackError> {
     })
 }
 
-/// Builds a whole pack in memory from `(font file bytes, face index)`
-/// (tests; the broker writes the planned pieces straight into its memfd).
-pub fn build(faces: &[(&[u8], u32)]) -> Result<Vec<u8>, PackError> {
-    let sizes: Vec<(usize, u32)> = faces.iter().map(|(b, i)| (b.len(), *i)).collect();
+/// A name's field, or `None` if it does not fit (empty, too long, NULs).
+fn name_field(name: &str) -> Option<[u8; NAME_BYTES]> {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() >= NAME_BYTES || bytes.contains(&0) {
+        return None;
+    }
+    let mut field = [0u8; NAME_BYTES];
+    field[0] = u8::try_from(bytes.len()).ok()?;
+    field.get_mut(1..=bytes.len())?.copy_from_slice(bytes);
+    Some(field)
+}
+
+/// The name in a field, if well formed.
+fn read_name(field: &[u8]) -> Option<String> {
+    let (&len, rest) = field.split_first()?;
+    let len = usize::from(len);
+    let (name, padding) = (rest.get(..len)?, rest.get(len..)?);
+    if len == 0 || name.contains(&0) || padding.iter().any(|&b| b != 0) {
+        return None;
+    }
+    std::str::from_utf8(name).ok().map(str::to_owned)
+}
+
+/// Builds a whole pack in memory from `(font file bytes, face index,
+/// metadata)` (tests; the broker writes the planned pieces straight into
+/// its memfd).
+pub fn build(faces: &[(&[u8], u32, FaceMeta)]) -> Result<Vec<u8>, PackError> {
+    let sizes: Vec<(usize, u32, FaceMeta)> = faces
+        .iter()
+        .map(|(b, i, m)| (b.len(), *i, m.clone()))
+        .collect();
     let plan = plan(&sizes)?;
     let mut out = vec![0u8; plan.total];
     copy_into(&mut out, 0, &plan.header);
-    for (r, (bytes, _)) in plan.faces.iter().zip(faces) {
+    for (r, (bytes, _, _)) in plan.faces.iter().zip(faces) {
         copy_into(&mut out, r.offset, bytes);
     }
     Ok(out)
@@ -206,10 +384,16 @@ fn read_u32(pack: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(arr))
 }
 
-/// Checks a pack and returns where each face is. Every range returned lies
-/// inside `pack`, after the header, aligned, non-empty and disjoint from
-/// the others.
-pub fn parse(pack: &[u8]) -> Result<Vec<FaceRange>, PackError> {
+fn read_u16(pack: &[u8], at: usize) -> Option<u16> {
+    let bytes = pack.get(at..at.checked_add(2)?)?;
+    let arr: [u8; 2] = bytes.try_into().ok()?;
+    Some(u16::from_le_bytes(arr))
+}
+
+/// Checks a pack and returns each face: where it is and how to list it.
+/// Every range returned lies inside `pack`, after the header, aligned,
+/// non-empty and disjoint from the others; every name is non-empty UTF-8.
+pub fn parse(pack: &[u8]) -> Result<Vec<PackedFace>, PackError> {
     if pack.len() > MAX_PACK_BYTES {
         return Err(PackError::TooLarge { len: pack.len() });
     }
@@ -232,13 +416,28 @@ pub fn parse(pack: &[u8]) -> Result<Vec<FaceRange>, PackError> {
     let mut previous_end = data_start;
     for face in 0..count {
         let at = FIXED_HEADER_BYTES + face * ENTRY_BYTES;
-        let field = |k: usize| read_u32(pack, at + 4 * k).ok_or(PackError::OutOfRange { face });
-        let offset = field(0)? as usize;
-        let len = field(1)? as usize;
-        let index = field(2)?;
-        if field(3)? != 0 {
+        let out = PackError::OutOfRange { face };
+        let word = |k: usize| read_u32(pack, at + 4 * k).ok_or(out.clone());
+        let offset = word(0)? as usize;
+        let len = word(1)? as usize;
+        let index = word(2)?;
+        let weight = read_u16(pack, at + 12).ok_or(out.clone())?;
+        let style = *pack.get(at + 14).ok_or(out.clone())?;
+        let stretch = *pack.get(at + 15).ok_or(out.clone())?;
+        let flags = word(4)?;
+        if flags & !FLAG_MONOSPACED != 0 || word(5)? != 0 {
             return Err(PackError::Reserved);
         }
+        let style = FaceStyle::from_byte(style)
+            .filter(|_| WEIGHTS.contains(&weight) && STRETCHES.contains(&stretch))
+            .ok_or(PackError::BadAttributes { face })?;
+        let name = |k: usize| {
+            let from = at + 24 + k * NAME_BYTES;
+            pack.get(from..from + NAME_BYTES)
+                .and_then(read_name)
+                .ok_or(PackError::BadName { face })
+        };
+        let (family, post_script_name) = (name(0)?, name(1)?);
         if len == 0 {
             return Err(PackError::EmptyFace { face });
         }
@@ -253,7 +452,17 @@ pub fn parse(pack: &[u8]) -> Result<Vec<FaceRange>, PackError> {
             return Err(PackError::Overlap { face });
         }
         previous_end = range.end();
-        faces.push(range);
+        faces.push(PackedFace {
+            range,
+            meta: FaceMeta {
+                family,
+                post_script_name,
+                weight,
+                style,
+                stretch,
+                monospaced: flags & FLAG_MONOSPACED != 0,
+            },
+        });
     }
     Ok(faces)
 }
@@ -263,15 +472,24 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
+    fn meta(family: &str) -> FaceMeta {
+        FaceMeta::new(family, "", 400, FaceStyle::Normal, 5, false)
+    }
+
     fn two_faces() -> Vec<u8> {
-        build(&[(b"first face".as_slice(), 0), (b"second".as_slice(), 3)]).unwrap()
+        build(&[
+            (b"first face".as_slice(), 0, meta("First")),
+            (b"second".as_slice(), 3, meta("Second Sans")),
+        ])
+        .unwrap()
     }
 
     fn set_u32(pack: &mut [u8], at: usize, v: u32) {
         pack[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
 
-    /// Entry `face`, field `k` (0 offset, 1 len, 2 index, 3 reserved).
+    /// Entry `face`, word `k` (0 offset, 1 len, 2 index, 3 weight, style
+    /// and stretch, 4 flags, 5 reserved).
     fn entry(face: usize, k: usize) -> usize {
         FIXED_HEADER_BYTES + face * ENTRY_BYTES + 4 * k
     }
@@ -279,7 +497,11 @@ mod tests {
     #[test]
     fn round_trip() {
         let pack = two_faces();
-        let faces = parse(&pack).unwrap();
+        let parsed = parse(&pack).unwrap();
+        assert_eq!(parsed[0].meta, meta("First"));
+        assert_eq!(parsed[1].meta.family, "Second Sans");
+        assert_eq!(parsed[1].meta.post_script_name, "Second Sans");
+        let faces: Vec<FaceRange> = parsed.iter().map(|f| f.range).collect();
         assert_eq!(faces.len(), 2);
         assert_eq!(&pack[faces[0].offset..faces[0].end()], b"first face");
         assert_eq!(&pack[faces[1].offset..faces[1].end()], b"second");
@@ -291,23 +513,39 @@ mod tests {
     #[test]
     fn plan_refuses_what_parse_would() {
         assert_eq!(plan(&[]), Err(PackError::FaceCount { count: 0 }));
-        let nine = vec![(1usize, 0u32); MAX_FACES + 1];
+        let nine = vec![(1usize, 0u32, meta("F")); MAX_FACES + 1];
         assert_eq!(plan(&nine), Err(PackError::FaceCount { count: 9 }));
-        assert_eq!(plan(&[(0, 0)]), Err(PackError::EmptyFace { face: 0 }));
+        assert_eq!(
+            plan(&[(0, 0, meta("F"))]),
+            Err(PackError::EmptyFace { face: 0 })
+        );
         assert!(matches!(
-            plan(&[(MAX_PACK_BYTES, 0)]),
+            plan(&[(MAX_PACK_BYTES, 0, meta("F"))]),
             Err(PackError::TooLarge { .. })
         ));
         assert!(matches!(
-            plan(&[(usize::MAX - 4, 0)]),
+            plan(&[(usize::MAX - 4, 0, meta("F"))]),
             Err(PackError::TooLarge { .. })
         ));
+        // Metadata `FaceMeta::new` would never make.
+        let mut m = meta("F");
+        m.weight = 0;
+        assert_eq!(
+            plan(&[(1, 0, m)]),
+            Err(PackError::BadAttributes { face: 0 })
+        );
+        let mut m = meta("F");
+        m.family = String::new();
+        assert_eq!(plan(&[(1, 0, m)]), Err(PackError::BadName { face: 0 }));
+        let mut m = meta("F");
+        m.post_script_name = "x".repeat(NAME_BYTES);
+        assert_eq!(plan(&[(1, 0, m)]), Err(PackError::BadName { face: 0 }));
     }
 
     #[test]
     fn hostile_headers_are_refused() {
         let good = two_faces();
-        let faces = parse(&good).unwrap();
+        let faces: Vec<FaceRange> = parse(&good).unwrap().iter().map(|f| f.range).collect();
 
         assert_eq!(parse(&[]), Err(PackError::TooShort { len: 0 }));
         assert_eq!(parse(&good[..12]), Err(PackError::TooShort { len: 12 }));
@@ -358,11 +596,75 @@ mod tests {
         set_u32(&mut p, entry(1, 1), 1);
         assert_eq!(parse(&p), Err(PackError::Misaligned { face: 1 }));
         let mut p = good.clone();
-        set_u32(&mut p, entry(0, 3), 1);
+        set_u32(&mut p, entry(0, 5), 1);
         assert_eq!(parse(&p), Err(PackError::Reserved));
-        let mut p = good;
+        let mut p = good.clone();
+        set_u32(&mut p, entry(0, 4), 2);
+        assert_eq!(parse(&p), Err(PackError::Reserved));
+        let mut p = good.clone();
         set_u32(&mut p, 12, 1);
         assert_eq!(parse(&p), Err(PackError::Reserved));
+    }
+
+    #[test]
+    fn hostile_metadata_is_refused() {
+        let good = two_faces();
+        let attrs = entry(1, 3);
+        // Weight 0 and 1001, style 3, stretch 0 and 10.
+        for (at, bytes) in [
+            (attrs, vec![0u8, 0]),
+            (attrs, 1001u16.to_le_bytes().to_vec()),
+            (attrs + 2, vec![3]),
+            (attrs + 3, vec![0]),
+            (attrs + 3, vec![10]),
+        ] {
+            let mut p = good.clone();
+            p[at..at + bytes.len()].copy_from_slice(&bytes);
+            assert_eq!(
+                parse(&p),
+                Err(PackError::BadAttributes { face: 1 }),
+                "{bytes:?}"
+            );
+        }
+        let family = entry(1, 6);
+        let post_script = family + NAME_BYTES;
+        let set_name = |p: &mut Vec<u8>, at: usize, field: &[u8]| {
+            p[at..at + NAME_BYTES].fill(0);
+            p[at..at + field.len()].copy_from_slice(field);
+        };
+        for (at, field) in [
+            (family, b"\x00".as_slice()),         // empty
+            (family, b"\x03ab".as_slice()),       // a length past the name (its NUL)
+            (family, b"\x02\xff\xfe".as_slice()), // not UTF-8
+            (family, b"\x02a\x00".as_slice()),    // a NUL inside
+            (family, b"\x01ab".as_slice()),       // padding not zero
+            (family, &[NAME_BYTES as u8]),        // longer than the field
+            (post_script, b"\x00".as_slice()),
+        ] {
+            let mut p = good.clone();
+            set_name(&mut p, at, field);
+            assert_eq!(parse(&p), Err(PackError::BadName { face: 1 }), "{field:?}");
+        }
+        // A well-formed other name is taken as is.
+        let mut p = good.clone();
+        set_name(&mut p, family, "\u{3}中".as_bytes());
+        assert_eq!(parse(&p).unwrap()[1].meta.family, "中");
+        // Monospaced is the one flag.
+        let mut p = good;
+        set_u32(&mut p, entry(0, 4), 1);
+        assert!(parse(&p).unwrap()[0].meta.monospaced);
+    }
+
+    #[test]
+    fn metadata_is_fitted_to_the_format() {
+        let long = "字".repeat(30); // 90 bytes
+        let m = FaceMeta::new(&long, "PS\0Name", 0, FaceStyle::Italic, 42, true);
+        assert!(m.family.len() < NAME_BYTES && m.family.chars().all(|c| c == '字'));
+        assert_eq!(m.family.chars().count(), 21);
+        assert_eq!(m.post_script_name, "PSName");
+        assert_eq!((m.weight, m.stretch), (1, 9));
+        let pack = build(&[(b"x".as_slice(), 0, m.clone())]).unwrap();
+        assert_eq!(parse(&pack).unwrap()[0].meta, m);
     }
 
     #[test]
@@ -375,8 +677,9 @@ mod tests {
                 let mut p = good.clone();
                 p[at] = v;
                 if let Ok(faces) = parse(&p) {
-                    for f in faces {
+                    for PackedFace { range: f, meta } in faces {
                         assert!(f.len > 0 && f.offset >= header_len(2) && f.end() <= p.len());
+                        assert!(!meta.family.is_empty() && meta.family.len() < NAME_BYTES);
                     }
                 }
             }

@@ -7,7 +7,9 @@
 //! seals (so nobody, the broker included, can change the bytes while we
 //! parse them), map it `PROT_READ`/`MAP_SHARED`, check the header
 //! ([`workshop_common::fontpack::parse`]), and hand each face to the text
-//! system as a slice of the mapping (no copy). The descriptor is closed
+//! system as a slice of the mapping (no copy), listed by the header's
+//! metadata (not parsed: its pages are read when a character first falls
+//! back to it). The descriptor is closed
 //! once mapped. Any failure means "Noto Sans only": the window still works.
 //!
 //! Nothing here needs a system call after lockdown: glyph data is read
@@ -19,8 +21,8 @@ use std::sync::Arc;
 
 use rustix::fs::SealFlags;
 use thiserror::Error;
-use workshop_common::fontpack::{self, FaceRange, PackError};
-use workshop_ui::FallbackFace;
+use workshop_common::fontpack::{self, FaceRange, FaceStyle, PackError, PackedFace};
+use workshop_ui::{FaceListing, FallbackFace, Slant};
 
 pub use workshop_transport::RENDERER_FONTS_FD;
 
@@ -106,7 +108,7 @@ impl AsRef<[u8]> for FaceBytes {
 #[derive(Debug)]
 pub struct FontPack {
     map: Arc<Mapping>,
-    faces: Vec<FaceRange>,
+    faces: Vec<PackedFace>,
 }
 
 impl FontPack {
@@ -157,16 +159,31 @@ impl FontPack {
         self.faces.len()
     }
 
-    /// The faces, as the text system takes them (slices of the mapping).
+    /// The faces, as the text system takes them: slices of the mapping,
+    /// listed by the header's metadata, so that registering them reads
+    /// none of their bytes (a face's pages are first touched when a
+    /// character falls back to it).
     pub fn fallbacks(&self) -> Vec<FallbackFace> {
         self.faces
             .iter()
-            .map(|&range| FallbackFace {
+            .map(|face| FallbackFace {
                 data: Arc::new(FaceBytes {
                     map: self.map.clone(),
-                    range,
+                    range: face.range,
                 }),
-                index: range.index,
+                index: face.range.index,
+                listing: Some(FaceListing {
+                    family: face.meta.family.clone(),
+                    post_script_name: face.meta.post_script_name.clone(),
+                    weight: face.meta.weight,
+                    slant: match face.meta.style {
+                        FaceStyle::Normal => Slant::Normal,
+                        FaceStyle::Italic => Slant::Italic,
+                        FaceStyle::Oblique => Slant::Oblique,
+                    },
+                    stretch: u16::from(face.meta.stretch),
+                    monospaced: face.meta.monospaced,
+                }),
             })
             .collect()
     }

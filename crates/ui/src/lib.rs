@@ -57,7 +57,8 @@ pub use geom::{PxRect, Rect};
 pub use id::WidgetId;
 pub use layout::{Align, Column, Insets, Justify, Node};
 pub use text::{
-    FallbackFace, FontBytes, FontWeight, TextLayout, TextStyle, TextSystem, LINE_HEIGHT,
+    FaceListing, FallbackFace, FontBytes, FontWeight, Slant, TextLayout, TextStyle, TextSystem,
+    LINE_HEIGHT,
 };
 pub use theme::Color;
 pub use ui::Ui;

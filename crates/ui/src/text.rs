@@ -232,6 +232,72 @@ pub struct FallbackFace {
     pub data: FontBytes,
     /// The face index inside it.
     pub index: u32,
+    /// How to list it, when whoever supplied the bytes parsed them already
+    /// (the broker, for its font pack): the face is then registered without
+    /// being parsed here, and its bytes are first read when some character
+    /// falls back to it. `None`: parsed when loaded.
+    pub listing: Option<FaceListing>,
+}
+
+/// What the text system lists a face by (fontdb's face record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaceListing {
+    /// The English family name.
+    pub family: String,
+    /// The PostScript name.
+    pub post_script_name: String,
+    /// 1..=1000.
+    pub weight: u16,
+    /// Italic (or oblique) rather than upright.
+    pub slant: Slant,
+    /// OpenType width class, 1..=9 (5 normal).
+    pub stretch: u16,
+    /// Every glyph has the same advance.
+    pub monospaced: bool,
+}
+
+/// A face's slant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slant {
+    /// Upright.
+    Normal,
+    /// Italic.
+    Italic,
+    /// Oblique.
+    Oblique,
+}
+
+impl FaceListing {
+    fn to_face_info(&self, data: FontBytes, index: u32) -> fontdb::FaceInfo {
+        let stretch = match self.stretch {
+            1 => fontdb::Stretch::UltraCondensed,
+            2 => fontdb::Stretch::ExtraCondensed,
+            3 => fontdb::Stretch::Condensed,
+            4 => fontdb::Stretch::SemiCondensed,
+            6 => fontdb::Stretch::SemiExpanded,
+            7 => fontdb::Stretch::Expanded,
+            8 => fontdb::Stretch::ExtraExpanded,
+            9 => fontdb::Stretch::UltraExpanded,
+            _ => fontdb::Stretch::Normal,
+        };
+        let style = match self.slant {
+            Slant::Normal => fontdb::Style::Normal,
+            Slant::Italic => fontdb::Style::Italic,
+            Slant::Oblique => fontdb::Style::Oblique,
+        };
+        fontdb::FaceInfo {
+            // Replaced by the database's own id on insertion.
+            id: fontdb::ID::dummy(),
+            source: fontdb::Source::Binary(data),
+            index,
+            families: vec![(self.family.clone(), fontdb::Language::English_UnitedStates)],
+            post_script_name: self.post_script_name.clone(),
+            style,
+            weight: fontdb::Weight(self.weight),
+            stretch,
+            monospaced: self.monospaced,
+        }
+    }
 }
 
 impl std::fmt::Debug for FallbackFace {
@@ -259,6 +325,10 @@ impl TextSystem {
         db.load_font_source(fontdb::Source::Binary(Arc::new(regular)));
         db.load_font_source(fontdb::Source::Binary(Arc::new(bold)));
         for face in fallbacks {
+            if let Some(listing) = &face.listing {
+                db.push_face_info(listing.to_face_info(face.data, face.index));
+                continue;
+            }
             // A collection loads every face it holds: keep the chosen one.
             let ids = db.load_font_source(fontdb::Source::Binary(face.data));
             for id in ids {
@@ -478,9 +548,90 @@ mod tests {
             .map(|p| FallbackFace {
                 data: Arc::new(std::fs::read(p).expect("fallback font (see .ci/run)")),
                 index: 0,
+                listing: None,
             })
             .collect();
         TextSystem::with_fallbacks(faces)
+    }
+
+    /// The same faces, listed the way the broker's pack lists them (not
+    /// parsed when registered).
+    fn with_listed_fallbacks() -> TextSystem {
+        let listing = |family: &str, ps: &str| FaceListing {
+            family: family.into(),
+            post_script_name: ps.into(),
+            weight: 400,
+            slant: Slant::Normal,
+            stretch: 5,
+            monospaced: false,
+        };
+        let listings = [
+            listing("WenQuanYi Micro Hei", "WenQuanYiMicroHei"),
+            listing("Noto Color Emoji", "NotoColorEmoji"),
+            listing("DejaVu Sans", "DejaVuSans"),
+        ];
+        let faces = FALLBACK_FILES
+            .iter()
+            .zip(listings)
+            .map(|(p, l)| FallbackFace {
+                data: Arc::new(std::fs::read(p).expect("fallback font (see .ci/run)")),
+                index: 0,
+                listing: Some(l),
+            })
+            .collect();
+        TextSystem::with_fallbacks(faces)
+    }
+
+    /// Font bytes that count how often they are read.
+    struct Counted(Vec<u8>, std::sync::atomic::AtomicUsize);
+
+    impl AsRef<[u8]> for Counted {
+        fn as_ref(&self) -> &[u8] {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            &self.0
+        }
+    }
+
+    #[test]
+    fn a_listed_face_is_not_read_until_a_character_falls_back_to_it() {
+        let bytes = std::fs::read(FALLBACK_FILES[0]).expect("fallback font (see .ci/run)");
+        let counted = Arc::new(Counted(bytes, 0.into()));
+        let reads = || counted.1.load(std::sync::atomic::Ordering::Relaxed);
+        let face = |listing| FallbackFace {
+            data: counted.clone(),
+            index: 0,
+            listing,
+        };
+        // Parsed when registered: read at once.
+        let _parsed = TextSystem::with_fallbacks(vec![face(None)]);
+        assert!(reads() > 0, "an unlisted face is parsed when registered");
+        let before = reads();
+        let mut t = TextSystem::with_fallbacks(vec![face(Some(FaceListing {
+            family: "WenQuanYi Micro Hei".into(),
+            post_script_name: "WenQuanYiMicroHei".into(),
+            weight: 400,
+            slant: Slant::Normal,
+            stretch: 5,
+            monospaced: false,
+        }))]);
+        render(&mut t, "Electron Workshop");
+        assert_eq!(reads(), before, "Latin text read the CJK face");
+        render(&mut t, "中文");
+        assert!(reads() > before, "the CJK face was never read for 中文");
+    }
+
+    #[test]
+    fn listed_faces_draw_as_parsed_ones_do() {
+        let mut parsed = with_system_fallbacks();
+        let mut listed = with_listed_fallbacks();
+        assert_eq!(listed.face_count(), parsed.face_count());
+        for s in ["中文", "かな", "한글", "😀", "مرحبا", "שלום", "Workshop"] {
+            assert_eq!(
+                render(&mut listed, s),
+                render(&mut parsed, s),
+                "{s} draws differently when its face is listed, not parsed"
+            );
+        }
     }
 
     fn render(t: &mut TextSystem, s: &str) -> Vec<u8> {

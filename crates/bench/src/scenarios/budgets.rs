@@ -56,6 +56,9 @@ const DESKTOP_RUNS: usize = 10;
 const ATSPI_RUNS: usize = 3;
 /// Login Window openings of the spawn part.
 const SPAWN_RUNS: usize = 30;
+/// Alternating rounds of the desktop part with `--before`: before, after,
+/// before, ... (each round is [`DESKTOP_RUNS`] runs in a fresh process).
+const BEFORE_ROUNDS: usize = 3;
 /// Samples of the input part.
 const INPUT_SAMPLES: usize = 3_000;
 /// The placements of the headless parts: the budget holds in both.
@@ -178,6 +181,78 @@ fn part(part: &str, args: &[String]) -> Result<BTreeMap<String, u64>, BenchError
     Ok(parse_lines(&text))
 }
 
+/// A part's `BUDGET` figures by key.
+type Figures = BTreeMap<String, u64>;
+
+/// The desktop part in [`BEFORE_ROUNDS`] alternating rounds, `before`
+/// first: the median over rounds of each figure, before and now. The
+/// machine's state (load, the host's other guests) moves between minutes;
+/// alternating puts both builds through the same moments, so their ratio
+/// means something where a baseline measured on another day does not.
+fn alternate_desktop(
+    args: &[String],
+    before: &std::path::Path,
+) -> Result<(Figures, Figures), BenchError> {
+    let mut before_args = args.to_vec();
+    // The last `--workshop` wins (options are read in order).
+    before_args.push(format!("--workshop={}", before.display()));
+    let (mut then, mut now) = (Vec::new(), Vec::new());
+    for round in 1..=BEFORE_ROUNDS {
+        eprintln!("budgets: desktop round {round}/{BEFORE_ROUNDS}, before");
+        then.push(part("desktop", &before_args)?);
+        eprintln!("budgets: desktop round {round}/{BEFORE_ROUNDS}, now");
+        now.push(part("desktop", args)?);
+    }
+    Ok((median_by_key(&then), median_by_key(&now)))
+}
+
+/// Each key's median over `rounds` (keys missing from some rounds use the
+/// rounds that have them).
+fn median_by_key(rounds: &[BTreeMap<String, u64>]) -> BTreeMap<String, u64> {
+    let mut keys: Vec<&String> = rounds.iter().flat_map(|r| r.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let v: Vec<u64> = rounds.iter().filter_map(|r| r.get(k).copied()).collect();
+            Latency::of(&v).map(|l| (k.clone(), l.p50))
+        })
+        .collect()
+}
+
+/// The before/now table of the desktop figures.
+fn print_before_after(
+    before: &std::path::Path,
+    then: &BTreeMap<String, u64>,
+    now: &BTreeMap<String, u64>,
+) {
+    println!(
+        "Desktop figures, before ({}) and now, medians of {BEFORE_ROUNDS} alternating \
+         rounds of {DESKTOP_RUNS} runs:\n",
+        before.display()
+    );
+    println!("| figure | before | now | now / before |");
+    println!("|---|---|---|---|");
+    for (key, label, ms) in [
+        ("cold_start_ns", "cold start to first frame", true),
+        ("renderer_pss_kib", "renderer PSS (larger)", false),
+        ("broker_rss_kib", "broker RSS", false),
+        ("broker_rss_atspi_kib", "broker RSS, AT-SPI bus", false),
+    ] {
+        let (Some(&a), Some(&b)) = (then.get(key), now.get(key)) else {
+            continue;
+        };
+        let show = |v: u64| if ms { Ns(v).to_string() } else { mib(v) };
+        println!(
+            "| {label} | {} | {} | {:.2} |",
+            show(a),
+            show(b),
+            b as f64 / a.max(1) as f64
+        );
+    }
+    println!();
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq)]
 struct Row {
@@ -218,7 +293,7 @@ fn mib(kib: u64) -> String {
 }
 
 /// The rows, from every part's figures.
-fn rows(f: &BTreeMap<String, u64>, baseline_ms: f64) -> Vec<Row> {
+fn rows(f: &BTreeMap<String, u64>, baseline_ms: f64, baseline_from: &str) -> Vec<Row> {
     let mut rows = Vec::new();
     let missing = |budget: &str, threshold: String| Row {
         budget: budget.to_owned(),
@@ -228,7 +303,9 @@ fn rows(f: &BTreeMap<String, u64>, baseline_ms: f64) -> Vec<Row> {
     };
     let cold_limit = baseline_ms * COLD_START_FACTOR;
     let cold_threshold = if baseline_ms > 0.0 {
-        format!("≤ {COLD_START_FACTOR} × {baseline_ms:.1} ms = {cold_limit:.1} ms")
+        format!(
+            "≤ {COLD_START_FACTOR} × {baseline_ms:.1} ms ({baseline_from}) = {cold_limit:.1} ms"
+        )
     } else {
         format!("≤ {COLD_START_FACTOR} × baseline (none given)")
     };
@@ -330,15 +407,28 @@ pub fn run(args: &[String], opts: &Options) -> Result<(), BenchError> {
         .stderr(Stdio::null())
         .status()
         .is_ok();
-    if have_xvfb {
-        figures.extend(part("desktop", args)?);
+    let mut baseline = opts.baseline_ms.unwrap_or(COLD_START_BASELINE_MS);
+    let mut baseline_from = if opts.baseline_ms.is_some() {
+        "--baseline-ms"
     } else {
-        println!("(No Xvfb: the desktop budgets are not measured.)\n");
+        "issue 16's figure"
+    };
+    match (&opts.before, have_xvfb) {
+        (_, false) => println!("(No Xvfb: the desktop budgets are not measured.)\n"),
+        (None, true) => figures.extend(part("desktop", args)?),
+        (Some(before), true) => {
+            let (then, now) = alternate_desktop(args, before)?;
+            if let Some(&ns) = then.get("cold_start_ns") {
+                baseline = ns as f64 / 1e6;
+                baseline_from = "--before, measured alongside";
+            }
+            print_before_after(before, &then, &now);
+            figures.extend(now);
+        }
     }
     figures.extend(part("spawn", args)?);
     figures.extend(part("input", args)?);
-    let baseline = opts.baseline_ms.unwrap_or(COLD_START_BASELINE_MS);
-    let rows = rows(&figures, baseline);
+    let rows = rows(&figures, baseline, baseline_from);
     println!("| budget | threshold | measured | verdict |");
     println!("|---|---|---|---|");
     for r in &rows {
@@ -380,7 +470,7 @@ mod tests {
         f.insert("input_one-core_p50_ns".to_owned(), 50_000);
         f.insert("input_one-core_floor_ns".to_owned(), 6_000);
         f.insert("spawn_two-cores_p50_ns".to_owned(), 10_000_001);
-        let r = rows(&f, 25.0);
+        let r = rows(&f, 25.0, "test");
         let verdict = |prefix: &str| {
             r.iter()
                 .find(|row| row.budget.starts_with(prefix))
@@ -403,7 +493,23 @@ mod tests {
             Some(Verdict::Missed)
         );
         // No baseline: measured, not judged.
-        let r = rows(&f, 0.0);
+        let r = rows(&f, 0.0, "test");
         assert_eq!(r[0].verdict, Verdict::Unjudged);
+    }
+
+    #[test]
+    fn medians_over_rounds_per_key() {
+        let round = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+        };
+        let m = median_by_key(&[
+            round(&[("cold_start_ns", 30), ("renderer_pss_kib", 9)]),
+            round(&[("cold_start_ns", 10)]),
+            round(&[("cold_start_ns", 20), ("renderer_pss_kib", 7)]),
+        ]);
+        assert_eq!(m.get("cold_start_ns"), Some(&20));
+        // Nearest-rank median of the rounds that have it.
+        assert_eq!(m.get("renderer_pss_kib"), Some(&7));
+        assert_eq!(m.len(), 2);
     }
 }
