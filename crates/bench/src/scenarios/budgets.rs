@@ -198,10 +198,17 @@ fn alternate_desktop(
     before_args.push(format!("--workshop={}", before.display()));
     let (mut then, mut now) = (Vec::new(), Vec::new());
     for round in 1..=BEFORE_ROUNDS {
-        eprintln!("budgets: desktop round {round}/{BEFORE_ROUNDS}, before");
-        then.push(part("desktop", &before_args)?);
-        eprintln!("budgets: desktop round {round}/{BEFORE_ROUNDS}, now");
-        now.push(part("desktop", args)?);
+        for (label, part_args, into) in [
+            ("before", &before_args[..], &mut then),
+            ("now", args, &mut now),
+        ] {
+            eprintln!("budgets: desktop round {round}/{BEFORE_ROUNDS}, {label}");
+            let figures = part("desktop", part_args)?;
+            if let Some(&ns) = figures.get("cold_start_ns") {
+                eprintln!("  cold start {} (load {})", Ns(ns), super::load_average());
+            }
+            into.push(figures);
+        }
     }
     Ok((median_by_key(&then), median_by_key(&now)))
 }
