@@ -238,6 +238,7 @@ fn main() -> ExitCode {
         "budget-part=desktop" => scenarios::budgets::desktop_part(&opts),
         "budget-part=spawn" => scenarios::budgets::spawn_part(&opts, &capture),
         "budget-part=input" => scenarios::budgets::input_part(&opts),
+        "budget-part=typing" => scenarios::budgets::typing_part(&opts),
         other => {
             eprintln!("workshop-bench: unknown scenario {other:?}\n\n{USAGE}");
             return ExitCode::from(2);

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
-    ChangeWindowAttributesAux, ConnectionExt as _, EventMask, ImageFormat, Window,
-    BUTTON_PRESS_EVENT, BUTTON_RELEASE_EVENT, MOTION_NOTIFY_EVENT,
+    ChangeWindowAttributesAux, ConnectionExt as _, EventMask, ImageFormat, InputFocus, Window,
+    BUTTON_PRESS_EVENT, BUTTON_RELEASE_EVENT, KEY_PRESS_EVENT, KEY_RELEASE_EVENT,
+    MOTION_NOTIFY_EVENT,
 };
 use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::protocol::Event;
@@ -257,6 +258,65 @@ impl XWatch {
         self.fake(BUTTON_PRESS_EVENT, LEFT_BUTTON, 0, 0)?;
         self.fake(BUTTON_RELEASE_EVENT, LEFT_BUTTON, 0, 0)?;
         self.conn.flush().map_err(|e| x11("flush")(e.to_string()))
+    }
+
+    /// The keycode the server's keyboard map gives `keysym` (unshifted).
+    pub fn keycode(&self, keysym: u32) -> Result<u8, BenchError> {
+        let setup = self.conn.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let map = self
+            .conn
+            .get_keyboard_mapping(min, max - min + 1)
+            .map_err(|e| x11("keyboard map")(e.to_string()))?
+            .reply()
+            .map_err(|e| x11("keyboard map")(e.to_string()))?;
+        let per = usize::from(map.keysyms_per_keycode.max(1));
+        map.keysyms
+            .chunks(per)
+            .position(|syms| syms.first() == Some(&keysym))
+            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
+            .ok_or_else(|| x11("keyboard map")(format!("no key for keysym {keysym:#x}")))
+    }
+
+    /// Presses and releases key `keycode`; returns when both fake events
+    /// were written to the server.
+    pub fn key(&self, keycode: u8) -> Result<(), BenchError> {
+        self.fake(KEY_PRESS_EVENT, keycode, 0, 0)?;
+        self.fake(KEY_RELEASE_EVENT, keycode, 0, 0)?;
+        self.conn.flush().map_err(|e| x11("flush")(e.to_string()))
+    }
+
+    /// Gives `window` the keyboard (no window manager does it) and waits
+    /// until the server has.
+    pub fn focus(&self, window: Window) -> Result<(), BenchError> {
+        self.conn
+            .set_input_focus(InputFocus::PARENT, window, x11rb::CURRENT_TIME)
+            .map_err(|e| x11("focus")(e.to_string()))?;
+        self.sync()
+    }
+
+    /// The raw pixels of rows `rows` of `window` (full width `width`).
+    pub fn rows(
+        &self,
+        window: Window,
+        width: u16,
+        rows: std::ops::Range<u16>,
+    ) -> Result<Vec<u8>, BenchError> {
+        let reply = self
+            .conn
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                window,
+                0,
+                rows.start as i16,
+                width,
+                rows.end.saturating_sub(rows.start),
+                !0,
+            )
+            .map_err(|e| x11("GetImage")(e.to_string()))?
+            .reply()
+            .map_err(|e| x11("GetImage")(e.to_string()))?;
+        Ok(reply.data)
     }
 
     fn fake(&self, kind: u8, detail: u8, x: i16, y: i16) -> Result<(), BenchError> {

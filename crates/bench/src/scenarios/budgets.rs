@@ -59,6 +59,10 @@ const SPAWN_RUNS: usize = 30;
 /// Alternating rounds of the desktop part with `--before`: before, after,
 /// before, ... (each round is [`DESKTOP_RUNS`] runs in a fresh process).
 const BEFORE_ROUNDS: usize = 3;
+/// Keystrokes per run of the typing part.
+const TYPING_KEYS: usize = 60;
+/// Runs of the typing part per app variant (alternating).
+const TYPING_RUNS: usize = 3;
 /// Samples of the input part.
 const INPUT_SAMPLES: usize = 3_000;
 /// The placements of the headless parts: the budget holds in both.
@@ -119,6 +123,38 @@ pub fn desktop_part(opts: &Options) -> Result<(), BenchError> {
         if let Some(b) = median(&bus) {
             emit("broker_rss_atspi_kib", b);
         }
+    }
+    Ok(())
+}
+
+/// `typing`: key → present through the desktop shell under Xvfb, with no
+/// bus and with an AT-SPI client listening, in alternating runs.
+pub fn typing_part(opts: &Options) -> Result<(), BenchError> {
+    let workshop = peer::workshop_binary(opts)?;
+    let mut session = Session::start(opts, &workshop, None)?;
+    let (mut plain, mut listening, mut heard) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 1..=TYPING_RUNS {
+        for (peer, into) in [
+            (Peer::Workshop, &mut plain),
+            (Peer::WorkshopAtspiListening, &mut listening),
+        ] {
+            eprintln!("  typing run {i}/{TYPING_RUNS}: {peer:?}");
+            let t = session.typing(peer, TYPING_KEYS)?;
+            if peer == Peer::WorkshopAtspiListening {
+                eprintln!("    the client heard {:?} events", t.heard);
+                heard.push(t.heard.unwrap_or(0));
+            }
+            // The first keystrokes warm the caches of a fresh app.
+            into.extend(t.samples.into_iter().skip(2));
+        }
+    }
+    if let (Some(p), Some(l)) = (Latency::of(&plain), Latency::of(&listening)) {
+        emit("typing_plain_ns", p.p50);
+        emit("typing_plain_p90_ns", p.p90);
+        emit("typing_listening_ns", l.p50);
+        emit("typing_listening_p90_ns", l.p90);
+        emit("typing_samples", l.n as u64);
+        emit("typing_heard_min", heard.iter().copied().min().unwrap_or(0));
     }
     Ok(())
 }
@@ -382,6 +418,42 @@ fn rows(f: &BTreeMap<String, u64>, baseline_ms: f64, baseline_from: &str) -> Vec
             },
         );
     }
+    let budget = "input → present, desktop (Xvfb, key → changed pixels read back), \
+                  an AT-SPI client listening, above the same with no bus";
+    let threshold = format!("≤ {}", Ns(INPUT_ABOVE_FLOOR_NS));
+    rows.push(
+        match (
+            f.get("typing_listening_ns"),
+            f.get("typing_plain_ns"),
+            f.get("typing_heard_min"),
+        ) {
+            (Some(&with), Some(&without), Some(&heard)) => {
+                let above = with.saturating_sub(without);
+                Row {
+                    budget: budget.into(),
+                    threshold,
+                    measured: format!(
+                        "+{} ({} listening vs {} without; p90 {} vs {}; n = {}; \
+                         fewest events heard in a run: {heard})",
+                        Ns(above),
+                        Ns(with),
+                        Ns(without),
+                        Ns(f.get("typing_listening_p90_ns").copied().unwrap_or(0)),
+                        Ns(f.get("typing_plain_p90_ns").copied().unwrap_or(0)),
+                        f.get("typing_samples").copied().unwrap_or(0),
+                    ),
+                    // A client that heard nothing was not listening: no
+                    // verdict.
+                    verdict: if heard == 0 {
+                        Verdict::Unjudged
+                    } else {
+                        Verdict::of(above <= INPUT_ABOVE_FLOOR_NS)
+                    },
+                }
+            }
+            _ => missing(budget, threshold),
+        },
+    );
     for place in PLACEMENTS {
         let budget = format!("Login Window spawn → first frame, headless, {place}");
         let threshold = format!("≤ {}", Ns(SPAWN_NS));
@@ -433,6 +505,9 @@ pub fn run(args: &[String], opts: &Options) -> Result<(), BenchError> {
             figures.extend(now);
         }
     }
+    if have_xvfb && peer::atspi_launcher().is_some() {
+        figures.extend(part("typing", args)?);
+    }
     figures.extend(part("spawn", args)?);
     figures.extend(part("input", args)?);
     let rows = rows(&figures, baseline, baseline_from);
@@ -447,11 +522,6 @@ pub fn run(args: &[String], opts: &Options) -> Result<(), BenchError> {
             r.verdict.cell()
         );
     }
-    println!(
-        "\nThe accessibility layer (issue 12) is not in this build's measurements unless \
-         its broker talks to the AT-SPI bus: input → present is measured without an \
-         accessibility client listening."
-    );
     println!("\nLoad average at end: {}", super::load_average());
     Ok(())
 }

@@ -42,6 +42,21 @@ use crate::{BenchError, Options};
 const MAIN_PAGE: &str = include_str!("peer/main.html");
 /// The Login Window page.
 const LOGIN_PAGE: &str = include_str!("peer/login.html");
+/// The listening AT-SPI client of [`Peer::WorkshopAtspiListening`].
+const LISTENER: &str = include_str!("peer/listener.py");
+/// Where the listener writes how many events it heard (in the run's home).
+const HEARD_FILE: &str = "atspi-events-heard";
+/// keysyms typed by [`Session::typing`].
+const XK_BACKSPACE: u32 = 0xff08;
+const XK_A: u32 = 0x61;
+/// Pause between keystrokes of [`Session::typing`]: longer than the
+/// broker's input interval (8 ms, `core/pacing.rs`), so every keystroke
+/// is the first after a quiet spell and goes out at once, as a person's
+/// keystrokes (about 100 ms apart) do. Without it the pacer holds each key
+/// until its next batch and the figure is the interval, not the path.
+const KEY_GAP: Duration = Duration::from_millis(12);
+/// Rows above and below the first keystroke's change that are watched.
+const BAND_MARGIN: u16 = 4;
 
 /// The check button's outline (`workshop_ui::theme::BLUE`, `#58b9f1`).
 pub const BLUE: u32 = 0x58b9f1;
@@ -99,6 +114,9 @@ pub enum Peer {
     /// The release `workshop` inside a private session bus with an AT-SPI
     /// bus launched (`budgets`).
     WorkshopAtspi,
+    /// As [`Peer::WorkshopAtspi`], with an AT-SPI client listening for
+    /// every event (`peer/listener.py`, python3 with `gir1.2-atspi-2.0`).
+    WorkshopAtspiListening,
     /// Chromium with the pages.
     Chromium,
 }
@@ -108,6 +126,7 @@ impl Peer {
         match self {
             Peer::Workshop => "Workshop",
             Peer::WorkshopAtspi => "Workshop (AT-SPI bus)",
+            Peer::WorkshopAtspiListening => "Workshop (AT-SPI bus, client listening)",
             Peer::Chromium => "Chromium",
         }
     }
@@ -116,6 +135,7 @@ impl Peer {
         match self {
             Peer::Workshop => "workshop",
             Peer::WorkshopAtspi => "workshop-atspi",
+            Peer::WorkshopAtspiListening => "workshop-atspi-listening",
             Peer::Chromium => "chromium",
         }
     }
@@ -190,6 +210,7 @@ impl Session {
         let workshop = stage.install(workshop, "workshop")?;
         stage.write("main.html", MAIN_PAGE)?;
         stage.write("login.html", LOGIN_PAGE)?;
+        stage.write("listener.py", LISTENER)?;
         let main_url = format!("file://{}/main.html", stage.path().display());
         let xvfb = Xvfb::start()?;
         let watch = XWatch::connect(&xvfb.display)?;
@@ -219,15 +240,24 @@ impl Session {
                 c.arg("--user-data-dir").arg(&data);
                 c
             }
-            Peer::WorkshopAtspi => {
+            Peer::WorkshopAtspi | Peer::WorkshopAtspiListening => {
                 let launcher = atspi_launcher()
                     .ok_or_else(|| BenchError::Setup("no at-spi-bus-launcher".into()))?;
+                let listener = if peer == Peer::WorkshopAtspiListening {
+                    format!(
+                        "/usr/bin/python3 {} {} & ",
+                        self.stage.path().join("listener.py").display(),
+                        home.join(HEARD_FILE).display()
+                    )
+                } else {
+                    String::new()
+                };
                 let mut c =
                     self.user
                         .command(Path::new("/usr/bin/dbus-run-session"), &home, &display);
                 c.args(["--", "/bin/sh", "-c"])
                     .arg(format!(
-                        "{} --launch-immediately & exec \"$0\" \"$@\"",
+                        "{} --launch-immediately & {listener}exec \"$0\" \"$@\"",
                         launcher.display()
                     ))
                     .arg(&self.workshop)
@@ -307,6 +337,98 @@ impl Session {
         })
     }
 
+    /// Key → present through the desktop shell: starts `peer`, opens the
+    /// Login Window, gives it the keyboard (its Email field has the focus),
+    /// then
+    /// `keys` keystrokes ('a', Backspace, 'a', ...), each timed from the
+    /// fake key press written to the X server to the first read-back of
+    /// the window whose rows around the field differ from before it (the
+    /// rows are found from the first 'a'). Also returns how many events
+    /// the listening client heard, for [`Peer::WorkshopAtspiListening`].
+    pub fn typing(&mut self, peer: Peer, keys: usize) -> Result<Typing, BenchError> {
+        self.watch.park_pointer()?;
+        self.watch.drain()?;
+        let cmd = self.command(peer)?;
+        let heard_file = self
+            .stage
+            .path()
+            .join(format!("run-{}", self.runs))
+            .join(HEARD_FILE);
+        let app = App::start(cmd, &[self.xvfb.pid()])?;
+        let result = self.type_into_login(&app, keys);
+        let heard = std::fs::read_to_string(&heard_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let stopped = app.stop();
+        let samples = result?;
+        stopped?;
+        Ok(Typing { samples, heard })
+    }
+
+    fn type_into_login(&self, _app: &App, keys: usize) -> Result<Vec<u64>, BenchError> {
+        let main = self.watch.wait_mapped(&[], WAIT)?;
+        let (_, strip) = self
+            .watch
+            .poll_until(&main, POLL, WAIT, |s| s.shows(BLUE))?;
+        let y = strip
+            .centre_of(BLUE)
+            .ok_or_else(|| BenchError::Setup("no check button in the strip".into()))?;
+        self.watch
+            .pointer_to(main.window, XWatch::strip_x(main.width), y as i16)?;
+        self.watch.drain()?;
+        self.watch.click()?;
+        let login = self.watch.wait_mapped(&[main.window], WAIT)?;
+        self.watch
+            .poll_until(&login, POLL, WAIT, |s| s.shows(DISABLED_GREY))?;
+        self.watch.park_pointer()?;
+        self.watch.focus(login.window)?;
+        let (a, backspace) = (self.watch.keycode(XK_A)?, self.watch.keycode(XK_BACKSPACE)?);
+        // The Login Window opens with the Email field focused. The first
+        // 'a': which rows change.
+        let whole = 0..login.height;
+        let before = self.watch.rows(login.window, login.width, whole.clone())?;
+        self.watch.key(a)?;
+        let (_, after) = self.wait_rows_change(&login, whole.clone(), &before)?;
+        let band = changed_rows(&before, &after, login.width)
+            .ok_or_else(|| BenchError::Setup("typing changed no row".into()))?;
+        let band =
+            band.start.saturating_sub(BAND_MARGIN)..(band.end + BAND_MARGIN).min(login.height);
+        let mut samples = Vec::with_capacity(keys);
+        for i in 0..keys {
+            let key = if i % 2 == 0 { backspace } else { a };
+            let before = self.watch.rows(login.window, login.width, band.clone())?;
+            let pressed = Instant::now();
+            self.watch.key(key)?;
+            let (shown, _) = self.wait_rows_change(&login, band.clone(), &before)?;
+            samples.push(ns_between(pressed, shown));
+            std::thread::sleep(KEY_GAP);
+        }
+        Ok(samples)
+    }
+
+    /// Reads `rows` of `m` every [`POLL`] until they differ from `before`.
+    fn wait_rows_change(
+        &self,
+        m: &Mapped,
+        rows: std::ops::Range<u16>,
+        before: &[u8],
+    ) -> Result<(Instant, Vec<u8>), BenchError> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let now = self.watch.rows(m.window, m.width, rows.clone())?;
+            if now != before {
+                return Ok((Instant::now(), now));
+            }
+            if Instant::now() >= deadline {
+                return Err(BenchError::Timeout(format!(
+                    "window 0x{:x} to show the keystroke",
+                    m.window
+                )));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
     /// The whole screen into `path` (ImageMagick's `import`).
     fn screenshot(&self, path: &Path) -> Result<(), BenchError> {
         let status = Command::new("import")
@@ -337,6 +459,31 @@ impl Session {
             Err(e) => Err(e),
         }
     }
+}
+
+/// What [`Session::typing`] measured.
+#[derive(Debug, Clone)]
+pub struct Typing {
+    /// Key press written → the change read back, ns, one per keystroke.
+    pub samples: Vec<u64>,
+    /// Events the listening client heard (`None`: no client, or it wrote
+    /// nothing).
+    pub heard: Option<u64>,
+}
+
+/// The rows (of `width` 4-byte pixels) in which `a` and `b` differ.
+fn changed_rows(a: &[u8], b: &[u8], width: u16) -> Option<std::ops::Range<u16>> {
+    let row = usize::from(width) * 4;
+    let differing: Vec<usize> = a
+        .chunks(row)
+        .zip(b.chunks(row))
+        .enumerate()
+        .filter(|(_, (x, y))| x != y)
+        .map(|(i, _)| i)
+        .collect();
+    let first = u16::try_from(*differing.first()?).ok()?;
+    let last = u16::try_from(*differing.last()?).ok()?;
+    Some(first..last + 1)
 }
 
 fn is_renderer(m: &Member) -> bool {
@@ -601,4 +748,21 @@ pub fn run(opts: &Options) -> Result<(), BenchError> {
     }
     print_table(&samples);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_rows_bound_the_difference() {
+        // Three rows of two pixels; the middle row differs in one byte.
+        let a = vec![0u8; 3 * 2 * 4];
+        let mut b = a.clone();
+        b[2 * 4 + 5] = 1;
+        assert_eq!(changed_rows(&a, &b, 2), Some(1..2));
+        b[0] = 9;
+        assert_eq!(changed_rows(&a, &b, 2), Some(0..2));
+        assert_eq!(changed_rows(&a, &a, 2), None);
+    }
 }
