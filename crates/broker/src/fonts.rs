@@ -313,6 +313,9 @@ const MAX_FONT_FILES: usize = 10_000;
 /// CJK's `.ttc` holds 10).
 const MAX_FACES_PER_FILE: u32 = 64;
 
+/// OpenType width class of a normal-width face.
+const NORMAL_STRETCH: u8 = 5;
+
 /// What a file must be called to be looked at.
 const FONT_EXTENSIONS: &[&str] = &["ttf", "otf", "ttc", "otc"];
 
@@ -352,7 +355,7 @@ impl Candidate {
         (
             preferred,
             self.style != fontpack::FaceStyle::Normal,
-            self.stretch != 5,
+            self.stretch != NORMAL_STRETCH,
             self.weight.abs_diff(400),
             self.bytes,
         )
@@ -394,12 +397,7 @@ pub fn discover_in(dirs: &[PathBuf]) -> Result<Discovery, FontsError> {
 pub fn discover_timed(dirs: &[PathBuf]) -> Result<(Discovery, ScanTimings), FontsError> {
     let started = std::time::Instant::now();
     // 1. The font files, in a stable order.
-    let mut paths = Vec::new();
-    for dir in dirs {
-        walk(dir, 0, &mut paths);
-    }
-    paths.sort();
-    paths.truncate(MAX_FONT_FILES);
+    let paths = font_files(dirs);
     // 2. Every face parsed once.
     let mut candidates = Vec::new();
     for (file, path) in paths.iter().enumerate() {
@@ -459,10 +457,31 @@ pub fn discover_timed(dirs: &[PathBuf]) -> Result<(Discovery, ScanTimings), Font
     Ok((Discovery { pack, missing }, timings))
 }
 
+/// The font files under `dirs`, each file once, in a stable order.
+fn font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    let mut paths = Vec::new();
+    for dir in dirs {
+        walk(dir, 0, &mut seen, &mut paths);
+    }
+    paths.sort();
+    paths
+}
+
 /// Adds the font files under `dir` to `out` (depth and count bounded;
-/// unreadable entries skipped).
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth > MAX_DIR_DEPTH || out.len() >= MAX_FONT_FILES {
+/// unreadable entries skipped). Symlinks are followed (Debian links fonts
+/// between packages), but every directory and file is taken once, by
+/// device and inode in `seen`: a link loop ends at once and a linked face
+/// is not parsed twice.
+fn walk(
+    dir: &Path,
+    depth: usize,
+    seen: &mut std::collections::HashSet<(u64, u64)>,
+    out: &mut Vec<PathBuf>,
+) {
+    use std::os::unix::fs::MetadataExt;
+    let first_visit = std::fs::metadata(dir).is_ok_and(|m| seen.insert((m.dev(), m.ino())));
+    if !first_visit || depth > MAX_DIR_DEPTH || out.len() >= MAX_FONT_FILES {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -470,13 +489,12 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        // Follows symlinks (Debian links some fonts between packages).
         let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
         if meta.is_dir() {
-            walk(&path, depth + 1, out);
-        } else if meta.is_file() && is_font_name(&path) {
+            walk(&path, depth + 1, seen, out);
+        } else if meta.is_file() && is_font_name(&path) && seen.insert((meta.dev(), meta.ino())) {
             out.push(path);
         }
         if out.len() >= MAX_FONT_FILES {
@@ -550,7 +568,7 @@ fn parse_file(file: usize, path: &Path, out: &mut Vec<Candidate>) {
             covers,
             post_script_name,
             style,
-            stretch: u8::try_from(face.width().to_number()).unwrap_or(5),
+            stretch: u8::try_from(face.width().to_number()).unwrap_or(NORMAL_STRETCH),
             weight: face.weight().to_number(),
             monospaced: face.is_monospaced(),
             bytes,
@@ -776,16 +794,20 @@ mod tests {
         std::fs::copy(DEJAVU, deep.join("DejaVuSans.TTF")).unwrap();
         std::fs::write(dir.path().join("fonts.dir"), b"not a font").unwrap();
         std::fs::write(dir.path().join("broken.ttf"), b"not a font either").unwrap();
-        // A directory symlink to its ancestor: the depth bound ends the walk.
+        // A directory symlink to its ancestor, and a file linked twice:
+        // each directory and file is taken once.
         std::os::unix::fs::symlink(dir.path(), deep.join("loop")).unwrap();
-        let mut paths = Vec::new();
-        walk(dir.path(), 0, &mut paths);
+        std::os::unix::fs::symlink(deep.join("DejaVuSans.TTF"), dir.path().join("again.ttf"))
+            .unwrap();
+        let paths = font_files(&[dir.path().to_path_buf()]);
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        assert!(paths.contains(&dir.path().join("broken.ttf")), "{paths:?}");
         assert!(
-            paths.len() > 1,
-            "the loop is followed, boundedly: {paths:?}"
+            paths
+                .iter()
+                .any(|p| p.ends_with("DejaVuSans.TTF") || p.ends_with("again.ttf")),
+            "{paths:?}"
         );
-        assert!(paths.len() <= MAX_DIR_DEPTH + 2, "{paths:?}");
-        assert!(paths.iter().all(|p| is_font_name(p)), "{paths:?}");
         let found = discover_in(&[dir.path().to_path_buf()]).unwrap();
         let pack = found.pack.unwrap();
         assert_eq!(pack.faces().len(), 1, "one face, however often seen");

@@ -9,8 +9,8 @@
 //! ([`workshop_common::fontpack::parse`]), and hand each face to the text
 //! system as a slice of the mapping (no copy), listed by the header's
 //! metadata (not parsed: its pages are read when a character first falls
-//! back to it). The descriptor is closed
-//! once mapped. Any failure means "Noto Sans only": the window still works.
+//! back to it). The descriptor is closed once mapped. Any failure means
+//! "Noto Sans only": the window still works.
 //!
 //! Nothing here needs a system call after lockdown: glyph data is read
 //! from the mapping by plain loads.

@@ -355,7 +355,7 @@ impl Session {
             .join(format!("run-{}", self.runs))
             .join(HEARD_FILE);
         let app = App::start(cmd, &[self.xvfb.pid()])?;
-        let result = self.type_into_login(&app, keys);
+        let result = self.type_into_login(keys);
         let heard = std::fs::read_to_string(&heard_file)
             .ok()
             .and_then(|s| s.trim().parse().ok());
@@ -365,7 +365,7 @@ impl Session {
         Ok(Typing { samples, heard })
     }
 
-    fn type_into_login(&self, _app: &App, keys: usize) -> Result<Vec<u64>, BenchError> {
+    fn type_into_login(&self, keys: usize) -> Result<Vec<u64>, BenchError> {
         let main = self.watch.wait_mapped(&[], WAIT)?;
         let (_, strip) = self
             .watch
